@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "omnistore",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "OmniStore", targets: ["OmniStore"]),
+        .executable(name: "omnistore", targets: ["omnistore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CFFmpeg", pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "OmniMedia", dependencies: ["CFFmpeg"]),
+        .target(
+            name: "OmniStore",
+            dependencies: [
+                "OmniMedia",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        .target(
+            name: "OmniCLI",
+            dependencies: [
+                "OmniStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "omnistore", dependencies: ["OmniCLI"]),
+        .testTarget(name: "OmniMediaTests", dependencies: ["OmniMedia"], path: "Tests/OmniMediaTests"),
+        .testTarget(name: "OmniStoreTests", dependencies: ["OmniStore"], path: "Tests/OmniStoreTests"),
+        .testTarget(name: "CLITests", dependencies: [], path: "Tests/CLITests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

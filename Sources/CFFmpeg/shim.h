@@ -1,0 +1,23 @@
+#ifndef OMNISTORE_CFFMPEG_SHIM_H
+#define OMNISTORE_CFFMPEG_SHIM_H
+
+#include <errno.h>
+#include <libavformat/avformat.h>
+#include <libavcodec/avcodec.h>
+#include <libavutil/avutil.h>
+#include <libavutil/display.h>
+#include <libavutil/error.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+#include <libavutil/channel_layout.h>
+#include <libswscale/swscale.h>
+
+// Function-like and compound-literal macros are not imported by Swift; these
+// typed wrappers stand in for them.
+static inline int cffmpeg_averror(int e) { return AVERROR(e); }
+static inline int cffmpeg_averror_eagain(void) { return AVERROR(EAGAIN); }
+static inline int cffmpeg_averror_eof(void) { return AVERROR_EOF; }
+static inline int64_t cffmpeg_nopts_value(void) { return AV_NOPTS_VALUE; }
+static inline AVRational cffmpeg_time_base_q(void) { return AV_TIME_BASE_Q; }
+
+#endif

@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+import OmniStore
+
+/// Options every command that works on a store accepts.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Use the store in DIR instead of searching from the current folder.", valueName: "DIR"))
+    var store: String?
+
+    @Flag(name: .long, help: "Print machine-readable JSON on stdout.")
+    var json = false
+
+    /// The store named by `--store`, then `OMNISTORE_DIR`, then found from the
+    /// current folder upwards, as git finds a repository.
+    func openStore() throws -> Store {
+        if let store { return try Store.open(at: store) }
+        if let env = ProcessInfo.processInfo.environment["OMNISTORE_DIR"], !env.isEmpty {
+            return try Store.open(at: env)
+        }
+        return try Store.discover(from: FileManager.default.currentDirectoryPath)
+    }
+}

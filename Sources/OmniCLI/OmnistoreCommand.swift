@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import OmniStore
+
+/// The `omnistore` command line: a thin layer over the `OmniStore` library.
+public struct OmnistoreCommand: ParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "omnistore",
+        abstract: "Git for generated video: a content-addressed media store with a versioned clip graph.",
+        version: version,
+        subcommands: [
+            InitCommand.self, AddCommand.self, AssetsCommand.self, ShowCommand.self, ExportCommand.self,
+        ])
+
+    public init() {}
+
+    /// Runs the command line and exits: 0 on success, 1 on a reported failure,
+    /// 64 on a usage error.
+    public static func runMain() -> Never {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            Foundation.exit(0)
+        } catch let error as StoreError {
+            Terminal.error(error.message)
+            Foundation.exit(1)
+        } catch let error as CommandFailure {
+            if let message = error.message { Terminal.error(message) }
+            Foundation.exit(error.exitCode)
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// A failure already reported to the user, carrying only the exit code.
+struct CommandFailure: Error {
+    var message: String? = nil
+    var exitCode: Int32 = 1
+}

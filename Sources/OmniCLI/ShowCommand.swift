@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import OmniMedia
+import OmniStore
+
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show",
+        abstract: "Show an asset's probe: container, streams, tags and paths.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "An asset id or a unique prefix of 4 or more hex digits.")
+    var asset: String
+
+    func run() throws {
+        let found = try global.openStore().asset(asset)
+        if global.json {
+            Terminal.json(found.json)
+            return
+        }
+        var rows: [[String]] = [
+            ["asset", found.id.hex],
+            ["kind", "\(found.kind.rawValue) (\(found.mime))"],
+            ["format", found.format],
+            ["size", "\(Formatting.bytes(found.size)) (\(found.size) bytes)"],
+        ]
+        if found.kind != .image { rows.append(["duration", Formatting.duration(found.duration)]) }
+        if let bitRate = found.bitRate { rows.append(["bit rate", "\(bitRate / 1000) kb/s"]) }
+        rows.append(["added", found.json.objectString("added_at") ?? "-"])
+        for (index, path) in found.paths.enumerated() {
+            rows.append([index == 0 ? "paths" : "", path])
+        }
+        for key in found.media.tags.keys.sorted() {
+            rows.append([key == found.media.tags.keys.sorted().first ? "tags" : "", "\(key)=\(found.media.tags[key] ?? "")"])
+        }
+        for stream in found.media.streams {
+            rows.append(["stream \(stream.index)", ShowCommand.describe(stream)])
+        }
+        Formatting.table(rows).forEach(Terminal.out)
+    }
+
+    static func describe(_ stream: StreamInfo) -> String {
+        var parts = [stream.type.rawValue, stream.codec ?? "unknown codec"]
+        if let profile = stream.profile { parts[1] += " (\(profile))" }
+        if let width = stream.width, let height = stream.height { parts.append("\(width)x\(height)") }
+        if let pixelFormat = stream.pixelFormat { parts.append(pixelFormat) }
+        if let fps = stream.fps, stream.type == .video {
+            parts.append(String(format: "%.3g fps", fps))
+        }
+        if let frames = stream.frames { parts.append("\(frames) frames") }
+        if let rotation = stream.rotation, rotation != 0 { parts.append("rotation \(JSONValue.double(rotation).compactText)°") }
+        if let rate = stream.sampleRate { parts.append("\(rate) Hz") }
+        if let layout = stream.channelLayout ?? stream.channels.map({ "\($0) channels" }) { parts.append(layout) }
+        if let bitRate = stream.bitRate { parts.append("\(bitRate / 1000) kb/s") }
+        if let language = stream.language, language != "und" { parts.append("[\(language)]") }
+        if stream.isAttachedPicture { parts.append("(cover art)") }
+        return parts.joined(separator: " ")
+    }
+}
+
+extension JSONValue {
+    func objectString(_ key: String) -> String? {
+        if case .object(let members) = self, case .string(let value)? = members[key] { return value }
+        return nil
+    }
+}

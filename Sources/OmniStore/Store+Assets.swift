@@ -1,0 +1,246 @@
+import Foundation
+import GRDB
+import OmniMedia
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension Store {
+    /// Adds files to the store: each is copied and hashed in one pass, probed,
+    /// and stored once under its SHA-256.
+    ///
+    /// Paths that fail (missing, unreadable, not media) are reported in their
+    /// outcome and leave nothing behind; the rest of the batch still goes in.
+    ///
+    /// - Parameters:
+    ///   - paths: files, or folders when `recursive` is true.
+    ///   - recursive: whether a folder means every file under it (hidden files
+    ///     and nested stores are skipped).
+    ///   - progress: called as bytes are copied.
+    /// - Returns: one outcome per file, in order.
+    public func add(
+        _ paths: [String], recursive: Bool = false, progress: (@Sendable (AddProgress) -> Void)? = nil
+    ) -> [AddOutcome] {
+        objects.removeAbandonedTemporaries()
+        var outcomes: [Int: AddOutcome] = [:]
+        var files: [(slot: Int, path: String, size: Int64)] = []
+        var slot = 0
+        for path in paths {
+            switch Store.expand(path, recursive: recursive) {
+            case .failure(let error):
+                outcomes[slot] = .failed(path: path, error: error)
+                slot += 1
+            case .success(let found):
+                for file in found {
+                    files.append((slot, file.path, file.size))
+                    slot += 1
+                }
+            }
+        }
+        let batchTotal = files.reduce(0) { $0 + $1.size }
+        var batchDone: Int64 = 0
+        for (index, file) in files.enumerated() {
+            let before = batchDone
+            let outcome = addOne(file.path) { done, total in
+                progress?(
+                    AddProgress(
+                        path: file.path, fileIndex: index, fileCount: files.count, fileBytesDone: done,
+                        fileBytesTotal: total, batchBytesDone: before + done, batchBytesTotal: batchTotal))
+            }
+            batchDone = before + file.size
+            outcomes[file.slot] = outcome
+        }
+        return (0..<slot).compactMap { outcomes[$0] }
+    }
+
+    /// Adds one file and returns its asset, throwing instead of reporting.
+    ///
+    /// - Returns: the asset and whether its bytes were new to the store.
+    @discardableResult
+    public func add(file path: String) throws -> (asset: Asset, isNew: Bool) {
+        switch addOne(path, progress: { _, _ in }) {
+        case .added(let asset, _): return (asset, true)
+        case .alreadyStored(let asset, _): return (asset, false)
+        case .failed(_, let error): throw error
+        }
+    }
+
+    private func addOne(_ path: String, progress: (Int64, Int64) -> Void) -> AddOutcome {
+        do {
+            let staged = try objects.stage(from: path, progress: progress)
+            let media: MediaInfo
+            do {
+                media = try MediaProbe.probe(path: staged.temporaryPath, nameHint: path)
+            } catch let error as MediaError {
+                throw StoreError(.media, "cannot add '\(path)': \(error.message)")
+            }
+            _ = try staged.publish()
+            let id = staged.id
+            let now = Timestamp.format(Date())
+            let absolutePath = Store.absolute(path)
+            let probeText = try String(decoding: JSONEncoder().encode(media), as: UTF8.self)
+            let video = media.primaryVideo
+            let isNew = try write("cannot record '\(path)' in the store") { db -> Bool in
+                try db.execute(
+                    sql: """
+                        INSERT OR IGNORE INTO asset
+                            (id, size, kind, mime, format, duration, bit_rate, width, height, fps, probe, added_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        id.hex, staged.size, media.kind.rawValue, media.mime, media.formatName, media.duration,
+                        media.bitRate, video?.width, video?.height, video?.fps, probeText, now,
+                    ])
+                let inserted = db.changesCount > 0
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO asset_path (asset_id, path, added_at) VALUES (?, ?, ?)",
+                    arguments: [id.hex, absolutePath, now])
+                return inserted
+            }
+            let asset = try asset(id: id)
+            return isNew ? .added(asset, path: path) : .alreadyStored(asset, path: path)
+        } catch let error as StoreError {
+            return .failed(path: path, error: error)
+        } catch {
+            return .failed(path: path, error: StoreError(.io, "cannot add '\(path)': \(error)"))
+        }
+    }
+
+    /// Lists the files a path stands for, with their sizes.
+    static func expand(_ path: String, recursive: Bool) -> Result<[(path: String, size: Int64)], StoreError> {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            return .failure(FileDescriptor.posixError(errno, "cannot add '\(path)'"))
+        }
+        if (info.st_mode & S_IFMT) != S_IFDIR {
+            return .success([(path, Int64(info.st_size))])
+        }
+        guard recursive else {
+            return .failure(StoreError(.invalidArgument, "cannot add '\(path)': it is a directory; use -r to add the files in it"))
+        }
+        var found: [(String, Int64)] = []
+        let base = URL(fileURLWithPath: path)
+        guard
+            let walker = FileManager.default.enumerator(
+                at: base, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey],
+                options: [.skipsHiddenFiles])
+        else {
+            return .failure(StoreError(.io, "cannot list '\(path)'"))
+        }
+        for case let url as URL in walker {
+            guard let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey]),
+                values.isRegularFile == true
+            else { continue }
+            let relative = String(url.path.dropFirst(base.path.count))
+            let shown = path.hasSuffix("/") ? path + relative.drop { $0 == "/" } : path + relative
+            found.append((shown, Int64(values.fileSize ?? 0)))
+        }
+        found.sort { $0.0 < $1.0 }
+        return .success(found)
+    }
+
+    /// Finds an asset by full id or a unique prefix of at least 4 hex digits.
+    ///
+    /// - Throws: ``StoreError`` `.notFound`, `.ambiguous` (listing candidates)
+    ///   or `.invalidArgument`.
+    public func asset(_ idOrPrefix: String) throws -> Asset {
+        try asset(id: resolveAssetID(idOrPrefix))
+    }
+
+    /// Resolves a full id or unique prefix to the id of a stored asset.
+    public func resolveAssetID(_ idOrPrefix: String) throws -> AssetID {
+        guard let prefix = AssetID.validPrefix(idOrPrefix) else {
+            throw StoreError(
+                .invalidArgument, "'\(idOrPrefix)' is not an asset id: give 4 to 64 hex digits of its SHA-256")
+        }
+        let matches = try read("cannot look up '\(idOrPrefix)'") { db in
+            try String.fetchAll(
+                db, sql: "SELECT id FROM asset WHERE id >= ? AND id < ? ORDER BY id LIMIT 11",
+                arguments: [prefix, prefix + "g"])
+        }
+        switch matches.count {
+        case 0:
+            throw StoreError(.notFound, "no asset matches '\(idOrPrefix)': run 'omnistore assets' to list them")
+        case 1:
+            return AssetID(validatedHex: matches[0])
+        default:
+            let shown = matches.prefix(10).map { String($0.prefix(16)) }.joined(separator: ", ")
+            let more = matches.count > 10 ? ", …" : ""
+            throw StoreError(
+                .ambiguous, "asset prefix '\(idOrPrefix)' is ambiguous: it matches \(shown)\(more); give more digits")
+        }
+    }
+
+    /// The asset with exactly this id.
+    public func asset(id: AssetID) throws -> Asset {
+        let found = try read("cannot read asset \(id.short)") { db -> Asset? in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM asset WHERE id = ?", arguments: [id.hex]) else {
+                return nil
+            }
+            let paths = try String.fetchAll(
+                db, sql: "SELECT path FROM asset_path WHERE asset_id = ? ORDER BY added_at, rowid",
+                arguments: [id.hex])
+            return try Store.decodeAsset(row, paths: paths)
+        }
+        guard let found else {
+            throw StoreError(.notFound, "no asset \(id.short) in the store: run 'omnistore assets' to list them")
+        }
+        return found
+    }
+
+    /// Every asset, oldest first, optionally of one kind.
+    public func assets(kind: MediaKind? = nil) throws -> [Asset] {
+        try read("cannot list assets") { db in
+            let rows: [Row]
+            if let kind {
+                rows = try Row.fetchAll(
+                    db, sql: "SELECT * FROM asset WHERE kind = ? ORDER BY added_at, id", arguments: [kind.rawValue])
+            } else {
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM asset ORDER BY added_at, id")
+            }
+            var pathsByAsset: [String: [String]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT asset_id, path FROM asset_path ORDER BY added_at, rowid") {
+                pathsByAsset[row["asset_id"], default: []].append(row["path"])
+            }
+            return try rows.map { row in
+                try Store.decodeAsset(row, paths: pathsByAsset[row["id"] as String] ?? [])
+            }
+        }
+    }
+
+    /// Writes the asset's original bytes to `destination` atomically, checking
+    /// them against the id on the way. `"-"` means standard output.
+    public func export(_ id: AssetID, to destination: String) throws {
+        if destination == "-" {
+            try objects.write(id, toDescriptor: STDOUT_FILENO)
+        } else {
+            try objects.export(id, to: destination)
+        }
+    }
+
+    static func decodeAsset(_ row: Row, paths: [String]) throws -> Asset {
+        let probeText: String = row["probe"]
+        let media: MediaInfo
+        do {
+            media = try JSONDecoder().decode(MediaInfo.self, from: Data(probeText.utf8))
+        } catch {
+            throw StoreError(.database, "the probe of asset \(row["id"] as String) is damaged: run 'omnistore fsck'")
+        }
+        let kind = MediaKind(rawValue: row["kind"]) ?? media.kind
+        return Asset(
+            id: AssetID(validatedHex: row["id"]),
+            size: row["size"],
+            kind: kind,
+            mime: row["mime"],
+            format: row["format"],
+            duration: row["duration"],
+            bitRate: row["bit_rate"],
+            width: row["width"],
+            height: row["height"],
+            fps: row["fps"],
+            media: media,
+            paths: paths,
+            addedAt: Timestamp.parse(row["added_at"]) ?? Date(timeIntervalSince1970: 0))
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import GRDB
+import OmniMedia
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A local omnistore: content-addressed media objects and their SQLite index.
+///
+/// Open one with ``create(at:)`` for a new workspace, or ``discover(from:)`` to
+/// find the store the way git finds a repository: in the folder or a parent.
+/// Every method is synchronous and may block on disk or database I/O, so call
+/// it from a thread that may block, not from Swift's cooperative pool.
+/// A `Store` may be shared between threads, and several processes may use one
+/// store at the same time.
+///
+/// ## Topics
+/// - ``add(_:recursive:progress:)``
+/// - ``asset(_:)``
+/// - ``assets(kind:)``
+/// - ``export(_:to:)``
+public final class Store: Sendable {
+    /// The on-disk format this version writes and reads.
+    public static let formatVersion = 1
+
+    /// Where the store's parts live.
+    public let layout: StoreLayout
+    let database: DatabasePool
+    let objects: ObjectStore
+
+    private init(layout: StoreLayout, database: DatabasePool) {
+        self.layout = layout
+        self.database = database
+        self.objects = ObjectStore(layout: layout)
+    }
+
+    /// Creates a store in `directory` (made if missing), or opens the one
+    /// already there: running it twice is harmless.
+    ///
+    /// - Returns: the store and whether it was newly created.
+    @discardableResult
+    public static func create(at directory: String) throws -> (store: Store, created: Bool) {
+        let workspace = absolute(directory)
+        let layout = StoreLayout(workspace: workspace)
+        let fm = FileManager.default
+        let existed = fm.fileExists(atPath: layout.formatPath)
+        do {
+            try fm.createDirectory(atPath: layout.objectsDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(.io, "cannot create '\(layout.storeDirectory)': \(error.localizedDescription)")
+        }
+        if !existed {
+            let file = try AtomicFile(destination: layout.formatPath)
+            let text = Array("\(formatVersion)\n".utf8)
+            try file.file.writeAll(text, count: text.count)
+            try file.commit()
+        }
+        let store = try open(layout: layout)
+        return (store, !existed)
+    }
+
+    /// Finds the store in `directory` or the nearest parent that has one.
+    ///
+    /// - Throws: ``StoreError`` with code `.notAStore` when there is none.
+    public static func discover(from directory: String) throws -> Store {
+        var current = URL(fileURLWithPath: absolute(directory)).standardizedFileURL
+        while true {
+            let candidate = current.appendingPathComponent(StoreLayout.directoryName).path
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue {
+                return try open(layout: StoreLayout(workspace: current.path))
+            }
+            let parent = current.deletingLastPathComponent()
+            if parent.path == current.path { break }
+            current = parent
+        }
+        throw StoreError(.notAStore, "not an omnistore store (or any parent): run 'omnistore init'")
+    }
+
+    /// Opens the store named explicitly by `--store` or `OMNISTORE_DIR`: either
+    /// a workspace holding `.omnistore/`, or the `.omnistore` folder itself.
+    public static func open(at directory: String) throws -> Store {
+        let path = absolute(directory)
+        let fm = FileManager.default
+        if fm.fileExists(atPath: (path as NSString).appendingPathComponent(StoreLayout.directoryName)) {
+            return try open(layout: StoreLayout(workspace: path))
+        }
+        if (path as NSString).lastPathComponent == StoreLayout.directoryName,
+            fm.fileExists(atPath: (path as NSString).appendingPathComponent("format"))
+        {
+            return try open(layout: StoreLayout(workspace: (path as NSString).deletingLastPathComponent))
+        }
+        throw StoreError(.notAStore, "not an omnistore store: '\(directory)': run 'omnistore init \(directory)'")
+    }
+
+    private static func open(layout: StoreLayout) throws -> Store {
+        try checkFormat(layout)
+        var configuration = Configuration()
+        // Other processes may hold the write lock; wait for them rather than
+        // failing with "database is locked".
+        configuration.busyMode = .timeout(120)
+        configuration.label = "omnistore"
+        configuration.prepareDatabase { db in
+            // FULL makes each commit durable on its own, not just consistent.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: layout.databasePath, configuration: configuration)
+        } catch let error as DatabaseError {
+            throw storeError(error, "cannot open the store database '\(layout.databasePath)'")
+        }
+        let migrator = Schema.migrator
+        do {
+            let completed = try pool.read { db in try migrator.hasCompletedMigrations(db) }
+            if !completed {
+                let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
+                if superseded {
+                    throw StoreError(.formatTooNew, "this store was written by a newer omnistore: upgrade omnistore")
+                }
+                try migrator.migrate(pool)
+            } else if try pool.read({ db in try migrator.hasBeenSuperseded(db) }) {
+                throw StoreError(.formatTooNew, "this store was written by a newer omnistore: upgrade omnistore")
+            }
+        } catch let error as DatabaseError {
+            throw storeError(error, "cannot prepare the store database")
+        }
+        return Store(layout: layout, database: pool)
+    }
+
+    private static func checkFormat(_ layout: StoreLayout) throws {
+        guard let text = try? String(contentsOfFile: layout.formatPath, encoding: .utf8) else {
+            throw StoreError(
+                .notAStore, "'\(layout.storeDirectory)' has no format file: run 'omnistore init' to repair it")
+        }
+        guard let version = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw StoreError(.database, "'\(layout.formatPath)' is damaged: it should hold a version number")
+        }
+        if version > formatVersion {
+            throw StoreError(
+                .formatTooNew,
+                "this store uses format \(version) but this omnistore reads up to \(formatVersion): upgrade omnistore")
+        }
+    }
+
+    static func absolute(_ path: String) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        if expanded.hasPrefix("/") { return URL(fileURLWithPath: expanded).standardizedFileURL.path }
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            .appendingPathComponent(expanded).standardizedFileURL.path
+    }
+
+    /// Maps a database error to a message a user can act on.
+    static func storeError(_ error: DatabaseError, _ what: String) -> StoreError {
+        switch error.resultCode {
+        case .SQLITE_READONLY:
+            return StoreError(.readOnly, "\(what): the store is read-only")
+        case .SQLITE_CANTOPEN:
+            return StoreError(.io, "\(what): cannot open the database file; check the folder's permissions")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return StoreError(.database, "\(what): another omnistore held the store too long; run the command again")
+        case .SQLITE_FULL:
+            return StoreError(.io, "\(what): no space left on device; free some space and run the command again")
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            return StoreError(.database, "\(what): the database is damaged; run 'omnistore fsck'")
+        default:
+            return StoreError(.database, "\(what): \(error.message ?? "SQLite error \(error.resultCode.rawValue)")")
+        }
+    }
+
+    /// Runs a write transaction, mapping database errors to ``StoreError``.
+    func write<T>(_ what: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try database.write(body)
+        } catch let error as DatabaseError {
+            throw Store.storeError(error, what())
+        }
+    }
+
+    /// Runs a read, mapping database errors to ``StoreError``.
+    func read<T>(_ what: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try database.read(body)
+        } catch let error as DatabaseError {
+            throw Store.storeError(error, what())
+        }
+    }
+}

@@ -1,0 +1,8 @@
+import OmniCLI
+
+@main
+struct Entrypoint {
+    static func main() {
+        OmnistoreCommand.runMain()
+    }
+}
