@@ -33,9 +33,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "omnistore", dependencies: ["OmniCLI"]),
-        .testTarget(name: "OmniMediaTests", dependencies: ["OmniMedia"], path: "Tests/OmniMediaTests"),
-        .testTarget(name: "OmniStoreTests", dependencies: ["OmniStore"], path: "Tests/OmniStoreTests"),
-        .testTarget(name: "CLITests", dependencies: [], path: "Tests/CLITests"),
+        // Shared by the test targets: temp folders, ffmpeg/ffprobe fixtures, running the CLI.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "OmniMediaTests", dependencies: ["OmniMedia", "TestSupport"], path: "Tests/OmniMediaTests"),
+        .testTarget(name: "OmniStoreTests", dependencies: ["OmniStore", "TestSupport"], path: "Tests/OmniStoreTests"),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"], path: "Tests/CLITests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,6 +12,7 @@ public struct OmnistoreCommand: ParsableCommand {
         version: version,
         subcommands: [
             InitCommand.self, AddCommand.self, AssetsCommand.self, ShowCommand.self, ExportCommand.self,
+            ProbeCommand.self,
         ])
 
     public init() {}
