@@ -18,11 +18,13 @@ let package = Package(
             name: "CFFmpeg", pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CPosix"),
         .target(name: "OmniMedia", dependencies: ["CFFmpeg"]),
         .target(
             name: "OmniStore",
             dependencies: [
                 "OmniMedia",
+                "CPosix",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),

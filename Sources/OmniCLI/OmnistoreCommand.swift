@@ -12,7 +12,8 @@ public struct OmnistoreCommand: ParsableCommand {
         version: version,
         subcommands: [
             InitCommand.self, AddCommand.self, AssetsCommand.self, ShowCommand.self, ExportCommand.self,
-            ProbeCommand.self,
+            ProbeCommand.self, RecordCommand.self, LogCommand.self, BranchCommand.self, CheckoutCommand.self,
+            StatusCommand.self, ReflogCommand.self, DiffCommand.self, ConfigCommand.self,
         ])
 
     public init() {}

@@ -6,15 +6,22 @@ import OmniStore
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
-        abstract: "Show an asset's probe: container, streams, tags and paths.")
+        abstract: "Show a turn (inputs, output, parents, children, branches) or an asset's probe.")
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "An asset id or a unique prefix of 4 or more hex digits.")
-    var asset: String
+    @Argument(help: "A revision (HEAD, a branch, a turn id, REV~N, REV^N) or an asset id; unique prefixes of 4+ hex digits work.")
+    var name: String = "HEAD"
 
     func run() throws {
-        let found = try global.openStore().asset(asset)
+        let store = try global.openStore()
+        switch try store.lookup(name) {
+        case .turn(let id): try TurnShow(store: store, json: global.json).show(id)
+        case .asset(let id): try showAsset(store.asset(id: id))
+        }
+    }
+
+    func showAsset(_ found: Asset) throws {
         if global.json {
             Terminal.json(found.json)
             return

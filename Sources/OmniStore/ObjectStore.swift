@@ -127,3 +127,19 @@ struct ObjectStore: Sendable {
         }
     }
 }
+
+extension ObjectStore {
+    /// The SHA-256 of a file, streamed with bounded memory.
+    static func hash(_ path: String) throws(StoreError) -> AssetID {
+        let source = try FileDescriptor.openForReading(path)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 4096)
+        defer { buffer.deallocate() }
+        var hasher = SHA256()
+        while true {
+            let n = try source.read(into: buffer, count: chunkSize)
+            if n == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buffer, count: n))
+        }
+        return AssetID(validatedHex: hasher.finalize().map { String(format: "%02x", $0) }.joined())
+    }
+}

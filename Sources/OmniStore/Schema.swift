@@ -35,6 +35,78 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("v2-graph") { db in
+            // Parents are stored by local sequence number so that graph walks
+            // join on integers; every other reference uses the turn id.
+            try db.execute(
+                sql: """
+                    CREATE TABLE turn (
+                        seq INTEGER PRIMARY KEY,
+                        id TEXT NOT NULL UNIQUE CHECK (length(id) = 64),
+                        record TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        instruction TEXT NOT NULL,
+                        output TEXT NOT NULL REFERENCES asset(id),
+                        model TEXT,
+                        interaction_id TEXT,
+                        cost_usd REAL,
+                        created_at TEXT NOT NULL,
+                        generation INTEGER NOT NULL
+                    );
+                    CREATE INDEX turn_by_output ON turn(output);
+                    CREATE INDEX turn_by_interaction ON turn(interaction_id) WHERE interaction_id IS NOT NULL;
+                    CREATE TABLE turn_parent (
+                        child INTEGER NOT NULL REFERENCES turn(seq),
+                        position INTEGER NOT NULL,
+                        parent INTEGER NOT NULL REFERENCES turn(seq),
+                        PRIMARY KEY (child, position)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX turn_parent_by_parent ON turn_parent(parent, child);
+                    CREATE TABLE turn_input (
+                        turn INTEGER NOT NULL REFERENCES turn(seq),
+                        position INTEGER NOT NULL,
+                        asset TEXT NOT NULL REFERENCES asset(id),
+                        name TEXT NOT NULL,
+                        PRIMARY KEY (turn, position)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX turn_input_by_asset ON turn_input(asset);
+                    CREATE TABLE ref (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        target TEXT NOT NULL REFERENCES turn(id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX ref_by_target ON ref(target);
+                    CREATE TABLE head (
+                        only INTEGER PRIMARY KEY CHECK (only = 1),
+                        symbolic TEXT,
+                        detached TEXT REFERENCES turn(id),
+                        CHECK ((symbolic IS NULL) != (detached IS NULL))
+                    );
+                    INSERT INTO head (only, symbolic, detached) VALUES (1, 'refs/heads/main', NULL);
+                    CREATE TABLE reflog (
+                        seq INTEGER PRIMARY KEY,
+                        ref TEXT NOT NULL,
+                        old TEXT,
+                        new TEXT,
+                        at TEXT NOT NULL,
+                        author TEXT NOT NULL,
+                        reason TEXT NOT NULL
+                    );
+                    CREATE INDEX reflog_by_ref ON reflog(ref, seq);
+                    CREATE INDEX reflog_by_new ON reflog(new);
+                    CREATE TABLE config (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        value TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE worktree (
+                        only INTEGER PRIMARY KEY CHECK (only = 1),
+                        path TEXT NOT NULL,
+                        asset TEXT NOT NULL,
+                        size INTEGER NOT NULL,
+                        mtime_ns INTEGER NOT NULL,
+                        inode INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,16 @@
+#ifndef OMNISTORE_CPOSIX_H
+#define OMNISTORE_CPOSIX_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+// Linux calls that glibc only declares under _GNU_SOURCE, or that are
+// variadic (ioctl), with fixed signatures Swift can call.
+
+/// Clones `src` into `dst` sharing blocks (FICLONE); 0 on success, -1 with errno.
+int cposix_clone_file(int dst, int src);
+
+/// copy_file_range(2) from the current offsets; bytes copied, or -1 with errno.
+ssize_t cposix_copy_file_range(int src, int dst, size_t length);
+
+#endif

@@ -1,0 +1,47 @@
+import ArgumentParser
+import OmniStore
+
+struct LogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "Show the history of turns, children before parents (git's --topo-order).")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Revisions to start from; HEAD when none.")
+    var revisions: [String] = []
+
+    @Flag(help: "Start from every branch and HEAD.")
+    var all = false
+
+    @Flag(help: "Draw the graph of turns with ASCII lines.")
+    var graph = false
+
+    @Option(name: [.customShort("n"), .customLong("max-count")], help: "Show at most N turns.")
+    var limit: Int?
+
+    func validate() throws {
+        if let limit, limit < 0 { throw ValidationError("-n must be 0 or more") }
+    }
+
+    func run() throws {
+        let store = try global.openStore()
+        let entries = try store.log(revisions, all: all, limit: limit)
+        if global.json {
+            Terminal.json(.array(try entries.map { try store.turn($0.id).json }))
+            return
+        }
+        let head = try store.head()
+        let branches = try store.branchLabels()
+        let rows = entries.map { TurnText.logColumns($0, head: head, branches: branches) }
+        if graph {
+            var drawer = GraphDrawer()
+            let lines = Formatting.table(rows)
+            for (entry, line) in zip(entries, lines) {
+                for output in drawer.draw(entry.id, parents: entry.parents, text: line) { Terminal.out(output) }
+            }
+        } else {
+            Formatting.table(rows).forEach(Terminal.out)
+        }
+    }
+}

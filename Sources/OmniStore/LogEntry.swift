@@ -1,0 +1,15 @@
+/// One line of `log`: a turn's summary without parsing its full record.
+public struct LogEntry: Sendable, Equatable {
+    public let id: TurnID
+    public let parents: [TurnID]
+    public let kind: String
+    public let instruction: String
+    public let output: AssetID
+    public let model: String?
+    public let costUSD: Double?
+    public let createdAt: String
+    /// The output's duration, width and height, from its probe.
+    public let duration: Double?
+    public let width: Int?
+    public let height: Int?
+}

@@ -1,0 +1,93 @@
+import GRDB
+
+extension Store {
+    /// The turns reachable from the given revisions, in git's `--topo-order`:
+    /// no turn before all of its children, lines of history not interleaved,
+    /// and the newest of the starting turns first.
+    ///
+    /// - Parameters:
+    ///   - revisions: where to start; HEAD when empty.
+    ///   - all: start from every branch and HEAD as well.
+    ///   - limit: stop after this many turns. The walk is incremental (guided
+    ///     by generation numbers), so a small limit reads only the turns near
+    ///     the tips, however large the graph.
+    public func log(_ revisions: [String] = [], all: Bool = false, limit: Int? = nil) throws -> [LogEntry] {
+        try read("cannot read the history") { db in
+            let graph = TurnGraph(db)
+            var starts: [Int64] = []
+            if all {
+                for target in try String.fetchAll(db, sql: "SELECT target FROM ref ORDER BY name") {
+                    starts.append(try graph.seq(of: TurnID(validatedHex: target)))
+                }
+                if let headTurn = try Store.head(db).turn { starts.append(try graph.seq(of: headTurn)) }
+            }
+            for revision in revisions { starts.append(try Store.resolveSeq(db, revision)) }
+            if revisions.isEmpty && !all {
+                guard let headTurn = try Store.head(db).turn else { return [] }
+                starts.append(try graph.seq(of: headTurn))
+            }
+            if limit == nil { try graph.preloadAll() }
+            let order = try Store.topoOrder(graph, starts: starts, limit: limit ?? Int.max)
+            return try order.map { try Store.logEntry(db, graph.node($0), graph) }
+        }
+    }
+
+    /// git's graph-order topological sort (`sort_in_topological_order`), made
+    /// incremental the way git's commit-graph walk is: a turn's in-degree is
+    /// final once every reachable turn of higher generation has been
+    /// explored, because all its children have higher generations.
+    static func topoOrder(_ graph: TurnGraph, starts: [Int64], limit: Int) throws -> [Int64] {
+        var unique: [Int64] = []
+        for seq in starts where !unique.contains(seq) { unique.append(seq) }
+        // Tips come out in the order of git's date walk: newest first, ties in the order given.
+        let ordered = try unique.enumerated().sorted { a, b in
+            let (dateA, dateB) = (try graph.node(a.element).createdAt, try graph.node(b.element).createdAt)
+            return dateA != dateB ? dateA > dateB : a.offset < b.offset
+        }.map(\.element)
+
+        var explore = GenerationQueue()
+        var seen = Set(ordered)
+        var indegree: [Int64: Int] = [:]
+        for seq in ordered { explore.push(try graph.node(seq)) }
+        func expand(above generation: Int64) throws {
+            while let top = explore.peekGeneration, top > generation, let node = explore.pop() {
+                for parent in node.parents {
+                    indegree[parent, default: 0] += 1
+                    if seen.insert(parent).inserted { explore.push(try graph.node(parent)) }
+                }
+            }
+        }
+        var tips: [Int64] = []
+        for seq in ordered {
+            try expand(above: graph.node(seq).generation)
+            if indegree[seq, default: 0] == 0 { tips.append(seq) }
+        }
+        var stack = Array(tips.reversed())
+        var output: [Int64] = []
+        while output.count < limit, let seq = stack.popLast() {
+            output.append(seq)
+            for parent in try graph.node(seq).parents {
+                try expand(above: graph.node(parent).generation)
+                indegree[parent, default: 0] -= 1
+                if indegree[parent] == 0 { stack.append(parent) }
+            }
+        }
+        return output
+    }
+
+    static func logEntry(_ db: Database, _ node: TurnGraph.Node, _ graph: TurnGraph) throws -> LogEntry {
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT t.kind, t.instruction, t.output, t.model, t.cost_usd, a.duration, a.width, a.height
+                        FROM turn t LEFT JOIN asset a ON a.id = t.output WHERE t.seq = ?
+                        """), arguments: [node.seq])
+        else { throw StoreError(.database, "turn \(node.id.short) vanished while reading: run the command again") }
+        return LogEntry(
+            id: node.id, parents: try node.parents.map { try graph.node($0).id }, kind: row["kind"],
+            instruction: row["instruction"], output: AssetID(validatedHex: row["output"]), model: row["model"],
+            costUSD: row["cost_usd"], createdAt: node.createdAt, duration: row["duration"], width: row["width"],
+            height: row["height"])
+    }
+}

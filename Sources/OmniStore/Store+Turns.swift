@@ -1,0 +1,197 @@
+import Foundation
+import GRDB
+
+extension Store {
+    /// Records a turn: adds its output and inputs (if given as files), stores
+    /// the immutable record, and advances the current branch.
+    ///
+    /// The branch only moves forward. If it moved while the turn's parents
+    /// were chosen elsewhere, so that the old tip is not an ancestor of the
+    /// new turn, the turn is kept on a new branch `NAME-<id>` and the result
+    /// says so: no turn ever becomes unreachable.
+    public func record(_ request: RecordRequest) throws -> RecordResult {
+        let instruction = request.instruction.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !instruction.isEmpty else {
+            throw StoreError(.invalidArgument, "the instruction is empty: say what the turn did with -m MESSAGE")
+        }
+        let outputSource: AssetSource
+        if let given = request.output {
+            outputSource = given
+        } else {
+            let path = try workfilePath(for: nil)
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw StoreError(.notFound, "there is no working file '\(Formatting.relative(path))': give the CLIP to record")
+            }
+            outputSource = AssetSource(.file(path))
+        }
+        let output = try storeAsset(outputSource).id
+        let inputs = try request.inputs.map { source -> Turn.Input in
+            let (id, name) = try storeAsset(source)
+            return Turn.Input(asset: id, name: name)
+        }
+        let author = try self.author()
+        let explicitParents = try request.parents.map { revisions in try revisions.map { try resolve($0) } }
+        let workfileBefore = try workfileState()
+
+        let result = try write("cannot record the turn") { db -> (Turn, BranchName?, BranchName?, TurnID?) in
+            let head = try Store.head(db)
+            let parents = explicitParents ?? (head.turn.map { [$0] } ?? [])
+            if Set(parents).count != parents.count {
+                throw StoreError(.invalidArgument, "a turn cannot name the same parent twice")
+            }
+            let turn = Turn(
+                parents: parents, kind: request.kind, instruction: instruction, inputs: inputs, output: output,
+                model: request.model, interaction: request.interaction, settings: request.settings, cost: request.cost,
+                author: author, createdAt: Store.now())
+            let seq = try Store.insert(turn, db)
+            let summary = "\(request.kind): \(instruction.split(separator: "\n").first.map(String.init) ?? "")"
+            let graph = TurnGraph(db)
+            switch head {
+            case .detached(let old):
+                try Store.setHead(db, to: .detached(turn.id), reason: summary, author: author)
+                _ = old
+                return (turn, nil, nil, nil)
+            case .branch(let branch, let old):
+                let fastForward = try old.map { tip in
+                    try parents.contains(tip) || graph.isAncestor(graph.seq(of: tip), of: seq)
+                } ?? true
+                if fastForward {
+                    let reason = old == nil ? "\(request.kind) (initial): \(instruction)" : summary
+                    try Store.updateRef(db, branch.ref, expected: old, to: turn.id, reason: reason, author: author)
+                    return (turn, branch, nil, nil)
+                }
+                let side = try Store.freeBranchName(db, base: "\(branch.name)-\(turn.id.hex.prefix(7))")
+                try Store.updateRef(
+                    db, side.ref, expected: nil, to: turn.id,
+                    reason: "\(request.kind): kept beside \(branch.name), which had moved", author: author)
+                return (turn, branch, side, old)
+            }
+        }
+        var updated = false
+        if result.2 == nil, workfileBefore.isSafeToReplace {
+            updated = try writeWorkfile(turn: result.0, force: false, previous: workfileBefore)
+        }
+        return RecordResult(
+            turn: result.0, branch: result.1, sideBranch: result.2, branchTip: result.3, workfileUpdated: updated)
+    }
+
+    /// Inserts a turn's rows unless it is already stored; returns its seq.
+    static func insert(_ turn: Turn, _ db: Database) throws -> Int64 {
+        if let existing = try Int64.fetchOne(db, sql: "SELECT seq FROM turn WHERE id = ?", arguments: [turn.id.hex]) {
+            return existing
+        }
+        var generation: Int64 = 1
+        var parentSeqs: [Int64] = []
+        for parent in turn.parents {
+            guard let row = try Row.fetchOne(db, sql: "SELECT seq, generation FROM turn WHERE id = ?", arguments: [parent.hex])
+            else {
+                throw StoreError(.notFound, "parent turn \(parent.short) is not in the store")
+            }
+            parentSeqs.append(row["seq"])
+            generation = max(generation, (row["generation"] as Int64) + 1)
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO turn (id, record, kind, instruction, output, model, interaction_id, cost_usd, created_at, generation)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                turn.id.hex, turn.canonicalText, turn.kind, turn.instruction, turn.output.hex, turn.model,
+                turn.interaction?.id, turn.cost?.usd, turn.createdAt, generation,
+            ])
+        let seq = db.lastInsertedRowID
+        for (position, parent) in parentSeqs.enumerated() {
+            try db.execute(
+                sql: "INSERT INTO turn_parent (child, position, parent) VALUES (?, ?, ?)",
+                arguments: [seq, position, parent])
+        }
+        for (position, input) in turn.inputs.enumerated() {
+            try db.execute(
+                sql: "INSERT INTO turn_input (turn, position, asset, name) VALUES (?, ?, ?, ?)",
+                arguments: [seq, position, input.asset.hex, input.name])
+        }
+        return seq
+    }
+
+    static func freeBranchName(_ db: Database, base: String) throws -> BranchName {
+        var candidate = base
+        var suffix = 2
+        while try refTarget(db, "refs/heads/" + candidate) != nil {
+            candidate = "\(base)-\(suffix)"
+            suffix += 1
+        }
+        return try BranchName(candidate)
+    }
+
+    /// Stores a source (adding a file if needed) and returns its id and name.
+    func storeAsset(_ source: AssetSource) throws -> (id: AssetID, name: String) {
+        switch source.origin {
+        case .file(let path):
+            let (asset, _) = try add(file: path)
+            return (asset.id, source.name ?? (path as NSString).lastPathComponent)
+        case .asset(let prefix):
+            let id = try resolveAssetID(prefix)
+            return (id, source.name ?? id.short)
+        }
+    }
+
+    /// The turn with this id, read back from its canonical record.
+    public func turn(_ id: TurnID) throws -> Turn {
+        let text = try read("cannot read turn \(id.short)") { db in
+            try String.fetchOne(db, sql: "SELECT record FROM turn WHERE id = ?", arguments: [id.hex])
+        }
+        guard let text else { throw StoreError(.notFound, "no turn \(id.short) in the store") }
+        let turn = try Turn(json: JSONParser.parse(text))
+        guard turn.id == id else {
+            throw StoreError(.corrupt, "turn \(id.short) does not match its record: run 'omnistore fsck'")
+        }
+        return turn
+    }
+
+    /// The turns whose parents include `id`, oldest first.
+    public func children(of id: TurnID) throws -> [TurnID] {
+        try read("cannot read children of \(id.short)") { db in
+            try String.fetchAll(
+                db,
+                sql: """
+                    SELECT c.id FROM turn p JOIN turn_parent e ON e.parent = p.seq JOIN turn c ON c.seq = e.child
+                    WHERE p.id = ? ORDER BY c.seq
+                    """, arguments: [id.hex]
+            ).map(TurnID.init(validatedHex:))
+        }
+    }
+
+    /// Branch names pointing at each turn, for labels in `log` and `show`.
+    public func branchLabels() throws -> [TurnID: [BranchName]] {
+        var labels: [TurnID: [BranchName]] = [:]
+        for (name, turn) in try branches() { labels[turn, default: []].append(name) }
+        return labels
+    }
+
+    /// Whether `ancestor` is `descendant` or one of its ancestors.
+    public func isAncestor(_ ancestor: TurnID, of descendant: TurnID) throws -> Bool {
+        try read("cannot walk the graph") { db in
+            let graph = TurnGraph(db)
+            return try graph.isAncestor(graph.seq(of: ancestor), of: graph.seq(of: descendant))
+        }
+    }
+
+    /// The best common ancestors of two revisions, newest first (`git merge-base --all`).
+    public func mergeBases(_ a: String, _ b: String) throws -> [TurnID] {
+        try read("cannot walk the graph") { db in
+            let graph = TurnGraph(db)
+            let bases = try graph.mergeBases(Store.resolveSeq(db, a), Store.resolveSeq(db, b))
+            return try bases.map { try graph.node($0).id }
+        }
+    }
+}
+
+/// Display helpers shared by library messages.
+enum Formatting {
+    /// A path relative to the current folder when inside it.
+    static func relative(_ path: String) -> String {
+        let cwd = FileManager.default.currentDirectoryPath
+        let prefix = cwd.hasSuffix("/") ? cwd : cwd + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+    }
+}

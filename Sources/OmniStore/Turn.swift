@@ -1,0 +1,182 @@
+import Foundation
+
+/// One version of a clip: an immutable record of what produced its output.
+///
+/// A turn's ``id`` is the SHA-256 of its canonical JSON record, so changing any
+/// field makes a different turn, and any tool can verify an id.
+public struct Turn: Sendable, Equatable {
+    /// A reference asset given to the turn, with the name it was given under.
+    public struct Input: Sendable, Equatable {
+        public var asset: AssetID
+        public var name: String
+        public init(asset: AssetID, name: String) {
+            self.asset = asset
+            self.name = name
+        }
+    }
+
+    /// What the turn cost, and how that was worked out.
+    public struct Cost: Sendable, Equatable {
+        public var usd: Double
+        /// Output seconds billed, when the cost is per second.
+        public var seconds: Double?
+        /// How `usd` was computed: `usage_tokens`, `seconds_x_rate`, `user`, …
+        public var basis: String
+        public init(usd: Double, seconds: Double?, basis: String) {
+            self.usd = usd
+            self.seconds = seconds
+            self.basis = basis
+        }
+    }
+
+    /// The server-side state that produced the turn.
+    public struct Interaction: Sendable, Equatable {
+        public var id: String
+        public var previousID: String?
+        public var status: String
+        /// Further fields the API reported (`created`, `usage`, `rehydrated`, …).
+        public var extra: [String: JSONValue]
+        public init(id: String, previousID: String?, status: String, extra: [String: JSONValue] = [:]) {
+            self.id = id
+            self.previousID = previousID
+            self.status = status
+            self.extra = extra
+        }
+    }
+
+    public let id: TurnID
+    public let parents: [TurnID]
+    /// `record`, `generate`, `edit`, `translate`, …
+    public let kind: String
+    public let instruction: String
+    public let inputs: [Input]
+    public let output: AssetID
+    public let model: String?
+    public let interaction: Interaction?
+    /// resolution, duration, aspect_ratio, task, seed, …
+    public let settings: [String: JSONValue]
+    public let cost: Cost?
+    public let author: String
+    /// RFC 3339 UTC with milliseconds, exactly as hashed.
+    public let createdAt: String
+
+    /// Builds a turn and computes its id.
+    public init(
+        parents: [TurnID], kind: String, instruction: String, inputs: [Input], output: AssetID,
+        model: String?, interaction: Interaction?, settings: [String: JSONValue], cost: Cost?,
+        author: String, createdAt: String
+    ) {
+        self.parents = parents
+        self.kind = kind
+        self.instruction = instruction
+        self.inputs = inputs
+        self.output = output
+        self.model = model
+        self.interaction = interaction
+        self.settings = settings
+        self.cost = cost
+        self.author = author
+        self.createdAt = createdAt
+        self.id = TurnID(
+            validatedHex: CanonicalJSON.sha256(
+                Turn.record(
+                    parents: parents, kind: kind, instruction: instruction, inputs: inputs, output: output,
+                    model: model, interaction: interaction, settings: settings, cost: cost, author: author,
+                    createdAt: createdAt)))
+    }
+
+    /// The record that is hashed: every field but the id.
+    public var record: JSONValue {
+        Turn.record(
+            parents: parents, kind: kind, instruction: instruction, inputs: inputs, output: output, model: model,
+            interaction: interaction, settings: settings, cost: cost, author: author, createdAt: createdAt)
+    }
+
+    private static func record(
+        parents: [TurnID], kind: String, instruction: String, inputs: [Input], output: AssetID, model: String?,
+        interaction: Interaction?, settings: [String: JSONValue], cost: Cost?, author: String, createdAt: String
+    ) -> JSONValue {
+        var interactionJSON = JSONValue.null
+        if let interaction {
+            var members = interaction.extra
+            members["id"] = .string(interaction.id)
+            members["previous_id"] = JSONValue(interaction.previousID)
+            members["status"] = .string(interaction.status)
+            interactionJSON = .object(members)
+        }
+        return .object([
+            "parents": .array(parents.map { .string($0.hex) }),
+            "kind": .string(kind),
+            "instruction": .string(instruction),
+            "inputs": .array(inputs.map { .object(["asset": .string($0.asset.hex), "name": .string($0.name)]) }),
+            "output": .string(output.hex),
+            "model": JSONValue(model),
+            "interaction": interactionJSON,
+            "settings": .object(settings),
+            "cost": cost.map {
+                .object(["usd": .double($0.usd), "seconds": JSONValue($0.seconds), "basis": .string($0.basis)])
+            } ?? .null,
+            "author": .string(author),
+            "created_at": .string(createdAt),
+        ])
+    }
+
+    /// The canonical bytes whose SHA-256 is ``id``.
+    public var canonicalText: String { CanonicalJSON.text(record) }
+
+    /// The record plus its id, for `--json` output.
+    public var json: JSONValue {
+        guard case .object(var members) = record else { return record }
+        members["id"] = .string(id.hex)
+        return .object(members)
+    }
+
+    /// Reads a turn back from its JSON record (any key order and spacing).
+    ///
+    /// - Throws: ``StoreError`` when a field is missing or has the wrong type.
+    public init(json: JSONValue) throws {
+        func fail(_ what: String) -> StoreError { StoreError(.invalidArgument, "not a turn record: \(what)") }
+        guard case .object(let members) = json else { throw fail("expected an object") }
+        let known: Set<String> = [
+            "parents", "kind", "instruction", "inputs", "output", "model", "interaction", "settings", "cost",
+            "author", "created_at", "id",
+        ]
+        if let unknown = members.keys.first(where: { !known.contains($0) }) { throw fail("unknown field \(unknown)") }
+        guard let parentsJSON = members["parents"]?.arrayValue else { throw fail("parents") }
+        let parents = try parentsJSON.map { value -> TurnID in
+            guard let text = value.stringValue, let id = TurnID(text) else { throw fail("a parent id") }
+            return id
+        }
+        guard let kind = members["kind"]?.stringValue, let instruction = members["instruction"]?.stringValue,
+            let outputText = members["output"]?.stringValue, let output = AssetID(outputText),
+            let author = members["author"]?.stringValue, let createdAt = members["created_at"]?.stringValue
+        else { throw fail("kind, instruction, output, author and created_at are required") }
+        let inputs = try (members["inputs"]?.arrayValue ?? []).map { value -> Input in
+            guard let text = value["asset"]?.stringValue, let asset = AssetID(text), let name = value["name"]?.stringValue
+            else { throw fail("an input needs asset and name") }
+            return Input(asset: asset, name: name)
+        }
+        var interaction: Interaction? = nil
+        if let value = members["interaction"], case .object(var fields) = value {
+            guard let id = fields.removeValue(forKey: "id")?.stringValue,
+                let status = fields.removeValue(forKey: "status")?.stringValue
+            else { throw fail("an interaction needs id and status") }
+            let previous = fields.removeValue(forKey: "previous_id")?.stringValue
+            interaction = Interaction(id: id, previousID: previous, status: status, extra: fields)
+        }
+        var cost: Cost? = nil
+        if let value = members["cost"], case .object = value {
+            guard let usd = value["usd"]?.doubleValue, let basis = value["basis"]?.stringValue else {
+                throw fail("a cost needs usd and basis")
+            }
+            cost = Cost(usd: usd, seconds: value["seconds"]?.doubleValue, basis: basis)
+        }
+        self.init(
+            parents: parents, kind: kind, instruction: instruction, inputs: inputs, output: output,
+            model: members["model"]?.stringValue, interaction: interaction,
+            settings: members["settings"]?.objectValue ?? [:], cost: cost, author: author, createdAt: createdAt)
+        if let claimed = members["id"]?.stringValue, claimed != id.hex {
+            throw StoreError(.corrupt, "turn record does not match its id \(claimed.prefix(12)) (it hashes to \(id.short))")
+        }
+    }
+}

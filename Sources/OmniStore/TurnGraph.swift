@@ -1,0 +1,229 @@
+import GRDB
+
+/// A lazily loaded view of the turn DAG for one read transaction.
+///
+/// Walks load only the turns they reach, so commands that look at a few
+/// turns cost the same however large the graph is. Each turn carries its
+/// generation number (1 for a root, else 1 + the largest parent generation),
+/// which bounds walks: a turn's ancestors all have smaller generations.
+final class TurnGraph {
+    struct Node {
+        let seq: Int64
+        let id: TurnID
+        let generation: Int64
+        let createdAt: String
+        let parents: [Int64]
+    }
+
+    private let db: Database
+    private var nodes: [Int64: Node] = [:]
+
+    init(_ db: Database) {
+        self.db = db
+    }
+
+    func node(_ seq: Int64) throws -> Node {
+        if let node = nodes[seq] { return node }
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT t.id, t.generation, t.created_at, p.parent
+                    FROM turn t LEFT JOIN turn_parent p ON p.child = t.seq
+                    WHERE t.seq = ? ORDER BY p.position
+                    """), arguments: [seq])
+        guard let first = rows.first else {
+            throw StoreError(.database, "turn #\(seq) is missing from the graph: run 'omnistore fsck'")
+        }
+        let node = Node(
+            seq: seq, id: TurnID(validatedHex: first["id"]), generation: first["generation"],
+            createdAt: first["created_at"], parents: rows.compactMap { $0["parent"] as Int64? })
+        nodes[seq] = node
+        return node
+    }
+
+    func seq(of id: TurnID) throws -> Int64 {
+        guard let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM turn WHERE id = ?"), arguments: [id.hex]) else {
+            throw StoreError(.notFound, "turn \(id.short) is not in the store")
+        }
+        return seq
+    }
+
+    /// Loads every turn in one query, for walks that will visit most of them.
+    func preloadAll() throws {
+        var parents: [Int64: [Int64]] = [:]
+        let edges = try Row.fetchCursor(db, sql: "SELECT child, parent FROM turn_parent ORDER BY child, position")
+        while let row = try edges.next() {
+            parents[row[0], default: []].append(row[1])
+        }
+        let turns = try Row.fetchCursor(db, sql: "SELECT seq, id, generation, created_at FROM turn")
+        while let row = try turns.next() {
+            let seq: Int64 = row[0]
+            nodes[seq] = Node(
+                seq: seq, id: TurnID(validatedHex: row[1]), generation: row[2], createdAt: row[3],
+                parents: parents[seq] ?? [])
+        }
+    }
+
+    /// Whether `ancestor` is `descendant` or reachable from it through parents.
+    func isAncestor(_ ancestor: Int64, of descendant: Int64) throws -> Bool {
+        let floor = try node(ancestor).generation
+        var stack = [descendant]
+        var seen: Set<Int64> = [descendant]
+        while let seq = stack.popLast() {
+            if seq == ancestor { return true }
+            for parent in try node(seq).parents where !seen.contains(parent) {
+                if try node(parent).generation >= floor {
+                    seen.insert(parent)
+                    stack.append(parent)
+                }
+            }
+        }
+        return false
+    }
+
+    /// The best common ancestors of two turns, as `git merge-base --all` finds them.
+    func mergeBases(_ a: Int64, _ b: Int64) throws -> [Int64] {
+        if a == b { return [a] }
+        let common = try paintDownToCommon(a, [b])
+        return try removeRedundant(common)
+    }
+
+    struct Flags: OptionSet {
+        let rawValue: UInt8
+        static let fromA = Flags(rawValue: 1)
+        static let fromB = Flags(rawValue: 2)
+        static let stale = Flags(rawValue: 4)
+        static let result = Flags(rawValue: 8)
+    }
+
+    /// Paints ancestors of `one` and of `twos` until every turn still queued
+    /// lies below a common ancestor (git's `paint_down_to_common`), and
+    /// returns the common ancestors not below another one, newest first.
+    private func paintDownToCommon(_ one: Int64, _ twos: [Int64]) throws -> [Int64] {
+        var flags: [Int64: Flags] = [:]
+        var queue = GenerationQueue()
+        flags[one] = .fromA
+        try queue.push(node(one))
+        for two in twos {
+            flags[two, default: []].insert(.fromB)
+            try queue.push(node(two))
+        }
+        var found: [Int64] = []
+        while queue.contains(where: { !(flags[$0] ?? []).contains(.stale) }) {
+            guard let current = queue.pop() else { break }
+            var painted = (flags[current.seq] ?? []).intersection([.fromA, .fromB, .stale])
+            if painted == [.fromA, .fromB] {
+                if !(flags[current.seq] ?? []).contains(.result) {
+                    flags[current.seq, default: []].insert(.result)
+                    found.append(current.seq)
+                }
+                // Everything below a common ancestor is a worse candidate.
+                painted.insert(.stale)
+            }
+            for parent in current.parents {
+                let existing = flags[parent] ?? []
+                if existing.isSuperset(of: painted) { continue }
+                flags[parent] = existing.union(painted)
+                try queue.push(node(parent))
+            }
+        }
+        return try found.filter { !(flags[$0] ?? []).contains(.stale) }
+            .sorted { try node($0).createdAt > node($1).createdAt }
+    }
+
+    /// Drops candidates that are ancestors of other candidates.
+    private func removeRedundant(_ candidates: [Int64]) throws -> [Int64] {
+        guard candidates.count > 1 else { return candidates }
+        var redundant: Set<Int64> = []
+        for candidate in candidates where !redundant.contains(candidate) {
+            for other in candidates where other != candidate && !redundant.contains(other) {
+                if try isAncestor(other, of: candidate) { redundant.insert(other) }
+            }
+        }
+        return candidates.filter { !redundant.contains($0) }
+    }
+
+    /// Turns reachable from `include` but not from any of `exclude` (git's
+    /// `include ^exclude…`), newest generation first.
+    func onlyReachable(from include: [Int64], notFrom exclude: [Int64]) throws -> [Int64] {
+        var uninteresting = Set(exclude)
+        var queued: Set<Int64> = []
+        var queue = GenerationQueue()
+        // How many queued turns are still interesting; the walk ends at 0.
+        var interestingQueued = 0
+        for seq in exclude + include where queued.insert(seq).inserted {
+            try queue.push(node(seq))
+            if !uninteresting.contains(seq) { interestingQueued += 1 }
+        }
+        var result: [Int64] = []
+        // A turn is popped only after every queued turn of higher generation,
+        // and every path to it from an excluded turn runs through higher
+        // generations, so its flag is final when it is popped.
+        while interestingQueued > 0, let current = queue.pop() {
+            let isUninteresting = uninteresting.contains(current.seq)
+            if !isUninteresting {
+                interestingQueued -= 1
+                result.append(current.seq)
+            }
+            for parent in current.parents {
+                if queued.insert(parent).inserted {
+                    if isUninteresting { uninteresting.insert(parent) } else { interestingQueued += 1 }
+                    try queue.push(node(parent))
+                } else if isUninteresting, uninteresting.insert(parent).inserted {
+                    interestingQueued -= 1
+                }
+            }
+        }
+        return result
+    }
+}
+
+/// A max-heap of turns by generation, then by insertion order.
+struct GenerationQueue {
+    private var heap: [(generation: Int64, order: Int, node: TurnGraph.Node)] = []
+    private var counter = 0
+
+    var isEmpty: Bool { heap.isEmpty }
+
+    mutating func push(_ node: TurnGraph.Node) {
+        heap.append((node.generation, counter, node))
+        counter += 1
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard precedes(heap[child], heap[parent]) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> TurnGraph.Node? {
+        guard !heap.isEmpty else { return nil }
+        heap.swapAt(0, heap.count - 1)
+        let top = heap.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var best = parent
+            if left < heap.count, precedes(heap[left], heap[best]) { best = left }
+            if right < heap.count, precedes(heap[right], heap[best]) { best = right }
+            if best == parent { break }
+            heap.swapAt(parent, best)
+            parent = best
+        }
+        return top.node
+    }
+
+    var peekGeneration: Int64? { heap.first?.generation }
+
+    func contains(where predicate: (Int64) -> Bool) -> Bool {
+        heap.contains { predicate($0.node.seq) }
+    }
+
+    private func precedes(
+        _ a: (generation: Int64, order: Int, node: TurnGraph.Node), _ b: (generation: Int64, order: Int, node: TurnGraph.Node)
+    ) -> Bool {
+        a.generation != b.generation ? a.generation > b.generation : a.order < b.order
+    }
+}
