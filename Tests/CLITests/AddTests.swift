@@ -11,7 +11,7 @@ import Testing
     func allFixtures() async throws {
         let ws = try await CLIWorkspace.make("cli-objects")
         var paths: [String] = []
-        for fixture in Fixture.allCases { paths.append(try await Fixtures.copy(fixture, into: ws.dir.file("media"))) }
+        for fixture in Fixture.allCases { paths.append(try await Fixtures.copy(fixture, into: ws.file("media"))) }
         let hashes = try await SHA256Sum.hashes(paths)
         let result = try await ws.run(["add"] + paths)
         #expect(result.succeeded, "\(result)")
@@ -42,8 +42,8 @@ import Testing
     @Test("adding the same bytes again stores nothing new and remembers both paths")
     func dedup() async throws {
         let ws = try await CLIWorkspace.make("cli-dedup")
-        let first = try await Fixtures.copy(.mp4H264AAC, into: ws.dir.file("a"))
-        let second = try await Fixtures.copy(.mp4H264AAC, into: ws.dir.file("b"), as: "renamed.mp4")
+        let first = try await Fixtures.copy(.mp4H264AAC, into: ws.file("a"))
+        let second = try await Fixtures.copy(.mp4H264AAC, into: ws.file("b"), as: "renamed.mp4")
         let hex = try await SHA256Sum.hash(first)
         #expect(try await ws.run(["add", "a/h264_aac.mp4"]).succeeded)
         let objects = ws.files.objectIDs()
@@ -69,8 +69,8 @@ import Testing
     @Test("the same file twice in one command is added once, then already stored")
     func duplicateInOneBatch() async throws {
         let ws = try await CLIWorkspace.make("cli-dedup-batch")
-        let wav = try ws.dir.write(WAV.data(seed: 99), to: "x.wav")
-        let copy = try ws.dir.write(WAV.data(seed: 99), to: "y.wav")
+        let wav = try ws.write(WAV.data(seed: 99), to: "x.wav")
+        let copy = try ws.write(WAV.data(seed: 99), to: "y.wav")
         let result = try await ws.run(["add", "x.wav", "y.wav"])
         #expect(result.succeeded, "\(result)")
         #expect(result.stdoutLines.count == 2)
@@ -84,12 +84,12 @@ import Testing
     func recursive() async throws {
         let ws = try await CLIWorkspace.make("cli-recursive")
         let visible = [
-            try await Fixtures.copy(.png, into: ws.dir.file("shoot")),
-            try await Fixtures.copy(.mp3, into: ws.dir.file("shoot/audio")),
-            try ws.dir.write(WAV.data(seed: 31), to: "shoot/audio/deep/er/take.wav"),
+            try await Fixtures.copy(.png, into: ws.file("shoot")),
+            try await Fixtures.copy(.mp3, into: ws.file("shoot/audio")),
+            try ws.write(WAV.data(seed: 31), to: "shoot/audio/deep/er/take.wav"),
         ]
-        let hidden = try ws.dir.write(WAV.data(seed: 32), to: "shoot/.cache/hidden.wav")
-        let hiddenFile = try ws.dir.write(WAV.data(seed: 33), to: "shoot/.hidden.wav")
+        let hidden = try ws.write(WAV.data(seed: 32), to: "shoot/.cache/hidden.wav")
+        let hiddenFile = try ws.write(WAV.data(seed: 33), to: "shoot/.hidden.wav")
         let hashes = try await SHA256Sum.hashes(visible)
         let hiddenHashes = try await SHA256Sum.hashes([hidden, hiddenFile])
 
@@ -106,16 +106,36 @@ import Testing
         #expect(again.succeeded, "\(again)")
         #expect(again.stdoutLines.allSatisfy { $0.hasPrefix("already stored") }, "\(again)")
         #expect(ws.files.objectIDs() == Set(hashes))
+
+        // The whole workspace: the store's own files under .omnistore are not added.
+        let everything = try await ws.run(["add", "-r", "."])
+        #expect(everything.succeeded, "\(everything)")
+        #expect(everything.stdoutLines.count == visible.count, "\(everything)")
+        #expect(ws.files.objectIDs() == Set(hashes))
+    }
+
+    @Test("paths with spaces and non-ASCII letters are stored and remembered exactly")
+    func unusualNames() async throws {
+        let ws = try await CLIWorkspace.make("cli-names")
+        let names = ["my clip (final) v2.wav", "été à Zürich.wav", "tab\there.wav", "-dash.wav"]
+        var paths: [String] = []
+        for (index, name) in names.enumerated() { paths.append(try ws.write(WAV.data(seed: 80 + index), to: "in/\(name)")) }
+        let hashes = try await SHA256Sum.hashes(paths)
+        let result = try await ws.run(["add", "--"] + paths)
+        #expect(result.succeeded, "\(result)")
+        for (path, hex) in zip(paths, hashes) {
+            #expect(try await ws.show(hex)["paths"] as? [String] == [path])
+        }
     }
 
     @Test("--json lists one item per path with its status")
     func addJSON() async throws {
         let ws = try await CLIWorkspace.make("cli-add-json")
         let png = try await Fixtures.copy(.png, into: ws.path)
-        let wav = try ws.dir.write(WAV.data(seed: 41), to: "a.wav")
+        let wav = try ws.write(WAV.data(seed: 41), to: "a.wav")
         #expect(try await ws.run(["add", wav]).succeeded)
         let hashes = try await SHA256Sum.hashes([png, wav])
-        let bad = try ws.dir.write("not media at all\n", to: "bad.mp4")
+        let bad = try ws.write("not media at all\n", to: "bad.mp4")
         let result = try await ws.run(["add", "--json", png, wav, bad])
         #expect(result.failedCleanly, "\(result)")
         let items = try #require(try JSONText.parse(result.stdout) as? [[String: Any]])
@@ -138,42 +158,52 @@ import Testing
     static func make(_ bad: Bad, in ws: CLIWorkspace) async throws -> String {
         switch bad {
         case .garbage:
-            try ws.dir.write(garbageBytes(count: 64 << 10, seed: 42), to: "noise.mov")
+            try ws.write(garbageBytes(count: 64 << 10, seed: 42), to: "noise.mov")
             return "noise.mov"
         case .textNamedMP4:
-            try ws.dir.write((1...200).map { "line \($0): plain text, not a video\n" }.joined(), to: "notes.mp4")
+            try ws.write((1...200).map { "line \($0): plain text, not a video\n" }.joined(), to: "notes.mp4")
             return "notes.mp4"
         case .empty:
-            try ws.dir.write(Data(), to: "empty.mp4")
+            try ws.write(Data(), to: "empty.mp4")
             return "empty.mp4"
         case .truncatedMP4:
             // The moov atom of ffmpeg's mp4 is at the end, so the head alone is unreadable.
             let full = try #require(fileBytes(try await Fixtures.path(.mp4H264AAC)))
-            try ws.dir.write(full.prefix(4096), to: "truncated.mp4")
+            try ws.write(full.prefix(4096), to: "truncated.mp4")
             return "truncated.mp4"
         case .missing:
             return "no-such-file.mp4"
         case .directoryWithoutR:
-            try ws.dir.write(WAV.data(seed: 51), to: "folder/inside.wav")
+            try ws.write(WAV.data(seed: 51), to: "folder/inside.wav")
             return "folder"
         case .unreadable:
-            try ws.dir.write(WAV.data(seed: 52), to: "locked.wav")
-            chmod(ws.dir.file("locked.wav"), 0)
+            try ws.write(WAV.data(seed: 52), to: "locked.wav")
+            chmod(ws.file("locked.wav"), 0)
             return "locked.wav"
         }
     }
 
+    /// Every case but `.unreadable`, which has its own test because root reads any file.
+    static let anyUser: [Bad] = Bad.allCases.filter { $0 != .unreadable }
+
     @Test("a bad file gets one error line naming it, a non-zero exit, and leaves nothing; the batch goes on",
-          arguments: Bad.allCases)
+          arguments: anyUser)
     func badInBatch(_ bad: Bad) async throws {
-        if bad == .unreadable && geteuid() == 0 {
-            // Permissions do not stop root; the directory case covers an unopenable path.
-            return
-        }
+        try await checkBatch(bad)
+    }
+
+    @Test("an unreadable file is refused like any bad file",
+          .enabled(if: geteuid() != 0, "permissions do not stop root; the directory case covers an unopenable path"))
+    func unreadableInBatch() async throws {
+        try await checkBatch(.unreadable)
+        try await checkAlone(.unreadable)
+    }
+
+    func checkBatch(_ bad: Bad) async throws {
         let ws = try await CLIWorkspace.make("cli-bad")
         let bad = try await Self.make(bad, in: ws)
         let good1 = try await Fixtures.copy(.png, into: ws.path)
-        let good2 = try ws.dir.write(WAV.data(seed: 50), to: "good.wav")
+        let good2 = try ws.write(WAV.data(seed: 50), to: "good.wav")
         let goodHashes = try await SHA256Sum.hashes([good1, good2])
 
         let result = try await ws.run(["add", "still.png", bad, "good.wav"])
@@ -190,9 +220,12 @@ import Testing
         #expect(ws.files.temporaryFiles().isEmpty, "temp files left: \(ws.files.temporaryFiles())")
     }
 
-    @Test("a bad file alone: exactly one error line naming it, non-zero exit, nothing stored", arguments: Bad.allCases)
+    @Test("a bad file alone: exactly one error line naming it, non-zero exit, nothing stored", arguments: anyUser)
     func badAlone(_ bad: Bad) async throws {
-        if bad == .unreadable && geteuid() == 0 { return }
+        try await checkAlone(bad)
+    }
+
+    func checkAlone(_ bad: Bad) async throws {
         let ws = try await CLIWorkspace.make("cli-bad-alone")
         let bad = try await Self.make(bad, in: ws)
         let result = try await ws.run(["add", bad])

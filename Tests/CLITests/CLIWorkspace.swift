@@ -2,16 +2,41 @@ import Foundation
 import TestSupport
 import Testing
 
-/// A temp folder initialized as an omnistore workspace with `omnistore init`.
+/// A folder initialized as an omnistore workspace with `omnistore init`: the
+/// test's temp folder itself, or a subfolder of it when a test needs several.
 struct CLIWorkspace {
     let dir: TemporaryDirectory
-    var path: String { dir.path }
-    var files: StoreFiles { StoreFiles(workspace: dir.path) }
+    let path: String
+    var files: StoreFiles { StoreFiles(workspace: path) }
 
     static func make(_ label: String) async throws -> CLIWorkspace {
         let dir = try TemporaryDirectory(label)
-        try await OmnistoreCLI.check(["init"], in: dir.path)
-        return CLIWorkspace(dir: dir)
+        return try await make(in: dir, subfolder: nil)
+    }
+
+    /// A workspace in `subfolder` of `dir` (created if missing).
+    static func make(in dir: TemporaryDirectory, subfolder: String?) async throws -> CLIWorkspace {
+        let path = try subfolder.map { try dir.makeDirectory($0) } ?? dir.path
+        try await OmnistoreCLI.check(["init"], in: path)
+        return CLIWorkspace(dir: dir, path: path)
+    }
+
+    /// A path inside the workspace.
+    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    /// Writes a file inside the workspace and returns its path.
+    @discardableResult
+    func write(_ data: Data, to name: String) throws -> String {
+        let relative = String(file(name).dropFirst(dir.path.count + 1))
+        return try dir.write(data, to: relative)
+    }
+
+    @discardableResult
+    func write(_ text: String, to name: String) throws -> String { try write(Data(text.utf8), to: name) }
+
+    @discardableResult
+    func makeDirectory(_ name: String) throws -> String {
+        try dir.makeDirectory(String(file(name).dropFirst(dir.path.count + 1)))
     }
 
     /// Runs omnistore in the workspace (or in a subfolder of it).
@@ -19,7 +44,7 @@ struct CLIWorkspace {
         async throws -> ProcessResult
     {
         try await OmnistoreCLI.run(
-            arguments, in: subfolder.map { dir.file($0) } ?? dir.path, environment: environment)
+            arguments, in: subfolder.map { file($0) } ?? path, environment: environment)
     }
 
     func assetIDs() async throws -> [String] { try await OmnistoreCLI.assetIDs(in: path) }

@@ -12,7 +12,7 @@ import Testing
         let ws = try await CLIWorkspace.make("cli-concurrent")
         var groups: [[String]] = [[], []]
         for seed in 0..<100 {
-            groups[seed % 2].append(try ws.dir.write(WAV.data(seed: 10_000 + seed), to: "batch\(seed % 2)/\(seed).wav"))
+            groups[seed % 2].append(try ws.write(WAV.data(seed: 10_000 + seed), to: "batch\(seed % 2)/\(seed).wav"))
         }
         let all = groups[0] + groups[1]
         let hashes = try await SHA256Sum.hashes(all)
@@ -40,7 +40,7 @@ import Testing
     func sameFiles() async throws {
         let ws = try await CLIWorkspace.make("cli-concurrent-same")
         var paths: [String] = []
-        for seed in 0..<30 { paths.append(try ws.dir.write(WAV.data(seed: 20_000 + seed), to: "same/\(seed).wav")) }
+        for seed in 0..<30 { paths.append(try ws.write(WAV.data(seed: 20_000 + seed), to: "same/\(seed).wav")) }
         let hashes = try await SHA256Sum.hashes(paths)
 
         let first = try OmnistoreCLI.start(["add", "--json"] + paths, in: ws.path)
@@ -71,7 +71,7 @@ import Testing
         let ws = try await CLIWorkspace.make("cli-crash")
         // A sparse 500 MB file: cheap to make, slow enough to copy that the
         // process can be caught mid-copy.
-        let big = ws.dir.file("big.mp4")
+        let big = ws.file("big.mp4")
         let total: Int64 = 500 << 20
         #expect(FileManager.default.createFile(atPath: big, contents: nil))
         #expect(truncate(big, off_t(total)) == 0)
@@ -101,12 +101,39 @@ import Testing
         #expect(ws.files.temporaryFiles() == [temp.name], "the killed process's temp file is still there")
 
         // The next add of another file succeeds and leaves no temp file behind.
-        let wav = try ws.dir.write(WAV.data(seed: 71), to: "small.wav")
+        let wav = try ws.write(WAV.data(seed: 71), to: "small.wav")
         let hex = try await SHA256Sum.hash(wav)
         let next = try await ws.run(["add", "small.wav"])
         #expect(next.succeeded, "\(next)")
         #expect(ws.files.objectIDs() == [hex])
         #expect(try await ws.assetIDs() == [hex])
         #expect(ws.files.temporaryFiles().isEmpty, "left: \(ws.files.temporaryFiles())")
+    }
+}
+
+@Suite struct LeftoverTemporaries {
+    @Test("the next add removes temp files of dead writers and spares one a live writer holds")
+    func cleanup() async throws {
+        let ws = try await CLIWorkspace.make("cli-leftovers")
+        let objects = ws.files.objectsDirectory
+        // A dead writer's partial copy, and a dead writer's empty file from long ago.
+        try ws.write(garbageBytes(count: 100_000, seed: 5), to: ".omnistore/objects/tmp_obj_deadbeef0001")
+        try ws.write(Data(), to: ".omnistore/objects/tmp_obj_deadbeef0002")
+        var old = [timeval(tv_sec: time(nil) - 3600, tv_usec: 0), timeval(tv_sec: time(nil) - 3600, tv_usec: 0)]
+        #expect(utimes(objects + "/tmp_obj_deadbeef0002", &old) == 0)
+        // A live writer: this process holds the lock, as a running add would.
+        let live = try ws.write(garbageBytes(count: 50_000, seed: 6), to: ".omnistore/objects/tmp_obj_live00000003")
+        let fd = open(live, O_RDWR)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        #expect(flock(fd, LOCK_EX) == 0)
+
+        let wav = try ws.write(WAV.data(seed: 72), to: "small.wav")
+        let hex = try await SHA256Sum.hash(wav)
+        let result = try await ws.run(["add", "small.wav"])
+        #expect(result.succeeded, "\(result)")
+        #expect(ws.files.objectIDs() == [hex])
+        #expect(ws.files.temporaryFiles() == ["tmp_obj_live00000003"])
+        #expect(fileBytes(live) == garbageBytes(count: 50_000, seed: 6), "the live writer's file was touched")
     }
 }

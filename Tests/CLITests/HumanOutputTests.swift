@@ -27,7 +27,7 @@ import Testing
         let fixtures: [Fixture] = [.oddSize, .png, .mp3, .gifAnimated, .mp3WithCoverArt, .m4a]
         var expected: [Expected] = []
         for fixture in fixtures {
-            let path = try await Fixtures.copy(fixture, into: ws.dir.file("clips"))
+            let path = try await Fixtures.copy(fixture, into: ws.file("clips"))
             expected.append(try await Self.expected(fixture, at: path))
             // One add per file, so that "oldest first" is the order of this loop.
             let added = try await ws.run(["add", "clips/\(fixture.fileName)"])
@@ -45,7 +45,7 @@ import Testing
         #expect(fromClips.stdoutLines == alignedColumns(clipRows), "\n\(fromClips.stdout)")
 
         // From a sibling folder the paths are outside it, so absolute.
-        try ws.dir.makeDirectory("other")
+        try ws.makeDirectory("other")
         let fromOther = try await ws.run(["assets"], in: "other")
         let absoluteRows = expected.map { [String($0.hex.prefix(12)), $0.kind, $0.size, $0.duration, $0.path] }
         #expect(fromOther.stdoutLines == alignedColumns(absoluteRows), "\n\(fromOther.stdout)")
@@ -65,7 +65,7 @@ import Testing
         #expect(added.stdoutLines == alignedColumns(rows), "\n\(added.stdout)")
 
         // A mixed batch: one already stored, one new, given by absolute path.
-        let flac = try await Self.expected(.flac, at: try await Fixtures.copy(.flac, into: ws.dir.file("more")))
+        let flac = try await Self.expected(.flac, at: try await Fixtures.copy(.flac, into: ws.file("more")))
         let mixed = try await ws.run(["add", expected[1].path, flac.path])
         #expect(mixed.succeeded, "\(mixed)")
         let mixedRows = [

@@ -6,7 +6,7 @@ import Testing
     @Test("show and export accept any unique prefix of 4 or more digits, in either case")
     func unique() async throws {
         let ws = try await CLIWorkspace.make("cli-prefix")
-        let wav = try ws.dir.write(WAV.data(seed: 61), to: "a.wav")
+        let wav = try ws.write(WAV.data(seed: 61), to: "a.wav")
         let png = try await Fixtures.copy(.png, into: ws.path)
         let hashes = try await SHA256Sum.hashes([wav, png])
         #expect(try await ws.run(["add", wav, png]).succeeded)
@@ -23,7 +23,7 @@ import Testing
     @Test("a prefix shorter than 4 digits is refused", arguments: [1, 2, 3])
     func tooShort(_ length: Int) async throws {
         let ws = try await CLIWorkspace.make("cli-prefix-short")
-        let wav = try ws.dir.write(WAV.data(seed: 62), to: "a.wav")
+        let wav = try ws.write(WAV.data(seed: 62), to: "a.wav")
         let hex = try await SHA256Sum.hash(wav)
         #expect(try await ws.run(["add", wav]).succeeded)
         let result = try await ws.run(["show", String(hex.prefix(length))])
@@ -42,7 +42,7 @@ import Testing
         var seed = 0
         while pair == nil && seed < 8000 {
             var batch: [String] = []
-            for s in seed..<(seed + 400) { batch.append(try ws.dir.write(WAV.data(seed: s), to: "gen/\(s).wav")) }
+            for s in seed..<(seed + 400) { batch.append(try ws.write(WAV.data(seed: s), to: "gen/\(s).wav")) }
             seed += 400
             for (path, hex) in zip(batch, try await SHA256Sum.hashes(batch)) {
                 paths[hex] = path
@@ -64,7 +64,7 @@ import Testing
             #expect(result.stderrLines.count == 1, "\(result)")
             #expect(result.stderr.hasPrefix("error: "))
             for hex in hashes { #expect(result.stderr.contains(hex.prefix(12)), "\(result.stderr) lists \(hex)") }
-            #expect(!fileExists(ws.dir.file("out.wav")))
+            #expect(!fileExists(ws.file("out.wav")))
         }
         let common = zip(hashes[0], hashes[1]).prefix { $0 == $1 }.count
         for hex in hashes {

@@ -27,47 +27,49 @@ import Testing
     @Test("a subfolder finds the store above it")
     func fromSubfolder() async throws {
         let ws = try await CLIWorkspace.make("cli-sub")
-        try ws.dir.makeDirectory("a/b/c")
-        let wav = try ws.dir.write(WAV.data(seed: 2), to: "a/b/c/tone.wav")
+        try ws.makeDirectory("a/b/c")
+        let wav = try ws.write(WAV.data(seed: 2), to: "a/b/c/tone.wav")
         let hex = try await SHA256Sum.hash(wav)
         let added = try await ws.run(["add", "tone.wav"], in: "a/b/c")
         #expect(added.succeeded, "\(added)")
         #expect(ws.files.objectIDs() == [hex])
-        #expect(!fileExists(ws.dir.file("a/b/c/.omnistore")))
+        #expect(!fileExists(ws.file("a/b/c/.omnistore")))
         let listed = try await ws.run(["assets", "--json"], in: "a/b")
         #expect(try JSONText.array(listed.stdout).compactMap { ($0 as? [String: Any])?["id"] as? String } == [hex])
     }
 
     @Test("--store and OMNISTORE_DIR name the store from anywhere, as the workspace or its .omnistore")
     func explicitStore() async throws {
-        let ws = try await CLIWorkspace.make("cli-explicit")
-        let outside = try TemporaryDirectory("cli-outside")
-        let wav1 = try outside.write(WAV.data(seed: 3), to: "one.wav")
-        let wav2 = try outside.write(WAV.data(seed: 4), to: "two.wav")
+        let dir = try TemporaryDirectory("cli-explicit")
+        let ws = try await CLIWorkspace.make(in: dir, subfolder: "ws")
+        let outside = try dir.makeDirectory("outside")
+        let wav1 = try dir.write(WAV.data(seed: 3), to: "outside/one.wav")
+        let wav2 = try dir.write(WAV.data(seed: 4), to: "outside/two.wav")
         let hashes = try await SHA256Sum.hashes([wav1, wav2])
 
-        let byFlag = try await OmnistoreCLI.run(["add", "--store", ws.path, "one.wav"], in: outside.path)
+        let byFlag = try await OmnistoreCLI.run(["add", "--store", ws.path, "one.wav"], in: outside)
         #expect(byFlag.succeeded, "\(byFlag)")
-        let byEnv = try await OmnistoreCLI.run(["add", "two.wav"], in: outside.path, environment: ["OMNISTORE_DIR": ws.path])
+        let byEnv = try await OmnistoreCLI.run(["add", "two.wav"], in: outside, environment: ["OMNISTORE_DIR": ws.path])
         #expect(byEnv.succeeded, "\(byEnv)")
         #expect(Set(try await ws.assetIDs()) == Set(hashes))
-        #expect(!fileExists(outside.file(".omnistore")))
+        #expect(!fileExists(outside + "/.omnistore"))
 
         let listedByFlag = try await OmnistoreCLI.run(
-            ["assets", "--json", "--store", ws.path + "/.omnistore"], in: outside.path)
+            ["assets", "--json", "--store", ws.path + "/.omnistore"], in: outside)
         #expect(listedByFlag.succeeded, "\(listedByFlag)")
         #expect(Set(try JSONText.array(listedByFlag.stdout).compactMap { ($0 as? [String: Any])?["id"] as? String }) == Set(hashes))
         let listedByEnv = try await OmnistoreCLI.run(
-            ["assets", "--json"], in: outside.path, environment: ["OMNISTORE_DIR": ws.path])
+            ["assets", "--json"], in: outside, environment: ["OMNISTORE_DIR": ws.path])
         #expect(Set(try JSONText.array(listedByEnv.stdout).compactMap { ($0 as? [String: Any])?["id"] as? String }) == Set(hashes))
     }
 
     @Test("--store wins over OMNISTORE_DIR, which wins over the current folder")
     func precedence() async throws {
-        let first = try await CLIWorkspace.make("cli-prec1")
-        let second = try await CLIWorkspace.make("cli-prec2")
-        let third = try await CLIWorkspace.make("cli-prec3")
-        let wav = try first.dir.write(WAV.data(seed: 5), to: "tone.wav")
+        let dir = try TemporaryDirectory("cli-precedence")
+        let first = try await CLIWorkspace.make(in: dir, subfolder: "first")
+        let second = try await CLIWorkspace.make(in: dir, subfolder: "second")
+        let third = try await CLIWorkspace.make(in: dir, subfolder: "third")
+        let wav = try first.write(WAV.data(seed: 5), to: "tone.wav")
         let hex = try await SHA256Sum.hash(wav)
         let result = try await OmnistoreCLI.run(
             ["add", "--store", second.path, wav], in: first.path, environment: ["OMNISTORE_DIR": third.path])
@@ -96,7 +98,8 @@ import Testing
 
     @Test("init twice is harmless and keeps the assets")
     func initTwice() async throws {
-        let ws = try await CLIWorkspace.make("cli-init")
+        let dir = try TemporaryDirectory("cli-init")
+        let ws = try await CLIWorkspace.make(in: dir, subfolder: "ws")
         #expect(fileExists(ws.files.objectsDirectory))
         let png = try await Fixtures.copy(.png, into: ws.path)
         let hex = try await SHA256Sum.hash(png)
@@ -107,8 +110,8 @@ import Testing
         #expect(ws.files.objectIDs() == [hex])
         #expect(fileBytes(ws.files.objectPath(hex)) == fileBytes(png))
         // `init DIR` from elsewhere, on the same workspace, too.
-        let elsewhere = try TemporaryDirectory("cli-init-elsewhere")
-        let third = try await OmnistoreCLI.run(["init", ws.path], in: elsewhere.path)
+        let elsewhere = try dir.makeDirectory("elsewhere")
+        let third = try await OmnistoreCLI.run(["init", ws.path], in: elsewhere)
         #expect(third.succeeded, "\(third)")
         #expect(try await ws.assetIDs() == [hex])
     }

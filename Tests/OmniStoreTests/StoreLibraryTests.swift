@@ -57,7 +57,7 @@ import Testing
         }
     }
 
-    @Test("Asset.json carries the probe ffprobe reports", arguments: [Fixture.mp4H264AAC, .movRotated90, .flac, .jpeg])
+    @Test("Asset.json carries the probe ffprobe reports for the added file", arguments: Fixture.allCases)
     func assetJSONMatchesFFprobe(_ fixture: Fixture) async throws {
         let dir = try TemporaryDirectory("lib-json")
         let path = try await Fixtures.copy(fixture, into: dir.path)
@@ -155,6 +155,58 @@ import Testing
     }
 }
 
+@Suite struct StoreLibraryConcurrencyAndProgress {
+    @Test("one Store shared by two threads adding different files stores them all")
+    func sharedStore() async throws {
+        let dir = try TemporaryDirectory("lib-threads")
+        var groups: [[String]] = [[], []]
+        for seed in 0..<40 {
+            groups[seed % 2].append(try dir.write(WAV.data(seed: 30_000 + seed), to: "in/\(seed).wav"))
+        }
+        let hashes = try await SHA256Sum.hashes(groups[0] + groups[1])
+        let workspace = dir.file("ws")
+        let store = try Store.create(at: workspace).store
+        let (left, right) = (groups[0], groups[1])
+        async let first = onThread { store.add(left) }
+        async let second = onThread { store.add(right) }
+        let outcomes = try await first + second
+        for outcome in outcomes {
+            guard case .added = outcome else {
+                Issue.record("\(outcome.path): \(outcome)")
+                continue
+            }
+        }
+        #expect(Set(try store.assets().map(\.id.hex)) == Set(hashes))
+        #expect(StoreFiles(workspace: workspace).objectIDs() == Set(hashes))
+        #expect(StoreFiles(workspace: workspace).temporaryFiles().isEmpty)
+    }
+
+    @Test("progress reports every file up to its full size and the batch up to its total")
+    func progress() async throws {
+        let dir = try TemporaryDirectory("lib-progress")
+        let paths = [
+            try await Fixtures.copy(.mp4H264AAC, into: dir.path),
+            try await Fixtures.copy(.png, into: dir.path),
+            try await Fixtures.copy(.flac, into: dir.path),
+        ]
+        let sizes = paths.map { Int64(fileBytes($0)?.count ?? -1) }
+        let store = try Store.create(at: dir.file("ws")).store
+        let events = Locked<[AddProgress]>([])
+        let outcomes = store.add(paths) { event in events.withValue { $0.append(event) } }
+        #expect(outcomes.count == 3)
+        let seen = events.current
+        #expect(!seen.isEmpty)
+        for (index, path) in paths.enumerated() {
+            let mine = seen.filter { $0.fileIndex == index }
+            #expect(mine.allSatisfy { $0.path == path && $0.fileCount == 3 && $0.fileBytesTotal == sizes[index] })
+            #expect(mine.last?.fileBytesDone == sizes[index], "last progress of \(path)")
+        }
+        #expect(seen.allSatisfy { $0.batchBytesTotal == sizes.reduce(0, +) })
+        #expect(seen.last?.batchBytesDone == sizes.reduce(0, +))
+        #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.batchBytesDone <= $1.batchBytesDone }, "progress went backwards")
+    }
+}
+
 @Suite struct StoreLibraryPrefixes {
     /// Writes distinct tiny WAVs until two of them share the first four hex
     /// digits of their SHA-256 (by sha256sum), and returns those two paths
@@ -210,7 +262,8 @@ import Testing
         #expect(try store.resolveAssetID(String(other.hash.prefix(4))).hex == other.hash)
     }
 
-    @Test("too short, non-hex or unknown prefixes are refused", arguments: ["abc", "", "zzzz", "12345g", "not-an-id"])
+    /// "3 digits" stands for the first three digits of the stored id.
+    @Test("too short or non-hex prefixes are refused", arguments: ["3 digits", "", "zzzz", "12345g", "not-an-id"])
     func invalidPrefix(_ text: String) async throws {
         let dir = try TemporaryDirectory("lib-badprefix")
         let store = try Store.create(at: dir.file("ws")).store
@@ -218,7 +271,7 @@ import Testing
         let hex = try await SHA256Sum.hash(wav)
         _ = try store.add(file: wav)
         // A 3-digit prefix of a real id is still too short.
-        let candidate = text == "abc" ? String(hex.prefix(3)) : text
+        let candidate = text == "3 digits" ? String(hex.prefix(3)) : text
         let error = try #require(throws: StoreError.self) { try store.resolveAssetID(candidate) }
         #expect(error.code == .invalidArgument)
     }
