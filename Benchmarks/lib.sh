@@ -52,8 +52,14 @@ ensure_omnistore() {
     apt_install libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libsqlite3-dev \
         libcurl4-openssl-dev pkg-config >&2
     log "swift build -c release --product omnistore"
-    (cd "$REPO_DIR" && swift build -c release --product omnistore 2>&1 | tail -n 3) >&2
-    echo "$REPO_DIR/.build/release/omnistore"
+    local bin="$REPO_DIR/.build/release/omnistore"
+    if ! (cd "$REPO_DIR" && swift build -c release --product omnistore >"$WORK_DIR/build.log" 2>&1); then
+        grep -m 3 'error:' "$WORK_DIR/build.log" >&2
+        [ -x "$bin" ] || return 1
+        # The work tree can be mid-edit; an older binary is still worth measuring.
+        log "WARNING: the build failed; measuring the existing binary built $(date -r "$bin" '+%Y-%m-%d %H:%M')"
+    fi
+    echo "$bin"
 }
 
 # --- timing ----------------------------------------------------------------

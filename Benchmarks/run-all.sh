@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every benchmark, one after the other (never in parallel: they would
+# share the 2 cores and the disk), and writes the tables to
+# Benchmarks/.work/results-<date>.md as well as stdout.
+set -uo pipefail
+cd "$(dirname "$0")"
+source ./lib.sh
+out="$WORK_DIR/results-$(date -u +%Y%m%dT%H%M%SZ).md"
+# Build once up front so neither script rebuilds (nor measures a build).
+OMNISTORE=$(ensure_omnistore) || { log "cannot build omnistore"; exit 1; }
+export OMNISTORE
+{
+    echo "## Machine"
+    echo
+    machine_info
+    echo "- load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+    bash ./bench-add.sh
+    bash ./bench-probe.sh
+} | tee "$out"
+log "tables written to $out"
