@@ -5,13 +5,13 @@
 # to `openssl dgst -sha256`, then the goals, then a breakdown of where
 # omnistore's time goes.
 #
-# Environment: RUNS (default 3), SIZE_MIB (default 1024), OMNISTORE (use this
-# binary instead of building), BREAKDOWN=0 (skip the breakdown),
+# Environment: RUNS (default 5), SIZE_MIB (default 1024), OMNISTORE (use this
+# binary instead of building), QUIET_WAIT / QUIET_LOAD (see lib.sh), BREAKDOWN=0 (skip the breakdown),
 # ONLY="omnistore openssl ..." (run only these rows).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 SIZE_MIB=${SIZE_MIB:-1024}
 BREAKDOWN=${BREAKDOWN:-1}
 ONLY=${ONLY:-}
@@ -86,33 +86,48 @@ declare -A DOES=(
     [dvc]='MD5, copy into .dvc/cache and copy back (sendfile), no fsync'
     [annex]='SHA-256, *renames* the file into .git/annex (no copy) + symlink, no fsync')
 declare -A AVAILABLE=([lfs]=$HAVE_LFS [annex]=$HAVE_ANNEX [dvc]=$([ -n "$DVC" ] && echo 1 || echo 0))
-declare -A MEDIAN TIMES NOTE
+declare -A MEDIAN MIN TIMES NOTE
 
+wait_for_quiet
 # Page cache: read the file once so every run starts warm.
 cat "$VIDEO" >/dev/null
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for row in "${ROWS[@]}"; do
     if [ -n "$ONLY" ] && [[ " $ONLY " != *" $row "* ]]; then continue; fi
     if [ "${AVAILABLE[$row]:-1}" != 1 ]; then NOTE[$row]="not installable here"; continue; fi
-    samples=()
-    for ((i = 1; i <= RUNS; i++)); do
+    # The first run is a warm-up and is thrown away (this VM hands freed memory
+    # back to its host, so the first 1 GiB written after a pause is slow); a
+    # row slower than 20 s keeps it and does 3 runs in all.
+    samples=() planned=$RUNS warm=1 i=0
+    while [ ${#samples[@]} -lt "$planned" ]; do
+        i=$((i + 1))
         fresh
         if ! "setup_$row" >"$WORK_DIR/setup.log" 2>&1; then
             NOTE[$row]="setup failed: $(tail -n 1 "$WORK_DIR/setup.log")"; break
         fi
         sync                          # no dirty pages from the last run
         cat "$VIDEO" >/dev/null       # source warm in the page cache
-        if t=$(time_cmd "run_$row"); then
-            samples+=("$t")
-            log "$row run $i: $t s"
-        else
+        if ! t=$(time_cmd "run_$row"); then
             NOTE[$row]="failed: $(tail -n 1 "$WORK_DIR/last.log")"; break
         fi
+        if [ $warm = 1 ]; then
+            warm=0
+            if awk -v t="$t" 'BEGIN { exit !(t > 20) }'; then
+                planned=$((RUNS < 3 ? RUNS : 3))
+            else
+                log "$row warm-up: $t s (not counted)"; continue
+            fi
+        fi
+        samples+=("$t")
+        log "$row run ${#samples[@]}: $t s"
     done
-    if [ ${#samples[@]} -eq "$RUNS" ]; then
+    if [ -z "${NOTE[$row]:-}" ]; then
         MEDIAN[$row]=$(median "${samples[@]}")
+        MIN[$row]=$(printf '%s\n' "${samples[@]}" | sort -g | head -n 1)
         TIMES[$row]="${samples[*]}"
     fi
 done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 fresh
 chmod 644 "$VIDEO"   # dvc and git-annex make the (hard-linked) content read-only
 
@@ -121,7 +136,7 @@ version_of() {
     case $1 in
     sha256sum | cp | cpsync) sha256sum --version | head -n 1 | awk '{ print "coreutils " $NF }' ;;
     openssl) openssl version | awk '{ print $1 " " $2 }' ;;
-    omnistore) echo "omnistore $(cd "$REPO_DIR" && git rev-parse --short HEAD)" ;;
+    omnistore) echo "omnistore $("$OMNI" --version 2>/dev/null) at $(cd "$REPO_DIR" && git rev-parse --short HEAD)" ;;
     git) git --version | awk '{ print "git " $3 }' ;;
     lfs) git lfs version 2>/dev/null | awk '{ print $1 }' ;;
     dvc) echo "dvc $("$DVC" --version 2>/dev/null)" ;;
@@ -130,24 +145,26 @@ version_of() {
 }
 BASE=${MEDIAN[openssl]:-}
 echo
-echo "### omnistore add vs peers: $(awk -v b="$BYTES" 'BEGIN { printf "%.3f GiB", b / 1073741824 }') H.264 MP4, warm page cache, median of $RUNS"
+echo "### omnistore add vs peers: $(awk -v b="$BYTES" 'BEGIN { printf "%.3f GiB", b / 1073741824 }') H.264 MP4, warm page cache, median of $RUNS runs after a warm-up (3 runs for rows over 20 s)"
 echo
-echo "| tool | version | what it does | median s | runs (s) | GB/s | × openssl |"
-echo "|---|---|---|---:|---|---:|---:|"
+echo "| tool | version | what it does | median s | min s | runs (s) | GB/s (median) | × openssl (median) |"
+echo "|---|---|---|---:|---:|---|---:|---:|"
 for row in "${ROWS[@]}"; do
     if [ -n "$ONLY" ] && [[ " $ONLY " != *" $row "* ]]; then continue; fi
     if [ -n "${MEDIAN[$row]:-}" ]; then
         m=${MEDIAN[$row]}
         gbs=$(calc "$BYTES / $m / 1e9")
         ratio=$([ -n "$BASE" ] && calc "$m / $BASE" || echo "-")
-        printf '| %s | %s | %s | %.2f | %s | %.2f | %.2f× |\n' "${LABEL[$row]}" "$(version_of "$row")" \
-            "${DOES[$row]}" "$m" "${TIMES[$row]}" "$gbs" "$ratio"
+        printf '| %s | %s | %s | %.2f | %.2f | %s | %.2f | %.2f× |\n' "${LABEL[$row]}" "$(version_of "$row")" \
+            "${DOES[$row]}" "$m" "${MIN[$row]}" "${TIMES[$row]}" "$gbs" "$ratio"
     else
-        printf '| %s | %s | %s | - | %s | - | - |\n' "${LABEL[$row]}" "$(version_of "$row")" "${DOES[$row]}" \
+        printf '| %s | %s | %s | - | - | %s | - | - |\n' "${LABEL[$row]}" "$(version_of "$row")" "${DOES[$row]}" \
             "${NOTE[$row]:-not run}"
     fi
 done
 
+echo
+echo "Load average (1, 5, 15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER (2 cores; other work on the machine shows here)."
 echo
 echo "### Goals"
 echo
@@ -155,7 +172,8 @@ OM=${MEDIAN[omnistore]:-}
 if [ -n "$OM" ] && [ -n "$BASE" ]; then
     r=$(awk -v a="$OM" -v b="$BASE" 'BEGIN { printf "%.2f", a / b }')
     verdict=$(awk -v r="$r" 'BEGIN { print (r <= 1.3) ? "MET" : "MISSED" }')
-    echo "- omnistore add ≤ 1.3× openssl dgst -sha256: **$verdict** (${r}×: $OM s vs $BASE s)"
+    rmin=$(awk -v a="${MIN[omnistore]}" -v b="${MIN[openssl]}" 'BEGIN { printf "%.2f", a / b }')
+    echo "- omnistore add ≤ 1.3× openssl dgst -sha256: **$verdict** (medians: ${r}×, $OM s vs $BASE s; best runs: ${rmin}×)"
     slower=()
     faster=()
     for p in git lfs dvc annex; do
@@ -185,10 +203,10 @@ log "breakdown"
 bd_time() { # bd_time LABEL BYTES CMD...: median of RUNS warm runs, fresh folder each time
     local label=$1 bytes=$2 s=() i t
     shift 2
-    for ((i = 1; i <= RUNS; i++)); do
+    for ((i = 0; i <= RUNS; i++)); do   # run 0 is a warm-up
         fresh; "$OMNI" init "$R/ws" >/dev/null; sync; cat "$VIDEO" >/dev/null
         t=$(time_cmd "$@") || { echo "| $label | failed | |"; return; }
-        s+=("$t")
+        [ $i -gt 0 ] && s+=("$t")
     done
     t=$(median "${s[@]}")
     printf '| %s | %.2f | %.2f |\n' "$label" "$t" "$(calc "$bytes / $t / 1e9")"
@@ -209,11 +227,20 @@ bd_time 'hash + copy, no fsync: `tee FILE2 < FILE \| openssl dgst -sha256`' "$BY
 bd_time 'hash + copy + fsync: the same, then `sync FILE2`' "$BYTES" \
     sh -c "tee '$R/x' <'$VIDEO' | openssl dgst -sha256 && sync '$R/x'"
 bd_time '`omnistore add`' "$BYTES" "$OMNI" add --store "$R/ws" "$VIDEO"
+# Reference pipelines (Benchmarks/ref-add.py, Python + OpenSSL's SHA-256): the
+# same copy + hash + fsync, laid out differently.
+for mode in serial serial-sfr threaded threaded-sfr; do
+    bd_time "reference \`ref-add.py $mode\`" "$BYTES" python3 "$BENCH_DIR/ref-add.py" "$VIDEO" "$R" "$mode"
+done
 
-# One more omnistore run, traced: CPU time from GNU time, fsync time from strace.
-fresh; "$OMNI" init "$R/ws" >/dev/null; sync; cat "$VIDEO" >/dev/null
-/usr/bin/time -f '%e %U %S' -o "$WORK_DIR/time.txt" "$OMNI" add --store "$R/ws" "$VIDEO" >/dev/null 2>&1
-read -r wall user sys <"$WORK_DIR/time.txt"
+# omnistore again, RUNS times under GNU time (CPU) and once under strace (fsync).
+walls=() users=() syss=()
+for ((i = 1; i <= RUNS; i++)); do
+    fresh; "$OMNI" init "$R/ws" >/dev/null; sync; cat "$VIDEO" >/dev/null
+    /usr/bin/time -f '%e %U %S' -o "$WORK_DIR/time.txt" "$OMNI" add --store "$R/ws" "$VIDEO" >/dev/null 2>&1
+    read -r wall user sys <"$WORK_DIR/time.txt"
+    walls+=("$wall") users+=("$user") syss+=("$sys")
+done
 fresh; "$OMNI" init "$R/ws" >/dev/null; sync; cat "$VIDEO" >/dev/null
 strace -f --seccomp-bpf -T -e trace=fsync,fdatasync,sync_file_range -o "$WORK_DIR/strace.txt" \
     "$OMNI" add --store "$R/ws" "$VIDEO" >/dev/null 2>&1
@@ -222,6 +249,6 @@ fsync_s=$(grep -oE '<[0-9.]+>$' "$WORK_DIR/strace.txt" | tr -d '<>' | awk '{ s +
 fsync_max=$(grep -oE '<[0-9.]+>$' "$WORK_DIR/strace.txt" | tr -d '<>' | sort -g | tail -n 1)
 fresh
 echo
-echo "One more \`omnistore add\` under GNU time: wall ${wall} s, user ${user} s, sys ${sys} s" \
-    "(CPU $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }') s; the rest, $(awk -v w="$wall" -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", w - u - s }') s, is waiting, mostly on the disk)."
+echo "\`omnistore add\` under GNU time, $RUNS runs: wall ${walls[*]} s; user ${users[*]} s; sys ${syss[*]} s" \
+    "(medians: wall $(median "${walls[@]}"), user $(median "${users[@]}"), sys $(median "${syss[@]}") s)."
 echo "Under strace: $fsyncs fsync calls took ${fsync_s} s in all (the longest: ${fsync_max} s)."

@@ -4,7 +4,7 @@
 # Prints a Markdown table of wall time, ms per clip and ratios, then the goals.
 #
 # Environment: RUNS (default 5), CLIPS (default 200), OMNISTORE (use this
-# binary instead of building).
+# binary instead of building), QUIET_WAIT / QUIET_LOAD (see lib.sh).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -88,6 +88,7 @@ declare -A PER=([omni]=$CLIPS [omni_json]=$CLIPS [omni_one]=1 [ffprobe_each]=$CL
 declare -A AVAILABLE=([mediainfo_all]=$HAVE_MEDIAINFO [mediainfo_each]=$HAVE_MEDIAINFO)
 declare -A MEDIAN TIMES NOTE
 
+wait_for_quiet
 cat "${FILES[@]}" >/dev/null   # warm page cache
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 for row in "${ROWS[@]}"; do

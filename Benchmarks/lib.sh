@@ -105,3 +105,21 @@ machine_info() {
     echo "- kernel: $(uname -r); $(. /etc/os-release && echo "$PRETTY_NAME")"
     echo "- omnistore: $(cd "$REPO_DIR" && git rev-parse --short HEAD 2>/dev/null || echo '?') (release build)"
 }
+
+# The machine may be shared (other builds and test runs): wait, up to
+# QUIET_WAIT seconds (default 600), for the 1-minute load average to fall
+# below QUIET_LOAD (default 1.0) before measuring. QUIET_WAIT=0 skips this.
+wait_for_quiet() {
+    local max=${QUIET_WAIT:-600} limit=${QUIET_LOAD:-1.0} waited=0 load
+    while :; do
+        load=$(cut -d' ' -f1 /proc/loadavg)
+        awk -v l="$load" -v m="$limit" 'BEGIN { exit !(l < m) }' && return 0
+        if [ "$waited" -ge "$max" ]; then
+            log "WARNING: load average is still $load after ${waited} s; measuring anyway (results will be noisy)"
+            return 0
+        fi
+        [ "$waited" -eq 0 ] && log "load average $load ≥ $limit: waiting up to ${max} s for a quiet machine"
+        sleep 10
+        waited=$((waited + 10))
+    done
+}
