@@ -1,0 +1,199 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// How the dates of a scenario's steps are laid out. Ties and clock skew
+/// change git's order of tips, so each shape is checked against git.
+enum GraphDateShape: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// One minute apart, in step order.
+    case increasing
+    /// Every step at the same second.
+    case allEqual
+    /// Steps share a date in groups of three.
+    case groupsOfThree
+    /// Newest first: children older than their parents.
+    case decreasing
+    /// A fixed pseudo-random permutation of the dates (clock skew everywhere).
+    case shuffled
+
+    var description: String { rawValue }
+
+    func date(_ index: Int) -> Int {
+        let base = 1_700_000_000
+        switch self {
+        case .increasing: return base + index * 60
+        case .allEqual: return base
+        case .groupsOfThree: return base + (index / 3) * 60
+        case .decreasing: return base + (1000 - index) * 60
+        case .shuffled: return base + ((index * 37 + 11) % 101) * 60
+        }
+    }
+
+    var scenario: GitGraphScenario {
+        let shape = self
+        return GitGraphScenario.standard.dated { shape.date($0) }
+    }
+
+    /// Whether no two steps share a date, so "newest first" orders are total.
+    var datesAreDistinct: Bool { self == .increasing || self == .decreasing || self == .shuffled }
+}
+
+@Suite struct GraphGitOracleCLI {
+    /// Revision starts compared between `git log --topo-order` and `omnistore log`.
+    static let logStarts: [[String]] = [
+        [], ["main"], ["feat"], ["old"], ["cx1"], ["cx2"], ["style/Noir"], ["Zeta"],
+        ["old", "cx2"], ["Zeta", "style/Noir", "main~3"], ["cx2", "cx1"], ["main~1^2", "main~1^3"], ["feat", "feat~2"],
+    ]
+
+    @Test("log order, and log -n N, match git log --topo-order (HEAD, each branch, several starts, --all)",
+        arguments: GraphDateShape.allCases)
+    func logOrder(_ shape: GraphDateShape) async throws {
+        let dir = try TemporaryDirectory("graph-log-\(shape)")
+        let build = try await shape.scenario.build(in: dir.path, salt: 1)
+
+        let gitAll = try await build.git.logSubjects(["--topo-order", "--all"])
+        #expect(Set(gitAll) == Set(build.order), "git sees every commit")
+        #expect(try await build.logInstructions(["--all"]) == gitAll, "log --all, dates \(shape)")
+        var full: [[String]: [String]] = [["--all"]: gitAll]
+        for starts in Self.logStarts {
+            let expected = try await build.git.logSubjects(["--topo-order"] + starts)
+            let actual = try await build.logInstructions(starts)
+            #expect(actual == expected, "log \(starts.joined(separator: " ")), dates \(shape)")
+            full[starts] = expected
+        }
+
+        // -n N: the first N of the full order, which is also git's -n N.
+        for starts in [["--all"], [], ["cx2", "cx1"]] {
+            let order = full[starts] ?? []
+            for n in [0, 1, 3, 8, order.count - 1, order.count + 5] {
+                let limited = try await build.logInstructions(starts + ["-n", String(n)])
+                #expect(limited == Array(order.prefix(n)), "log \(starts) -n \(n), dates \(shape)")
+            }
+        }
+    }
+
+    /// Revisions written with `{NAME}` for "the id of turn NAME" (a 10-digit
+    /// prefix of the git commit id or of the turn id).
+    static let revisions: [String] = [
+        "HEAD", "@", "main", "feat", "Zeta", "style/Noir",
+        "main~0", "main^0", "main~", "main~1", "main~2", "main~3", "main~5", "main~6", "main~7", "main~99",
+        "main^", "main^1", "main^2", "main^^", "main~~", "main^^^", "main~1^2", "main~1^3", "main~1^4",
+        "main~1^2~1", "main~1^2^2", "main~1^3^2", "main~1^3^2~2", "main~1^3^1^2", "main~2^2", "main~3^2~1",
+        "main~3^2~4", "main^^2", "main~1^3~0^2",
+        "HEAD~1", "HEAD^2", "HEAD~3", "HEAD~4", "@~2", "cx1~1^2", "cx1^2^2", "cx2^2^1~1",
+        "{A1}", "{A1}^", "{A1}~1", "{A1}^0", "{X}^2", "{X}^2^1", "{M2}^3", "{M2}^3^2", "{M1}^2~2", "{N1}~3",
+        "{Y}~2^2",
+    ]
+
+    static func substitute(_ revision: String, _ ids: [String: String]) -> String {
+        var out = revision
+        for (name, id) in ids { out = out.replacingOccurrences(of: "{\(name)}", with: String(id.prefix(10))) }
+        return out
+    }
+
+    @Test("REV~N and REV^N resolve to the turn git resolves them to, or fail when git fails")
+    func revisions() async throws {
+        let dir = try TemporaryDirectory("graph-revs")
+        let build = try await GraphDateShape.increasing.scenario.build(in: dir.path, salt: 3)
+        var failures = 0
+        for revision in Self.revisions {
+            let gitRevision = Self.substitute(revision, build.commits)
+            let storeRevision = Self.substitute(revision, build.turns)
+            let expected = try await build.git.revParse(gitRevision).map { build.name(ofCommit: $0) ?? "?" }
+            let result = try await build.omnistore(["show", storeRevision, "--json"])
+            if let expected {
+                #expect(result.succeeded, "\(revision) should resolve to \(expected):\n\(result)")
+                guard result.succeeded else { continue }
+                let json = try JSONText.object(result.stdout)
+                let id = json["id"] as? String ?? ""
+                #expect(build.name(ofTurn: id) == expected, "\(revision): git says \(expected)")
+                #expect(json["instruction"] as? String == expected, "\(revision)")
+            } else {
+                failures += 1
+                #expect(result.failedCleanly, "\(revision) does not resolve in git:\n\(result)")
+                #expect(result.exitCode == 1, "\(revision): a revision error exits 1:\n\(result)")
+                #expect(result.stdout.isEmpty, "\(revision)")
+                #expect(result.stderrLines.count == 1 && result.stderr.hasPrefix("error: "), "\(revision):\n\(result)")
+            }
+        }
+        // The list must exercise both outcomes.
+        #expect(failures >= 5)
+    }
+
+    @Test("branch --json lists git's branches in git's order, with their tips and the current one")
+    func branches() async throws {
+        let dir = try TemporaryDirectory("graph-branches")
+        let build = try await GraphDateShape.increasing.scenario.build(in: dir.path, salt: 4)
+        let gitNames = try await build.git.branchNames()
+        guard let listed = try await build.omnistoreJSON(["branch"]) as? [[String: Any]] else {
+            Issue.record("branch --json is not an array of objects")
+            return
+        }
+        #expect(listed.map { $0["name"] as? String ?? "?" } == gitNames)
+        for item in listed {
+            guard let name = item["name"] as? String else { continue }
+            let gitTip = try await build.git.revParse("refs/heads/" + name)
+            #expect(build.name(ofTurn: item["turn"] as? String ?? "") == gitTip.flatMap(build.name(ofCommit:)), "\(name)")
+        }
+        let gitCurrent = try await build.git.check(["symbolic-ref", "--short", "HEAD"])
+        #expect(listed.filter { $0["current"] as? Bool == true }.map { $0["name"] as? String } == [gitCurrent])
+
+        // The human listing: the same names, '*' on the current one.
+        let human = try await build.omnistore(["branch"])
+        #expect(human.succeeded)
+        #expect(human.stdoutLines == gitNames.map { ($0 == gitCurrent ? "* " : "  ") + $0 })
+    }
+
+    /// Pairs compared with `git merge-base --all` and `git log A..B`.
+    static let diffPairs: [(String, String)] = [
+        ("main", "feat"), ("feat", "main"), ("cx1", "cx2"), ("old", "feat"), ("Zeta", "style/Noir"),
+        ("main~1^2", "main~1^3"), ("main", "main"), ("main~2", "main"), ("main", "main~2"), ("{X2}", "{Y}"),
+        ("{A1}", "{F4}"), ("{P}", "{Q}"), ("{X}", "{Y}"), ("{N1}", "{O2}"),
+    ]
+
+    @Test("diff --json reports git's merge bases and the turns on each side, with their cost")
+    func diff() async throws {
+        let dir = try TemporaryDirectory("graph-diff")
+        let build = try await GraphDateShape.increasing.scenario.build(in: dir.path, salt: 5)
+        let costs: [String: Double] = Dictionary(
+            uniqueKeysWithValues: GitGraphScenario.standard.steps.compactMap { step in
+                if case .turn(let name, _, _, let cost?) = step { return (name, cost) }
+                return nil
+            })
+        var sawTwoBases = false
+        for (a, b) in Self.diffPairs {
+            let (gitA, gitB) = (Self.substitute(a, build.commits), Self.substitute(b, build.commits))
+            let (storeA, storeB) = (Self.substitute(a, build.turns), Self.substitute(b, build.turns))
+            let bases = try await build.git.mergeBases(gitA, gitB).map { build.name(ofCommit: $0) ?? "?" }
+            let onlyA = try await build.git.logSubjects(["\(gitB)..\(gitA)"])
+            let onlyB = try await build.git.logSubjects(["\(gitA)..\(gitB)"])
+            if bases.count > 1 { sawTwoBases = true }
+
+            guard let json = try await build.omnistoreJSON(["diff", storeA, storeB]) as? [String: Any] else {
+                Issue.record("diff \(a) \(b) --json is not an object")
+                continue
+            }
+            let names = { (list: Any?) -> [String] in
+                (list as? [Any] ?? []).map { item in
+                    let id = (item as? [String: Any])?["id"] as? String ?? (item as? String) ?? ""
+                    return build.name(ofTurn: id) ?? "?"
+                }
+            }
+            #expect(Set(names(json["merge_bases"])) == Set(bases), "diff \(a) \(b): merge bases")
+            #expect(names(json["merge_bases"]).count == bases.count, "diff \(a) \(b): merge bases")
+            // The dates are distinct here, so "newest first" is git's order too.
+            #expect(names(json["merge_bases"]) == bases, "diff \(a) \(b): merge base order")
+            #expect(names([json["merge_base"] as Any]) == Array(bases.prefix(1)), "diff \(a) \(b): merge_base")
+            #expect(Set(names(json["only_a"])) == Set(onlyA), "diff \(a) \(b): only in A")
+            #expect(names(json["only_a"]).count == onlyA.count, "diff \(a) \(b): only in A")
+            #expect(Set(names(json["only_b"])) == Set(onlyB), "diff \(a) \(b): only in B")
+            #expect(names(json["only_b"]).count == onlyB.count, "diff \(a) \(b): only in B")
+            let cost = json["cost"] as? [String: Any]
+            let expectedA = onlyA.reduce(0) { $0 + (costs[$1] ?? 0) }
+            let expectedB = onlyB.reduce(0) { $0 + (costs[$1] ?? 0) }
+            #expect(abs(JSONNumbers.double(cost?["a"]).map { $0 - expectedA } ?? 1) < 1e-9, "diff \(a) \(b): cost a")
+            #expect(abs(JSONNumbers.double(cost?["b"]).map { $0 - expectedB } ?? 1) < 1e-9, "diff \(a) \(b): cost b")
+        }
+        #expect(sawTwoBases, "the criss-cross pair must have two merge bases in git")
+    }
+}
