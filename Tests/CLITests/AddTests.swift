@@ -150,7 +150,7 @@ import Testing
 
 @Suite struct AddRejectsBadInput {
     enum Bad: String, CaseIterable, CustomStringConvertible {
-        case garbage, textNamedMP4, empty, truncatedMP4, missing, directoryWithoutR, unreadable
+        case garbage, textNamedMP4, empty, truncatedMP4, missing, directoryWithoutR
         var description: String { rawValue }
     }
 
@@ -176,27 +176,37 @@ import Testing
         case .directoryWithoutR:
             try ws.write(WAV.data(seed: 51), to: "folder/inside.wav")
             return "folder"
-        case .unreadable:
-            try ws.write(WAV.data(seed: 52), to: "locked.wav")
-            chmod(ws.file("locked.wav"), 0)
-            return "locked.wav"
         }
     }
 
-    /// Every case but `.unreadable`, which has its own test because root reads any file.
-    static let anyUser: [Bad] = Bad.allCases.filter { $0 != .unreadable }
-
     @Test("a bad file gets one error line naming it, a non-zero exit, and leaves nothing; the batch goes on",
-          arguments: anyUser)
+          arguments: Bad.allCases)
     func badInBatch(_ bad: Bad) async throws {
         try await checkBatch(bad)
     }
 
-    @Test("an unreadable file is refused like any bad file",
-          .enabled(if: geteuid() != 0, "permissions do not stop root; the directory case covers an unopenable path"))
-    func unreadableInBatch() async throws {
-        try await checkBatch(.unreadable)
-        try await checkAlone(.unreadable)
+    @Test("an unreadable file is refused like any bad file (as an unprivileged user when the tests run as root)",
+          .enabled(if: Unprivileged.available, "running as root without setpriv, or the binary is not reachable by nobody"))
+    func unreadable() async throws {
+        let dir = try TemporaryDirectory("cli-unreadable")
+        #expect(chmod(dir.path, 0o777) == 0)
+        #expect(try await Unprivileged.omnistore(["init"], in: dir.path).succeeded)
+        let locked = try dir.write(WAV.data(seed: 52), to: "locked.wav")
+        #expect(chmod(locked, 0) == 0)
+        let good = try dir.write(WAV.data(seed: 53), to: "good.wav")
+        let goodHash = try await SHA256Sum.hash(good)
+
+        let batch = try await Unprivileged.omnistore(["add", "locked.wav", "good.wav"], in: dir.path)
+        #expect(batch.failedCleanly, "\(batch)")
+        let naming = batch.stderrLines.filter { $0.contains("locked.wav") }
+        #expect(naming.count == 1 && naming[0].hasPrefix("error: "), "\(batch)")
+        let alone = try await Unprivileged.omnistore(["add", "locked.wav"], in: dir.path)
+        #expect(alone.failedCleanly && alone.stderrLines.count == 1, "\(alone)")
+
+        let files = StoreFiles(workspace: dir.path)
+        #expect(files.objectIDs() == [goodHash])
+        #expect(try await OmnistoreCLI.assetIDs(in: dir.path) == [goodHash])
+        #expect(files.temporaryFiles().isEmpty)
     }
 
     func checkBatch(_ bad: Bad) async throws {
@@ -220,7 +230,7 @@ import Testing
         #expect(ws.files.temporaryFiles().isEmpty, "temp files left: \(ws.files.temporaryFiles())")
     }
 
-    @Test("a bad file alone: exactly one error line naming it, non-zero exit, nothing stored", arguments: anyUser)
+    @Test("a bad file alone: exactly one error line naming it, non-zero exit, nothing stored", arguments: Bad.allCases)
     func badAlone(_ bad: Bad) async throws {
         try await checkAlone(bad)
     }
@@ -249,5 +259,33 @@ import Testing
         #expect(items.count == 1)
         #expect(items.first?["status"] as? String == "error")
         #expect(result.stderrLines.count == 1 && result.stderr.contains(bad), "\(result)")
+    }
+}
+
+/// Running omnistore as an unprivileged user, so that file permissions apply
+/// even when the tests run as root.
+enum Unprivileged {
+    static let nobody = "65534"
+
+    /// Whether omnistore can be run without root privileges here.
+    static let available: Bool = {
+        if geteuid() != 0 { return true }
+        guard (try? Tool.path("setpriv")) != nil else { return false }
+        // Every folder on the way to the binary must be searchable by others.
+        var url = URL(fileURLWithPath: OmnistoreCLI.binaryPath)
+        guard let binary = fileStatus(url.path), binary.st_mode & 0o001 != 0 else { return false }
+        url.deleteLastPathComponent()
+        while url.path != "/" {
+            guard let info = fileStatus(url.path), info.st_mode & 0o001 != 0 else { return false }
+            url.deleteLastPathComponent()
+        }
+        return true
+    }()
+
+    static func omnistore(_ arguments: [String], in directory: String) async throws -> ProcessResult {
+        if geteuid() != 0 { return try await OmnistoreCLI.run(arguments, in: directory) }
+        return try await RunningProcess.run(
+            "setpriv", ["--reuid=\(nobody)", "--regid=\(nobody)", "--clear-groups", "--", try OmnistoreCLI.binary()] + arguments,
+            in: directory)
     }
 }
