@@ -20,10 +20,13 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CPosix"),
         .target(name: "OmniMedia", dependencies: ["CFFmpeg"]),
+        .target(name: "OmniHTTP", dependencies: ["CCurl"]),
+        .target(name: "OmniInteractions", dependencies: ["OmniHTTP"]),
         .target(
             name: "OmniStore",
             dependencies: [
                 "OmniMedia",
+                "OmniInteractions",
                 "CPosix",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -32,6 +35,8 @@ let package = Package(
             name: "OmniCLI",
             dependencies: [
                 "OmniStore",
+                "OmniInteractions",
+                "CPosix",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "omnistore", dependencies: ["OmniCLI"]),

@@ -18,3 +18,24 @@ int cposix_clone_file(int dst, int src) {
 ssize_t cposix_copy_file_range(int src, int dst, size_t length) {
     return copy_file_range(src, NULL, dst, NULL, length, 0);
 }
+
+#include <signal.h>
+#include <stdlib.h>
+
+static volatile sig_atomic_t interrupted = 0;
+
+static void on_interrupt(int signal_number) {
+    (void)signal_number;
+    if (interrupted) _exit(130);
+    interrupted = 1;
+}
+
+void cposix_catch_interrupt(void) {
+    struct sigaction action;
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;
+    sigaction(SIGINT, &action, NULL);
+}
+
+int cposix_interrupted(void) { return interrupted; }

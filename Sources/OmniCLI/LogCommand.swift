@@ -20,6 +20,9 @@ struct LogCommand: ParsableCommand {
     @Option(name: [.customShort("n"), .customLong("max-count")], help: "Show at most N turns.")
     var limit: Int?
 
+    @Flag(help: "Also list generations that ended without a turn (blocked, failed, cancelled).")
+    var attempts = false
+
     func validate() throws {
         if let limit, limit < 0 { throw ValidationError("-n must be 0 or more") }
     }
@@ -28,7 +31,12 @@ struct LogCommand: ParsableCommand {
         let store = try global.openStore()
         let entries = try store.log(revisions, all: all, limit: limit)
         if global.json {
-            Terminal.json(.array(try entries.map { try store.turn($0.id).json }))
+            let turns = JSONValue.array(try entries.map { try store.turn($0.id).json })
+            if attempts {
+                Terminal.json(.object(["turns": turns, "attempts": .array(try store.failedAttempts().map(\.json))]))
+            } else {
+                Terminal.json(turns)
+            }
             return
         }
         let head = try store.head()
@@ -42,6 +50,14 @@ struct LogCommand: ParsableCommand {
             }
         } else {
             Formatting.table(rows).forEach(Terminal.out)
+        }
+        if attempts {
+            let failed = try store.failedAttempts()
+            Terminal.out(failed.isEmpty ? "no failed attempts" : "failed attempts:")
+            for attempt in failed {
+                Terminal.out(
+                    "  \(attempt.interaction ?? "-")  \(attempt.status)  \(attempt.errorCode ?? "")  \(TurnText.firstLine(attempt.instruction)): \(attempt.message)")
+            }
         }
     }
 }

@@ -13,7 +13,8 @@ public struct OmnistoreCommand: ParsableCommand {
         subcommands: [
             InitCommand.self, AddCommand.self, AssetsCommand.self, ShowCommand.self, ExportCommand.self,
             ProbeCommand.self, RecordCommand.self, LogCommand.self, BranchCommand.self, CheckoutCommand.self,
-            StatusCommand.self, ReflogCommand.self, DiffCommand.self, ConfigCommand.self,
+            StatusCommand.self, ReflogCommand.self, DiffCommand.self, ConfigCommand.self, GenerateCommand.self,
+            EditCommand.self, TranslateCommand.self, ResumeCommand.self, CancelCommand.self, CostCommand.self,
         ])
 
     public init() {}

@@ -13,6 +13,12 @@ public struct RecordRequest: Sendable {
     public var interaction: Turn.Interaction? = nil
     public var settings: [String: JSONValue] = [:]
     public var cost: Turn.Cost? = nil
+    /// Create this branch at the new turn and switch HEAD to it, instead of
+    /// advancing the current branch.
+    public var newBranch: String? = nil
+    /// The pending interaction this turn completes; it is cleared in the same
+    /// transaction, so a generation lands exactly once.
+    public var pendingInteraction: String? = nil
 
     public init(output: AssetSource?, instruction: String) {
         self.output = output

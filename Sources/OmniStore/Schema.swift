@@ -107,6 +107,33 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("v3-interactions") { db in
+            // A pending row is written the moment the API accepts a create,
+            // before any polling, and removed in the transaction that records
+            // the turn: paid work is never forgotten and lands exactly once.
+            try db.execute(
+                sql: """
+                    CREATE TABLE pending (
+                        interaction_id TEXT PRIMARY KEY NOT NULL,
+                        status TEXT NOT NULL,
+                        plan TEXT NOT NULL,
+                        created_at TEXT NOT NULL,
+                        updated_at TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE attempt (
+                        seq INTEGER PRIMARY KEY,
+                        interaction_id TEXT,
+                        kind TEXT NOT NULL,
+                        instruction TEXT NOT NULL,
+                        parent TEXT,
+                        status TEXT NOT NULL,
+                        error_code TEXT,
+                        message TEXT NOT NULL,
+                        plan TEXT NOT NULL,
+                        created_at TEXT NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -59,14 +59,20 @@ extension Store {
     /// - Returns: the asset and whether its bytes were new to the store.
     @discardableResult
     public func add(file path: String) throws -> (asset: Asset, isNew: Bool) {
-        switch addOne(path, progress: { _, _ in }) {
+        try add(file: path, recordedPath: nil)
+    }
+
+    /// Adds one file, remembering `recordedPath` (such as `interaction:v1_…`)
+    /// instead of the temp file's path.
+    func add(file path: String, recordedPath: String?) throws -> (asset: Asset, isNew: Bool) {
+        switch addOne(path, recordedPath: recordedPath, progress: { _, _ in }) {
         case .added(let asset, _): return (asset, true)
         case .alreadyStored(let asset, _): return (asset, false)
         case .failed(_, let error): throw error
         }
     }
 
-    private func addOne(_ path: String, progress: (Int64, Int64) -> Void) -> AddOutcome {
+    private func addOne(_ path: String, recordedPath: String? = nil, progress: (Int64, Int64) -> Void) -> AddOutcome {
         do {
             let staged = try objects.stage(from: path, progress: progress)
             let media: MediaInfo
@@ -78,7 +84,7 @@ extension Store {
             _ = try staged.publish()
             let id = staged.id
             let now = Timestamp.format(Date())
-            let absolutePath = Store.absolute(path)
+            let absolutePath = recordedPath ?? Store.absolute(path)
             let probeText = try String(decoding: JSONEncoder().encode(media), as: UTF8.self)
             let video = media.primaryVideo
             let isNew = try write("cannot record '\(path)' in the store") { db -> Bool in

@@ -31,6 +31,7 @@ extension Store {
         }
         let author = try self.author()
         let explicitParents = try request.parents.map { revisions in try revisions.map { try resolve($0) } }
+        let newBranch = try request.newBranch.map { try BranchName($0) }
         let workfileBefore = try workfileState()
 
         let result = try write("cannot record the turn") { db -> (Turn, BranchName?, BranchName?, TurnID?) in
@@ -43,9 +44,25 @@ extension Store {
                 parents: parents, kind: request.kind, instruction: instruction, inputs: inputs, output: output,
                 model: request.model, interaction: request.interaction, settings: request.settings, cost: request.cost,
                 author: author, createdAt: Store.now())
+            if let pending = request.pendingInteraction {
+                try db.execute(sql: "DELETE FROM pending WHERE interaction_id = ?", arguments: [pending])
+                guard db.changesCount == 1 else {
+                    throw StoreError(.conflict, "interaction \(pending) was already recorded by another omnistore")
+                }
+            }
             let seq = try Store.insert(turn, db)
             let summary = "\(request.kind): \(instruction.split(separator: "\n").first.map(String.init) ?? "")"
             let graph = TurnGraph(db)
+            if let newBranch {
+                if try Store.refTarget(db, newBranch.ref) != nil {
+                    let side = try Store.freeBranchName(db, base: newBranch.name)
+                    try Store.updateRef(db, side.ref, expected: nil, to: turn.id, reason: summary, author: author)
+                    return (turn, newBranch, side, nil)
+                }
+                try Store.updateRef(db, newBranch.ref, expected: nil, to: turn.id, reason: "branch: created by \(summary)", author: author)
+                try Store.setHead(db, to: .branch(newBranch, turn: turn.id), reason: "checkout: moving to \(newBranch.name)", author: author)
+                return (turn, newBranch, nil, nil)
+            }
             switch head {
             case .detached(let old):
                 try Store.setHead(db, to: .detached(turn.id), reason: summary, author: author)

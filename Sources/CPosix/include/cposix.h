@@ -13,4 +13,12 @@ int cposix_clone_file(int dst, int src);
 /// copy_file_range(2) from the current offsets; bytes copied, or -1 with errno.
 ssize_t cposix_copy_file_range(int src, int dst, size_t length);
 
+
+
+/// Installs a SIGINT handler that only sets a flag, so a long wait can stop
+/// at a safe point; a second Ctrl-C exits at once with status 130.
+void cposix_catch_interrupt(void);
+
+/// Whether SIGINT arrived since cposix_catch_interrupt.
+int cposix_interrupted(void);
 #endif

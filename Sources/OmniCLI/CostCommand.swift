@@ -1,0 +1,39 @@
+import ArgumentParser
+import OmniStore
+
+struct CostCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cost",
+        abstract: "Show spend per turn, per branch and in total.",
+        discussion: "A branch's spend counts every turn reachable from it, so shared history counts on each branch.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(help: "Every turn in the store.")
+    var all = false
+
+    @Flag(name: .customLong("by-branch"), help: "Totals per branch.")
+    var byBranch = false
+
+    @Argument(help: "Revisions whose history to cost (default HEAD).")
+    var revisions: [String] = []
+
+    func run() throws {
+        let store = try global.openStore()
+        let report = try store.costReport(revisions, all: all)
+        if global.json {
+            Terminal.json(report.json)
+            return
+        }
+        if byBranch {
+            let rows = report.branches.map { [$0.name.name, "\($0.turns) turns", TurnText.usd($0.usd)] }
+            Formatting.table(rows).forEach(Terminal.out)
+        } else {
+            let rows = report.turns.map {
+                [$0.id.short, $0.kind, TurnText.usd($0.costUSD), $0.basis ?? "-", TurnText.firstLine($0.instruction)]
+            }
+            Formatting.table(rows).forEach(Terminal.out)
+        }
+        Terminal.out("total \(TurnText.usd(report.totalUSD)) over \(report.turns.count) turns" + (report.uncounted > 0 ? " (\(report.uncounted) with no recorded cost)" : ""))
+    }
+}

@@ -1,0 +1,104 @@
+internal import CPosix
+import Foundation
+import OmniInteractions
+import OmniStore
+
+/// Runs a generation for a command: dry run, progress on a terminal,
+/// Ctrl-C that leaves the interaction pending, and the result line.
+struct GenerationRunner {
+    let store: Store
+    let json: Bool
+
+    static func client() throws -> InteractionsClient {
+        let configuration = InteractionsConfiguration.fromEnvironment()
+        guard configuration.apiKey != nil else {
+            throw CommandFailure(message: "no API key: set GOOGLE_API_KEY or GEMINI_API_KEY (it is never stored)")
+        }
+        return InteractionsClient(configuration: configuration, userAgent: "omnistore/\(OmnistoreCommand.version)")
+    }
+
+    func run(_ options: GenerationOptions, dryRun: Bool) throws {
+        if dryRun {
+            let (plan, request) = try store.previewGeneration(options)
+            let estimate = Self.estimateText(plan)
+            if json {
+                Terminal.json(.object(["request": request, "estimate_usd": .double(plan.estimateUSD), "estimate_labelled": .bool(plan.estimateIsLabelled), "rehydrated": .bool(plan.rehydrated)]))
+            } else {
+                Terminal.out("POST /\(InteractionsConfiguration.fromEnvironment().apiVersion)/interactions")
+                Terminal.out(request.prettyText)
+                Terminal.out("estimated cost: \(estimate)")
+            }
+            return
+        }
+        let client = try Self.client()
+        cposix_catch_interrupt()
+        let progress = StatusLine()
+        do {
+            let result = try store.generate(
+                options, client: client, events: { progress.show($0) }, shouldStop: { cposix_interrupted() != 0 })
+            progress.finish()
+            Self.report(result, json: json)
+        } catch let interrupted as GenerationInterrupted {
+            progress.finish()
+            Terminal.err(interrupted.description)
+            throw CommandFailure(exitCode: 130)
+        } catch let error as InteractionsError {
+            progress.finish()
+            throw CommandFailure(message: error.description)
+        }
+    }
+
+    static func estimateText(_ plan: GenerationPlan) -> String {
+        var text = String(format: "$%.2f (%d s at %@", plan.estimateUSD, plan.duration, plan.resolution)
+        if plan.estimateIsLabelled { text += ", an estimate: official \(plan.resolution) pricing is unpublished" }
+        return text + ")"
+    }
+
+    static func report(_ result: GenerationResult, json: Bool) {
+        let turn = result.record.turn
+        if json {
+            var members = turn.json.objectValue ?? [:]
+            members["branch"] = JSONValue(result.record.branch?.name)
+            members["side_branch"] = JSONValue(result.record.sideBranch?.name)
+            Terminal.json(.object(members))
+            return
+        }
+        let branch = result.record.sideBranch ?? result.record.branch
+        let cost = turn.cost.map { String(format: " $%.2f", $0.usd) } ?? ""
+        Terminal.out("[\(branch?.name ?? "detached HEAD") \(turn.id.short)] \(turn.kind):\(cost) \(TurnText.firstLine(turn.instruction))")
+        if let side = result.record.sideBranch, let moved = result.record.branch {
+            Terminal.err("note: \(moved.name) moved while this ran; the turn is kept on new branch '\(side.name)'")
+        }
+    }
+}
+
+/// A one-line status on stderr while waiting, when stderr is a terminal.
+final class StatusLine: @unchecked Sendable {
+    // @unchecked: only used from the thread running the generation.
+    private var drawn = false
+    private let enabled = Terminal.stderrIsTTY
+
+    func show(_ event: GenerationEvent) {
+        let text: String
+        switch event {
+        case .uploading(let name, let bytes): text = "uploading \(name) (\(Formatting.bytes(bytes)))"
+        case .created(let id):
+            // Said on every stream, so a crash right after still leaves the id on screen.
+            Terminal.err("started interaction \(id)")
+            return
+        case .polling(let id, let status, let elapsed): text = "\(id): \(status) \(Int(elapsed))s"
+        case .downloading(let id, let bytes): text = "\(id): downloading \(Formatting.bytes(bytes))"
+        case .rehydrating(let reason):
+            Terminal.err("note: \(reason); sending the stored clip instead (rehydrating)")
+            return
+        }
+        guard enabled else { return }
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+        drawn = true
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        drawn = false
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A small blocking HTTP client over libcurl.
+///
+/// TLS verification is always on; proxies come from the usual `https_proxy`,
+/// `http_proxy` and `no_proxy` variables (libcurl reads them). Request bodies
+/// are produced as they are sent and downloads are written as they arrive,
+/// so memory stays flat whatever the size. Calls block the calling thread:
+/// make them from a thread that may block, not from Swift's cooperative pool.
+public final class HTTPClient: @unchecked Sendable {
+    // @unchecked: the libcurl handle is only used while `lock` is held.
+    private let lock = NSLock()
+    private var easy: CurlEasy?
+    private let options: CurlEasy.Options
+
+    /// - Parameters:
+    ///   - userAgent: sent on every request, such as `omnistore/0.1.0`.
+    ///   - connectTimeout: seconds to establish a connection.
+    ///   - stallTimeout: a transfer slower than 1 byte/s for this many seconds is abandoned.
+    public init(userAgent: String, connectTimeout: Int = 15, stallTimeout: Int = 60) {
+        options = CurlEasy.Options(
+            userAgent: userAgent, connectTimeout: connectTimeout, lowSpeedBytes: 1, lowSpeedSeconds: stallTimeout,
+            caBundle: ProcessInfo.processInfo.environment["OMNISTORE_CA_BUNDLE"])
+    }
+
+    /// The libcurl version in use.
+    public static var curlVersion: String { CurlRuntime.version }
+
+    /// Sends a request and buffers the response body (up to 64 MiB).
+    public func send(_ request: HTTPRequest) throws -> HTTPResponse {
+        let state = TransferState()
+        let status = try transfer(request, state: state)
+        return HTTPResponse(status: status, headers: state.headers, body: state.body)
+    }
+
+    /// Sends a request and writes the response body to an open file
+    /// descriptor as it arrives.
+    ///
+    /// - Returns: the response (with an empty `body`) and the bytes written.
+    public func send(_ request: HTTPRequest, bodyTo descriptor: Int32, progress: ((Int64) -> Void)? = nil) throws -> (HTTPResponse, Int64) {
+        let state = TransferState()
+        state.sink = descriptor
+        state.progress = progress
+        let status = try transfer(request, state: state)
+        return (HTTPResponse(status: status, headers: state.headers, body: []), state.bytesWritten)
+    }
+
+    /// Follows redirects itself so that sensitive headers (API keys) are sent
+    /// only to the host they were meant for.
+    private func transfer(_ original: HTTPRequest, state: TransferState) throws(HTTPError) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let handle: CurlEasy
+        if let easy {
+            handle = easy
+        } else {
+            handle = try CurlEasy()
+            easy = handle
+        }
+        var request = original
+        let originalHost = URLComponents(string: original.url)?.host
+        for _ in 0..<6 {
+            state.headers = [:]
+            state.body = []
+            state.segments = request.body
+            state.segmentIndex = 0
+            state.segmentOffset = 0
+            var headers = request.headers
+            if URLComponents(string: request.url)?.host != originalHost {
+                headers.removeAll { name, _ in request.sensitiveHeaders.contains(name.lowercased()) }
+            }
+            let status = try handle.perform(request, headers: headers, state: state, options: options)
+            guard [301, 302, 303, 307, 308].contains(status), let location = state.headers["location"],
+                let next = URL(string: location, relativeTo: URL(string: request.url))?.absoluteString
+            else { return status }
+            if state.sink >= 0 {
+                // A redirect's own body must not end up in the download.
+                if ftruncate(state.sink, 0) != 0 || lseek(state.sink, 0, SEEK_SET) < 0 {
+                    throw HTTPError(.io, "cannot rewind the download file", url: request.url)
+                }
+                state.bytesWritten = 0
+            }
+            if status == 303 || ((status == 301 || status == 302) && request.method == "POST") {
+                request = HTTPRequest(method: "GET", url: next, headers: request.headers, sensitiveHeaders: request.sensitiveHeaders)
+            } else {
+                request.url = next
+            }
+        }
+        throw HTTPError(.transport, "too many redirects", url: original.url)
+    }
+}

@@ -1,0 +1,269 @@
+import Foundation
+import OmniHTTP
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A client for the Interactions API and the Files API, over libcurl.
+///
+/// Only idempotent calls (GET, upload chunks, downloads) are retried, on 429,
+/// 5xx and timeouts, with exponential backoff, jitter and `Retry-After`. A
+/// create is re-sent only after a 429, which means the server did not take
+/// it: a create that may have reached the server is never re-sent blindly.
+/// Every call blocks the calling thread.
+public final class InteractionsClient: Sendable {
+    public let configuration: InteractionsConfiguration
+    private let http: HTTPClient
+    /// The pause before retry N is `baseDelay * 2^N` (plus jitter), capped at 8 s.
+    private let baseDelay: Double
+    private let maxAttempts = 5
+
+    public init(configuration: InteractionsConfiguration, userAgent: String, baseDelay: Double = 0.5) {
+        self.configuration = configuration
+        self.http = HTTPClient(userAgent: userAgent)
+        self.baseDelay = baseDelay
+    }
+
+    private func headers() throws -> [(String, String)] {
+        guard let key = configuration.apiKey else {
+            throw InteractionsError(.missingKey, message: "no API key")
+        }
+        return [("x-goog-api-key", key), ("Api-Revision", "2026-05-20")]
+    }
+
+    private static let sensitive: Set<String> = ["x-goog-api-key"]
+
+    /// Creates an interaction (`POST /{version}/interactions`).
+    public func create(body: [BodySegment], spillDirectory: String) throws -> Interaction {
+        var request = HTTPRequest(
+            method: "POST", url: configuration.interactionsURL, headers: try headers() + [("Content-Type", "application/json")],
+            body: body, sensitiveHeaders: Self.sensitive)
+        request.headers.append(("Accept", "application/json"))
+        var attempt = 0
+        while true {
+            let (response, path) = try sendToFile(request, spillDirectory: spillDirectory)
+            defer { unlink(path) }
+            if response.status == 429, attempt < maxAttempts - 1 {
+                // 429 means the create was refused, so sending it again cannot bill twice.
+                let error = InteractionsError.from(response: try bodyOf(path), context: "create")
+                sleepBackoff(attempt, retryAfter: error.retryAfter)
+                attempt += 1
+                continue
+            }
+            guard (200..<300).contains(response.status) else {
+                throw InteractionsError.from(response: try bodyOf(path), context: "create interaction")
+            }
+            return try Interaction(SpilledJSON.parse(file: path, spillDirectory: spillDirectory))
+        }
+    }
+
+    /// Reads an interaction (`GET /{version}/interactions/{id}`), streaming the
+    /// response to disk so an inline video never sits in memory.
+    public func get(_ id: String, spillDirectory: String) throws -> Interaction {
+        let request = HTTPRequest(
+            method: "GET", url: "\(configuration.interactionsURL)/\(Self.escape(id))", headers: try headers(),
+            sensitiveHeaders: Self.sensitive)
+        let path: String = try retrying("get interaction \(id)") {
+            let (response, path) = try sendToFile(request, spillDirectory: spillDirectory)
+            if (200..<300).contains(response.status) { return .success(path) }
+            defer { unlink(path) }
+            return .failure(InteractionsError.from(response: try bodyOf(path), context: "get interaction \(id)"))
+        }
+        defer { unlink(path) }
+        return try Interaction(SpilledJSON.parse(file: path, spillDirectory: spillDirectory))
+    }
+
+    /// Cancels a running background interaction.
+    public func cancel(_ id: String) throws {
+        let request = HTTPRequest(
+            method: "POST", url: "\(configuration.interactionsURL)/\(Self.escape(id))/cancel",
+            headers: try headers() + [("Content-Type", "application/json")], body: [.bytes(Array("{}".utf8))],
+            sensitiveHeaders: Self.sensitive)
+        let response = try http.send(request)
+        guard (200..<300).contains(response.status) else {
+            throw InteractionsError.from(response: response, context: "cancel interaction \(id)")
+        }
+    }
+
+    /// Uploads a file with the resumable protocol in 8 MiB chunks; returns its `uri`.
+    public func upload(path: String, mimeType: String, displayName: String, size: Int64) throws -> String {
+        let start = HTTPRequest.json(
+            "POST", configuration.uploadURL,
+            body: #"{"file":{"display_name":\#(JSONText.quote(displayName))}}"#,
+            headers: try headers() + [
+                ("X-Goog-Upload-Protocol", "resumable"), ("X-Goog-Upload-Command", "start"),
+                ("X-Goog-Upload-Header-Content-Length", String(size)), ("X-Goog-Upload-Header-Content-Type", mimeType),
+            ], sensitiveHeaders: Self.sensitive)
+        let session: String = try retrying("start upload") {
+            let response = try http.send(start)
+            guard (200..<300).contains(response.status), let url = response.headers["x-goog-upload-url"] else {
+                return .failure(InteractionsError.from(response: response, context: "start upload of \(displayName)"))
+            }
+            return .success(url)
+        }
+        let chunk: Int64 = 8 << 20
+        var offset: Int64 = 0
+        while true {
+            let length = min(chunk, size - offset)
+            let last = offset + length >= size
+            let request = HTTPRequest(
+                method: "POST", url: session,
+                headers: try headers() + [
+                    ("X-Goog-Upload-Offset", String(offset)),
+                    ("X-Goog-Upload-Command", last ? "upload, finalize" : "upload"),
+                ], body: [.file(path: path, offset: offset, length: length)], sensitiveHeaders: Self.sensitive)
+            let response: HTTPResponse = try retrying("upload \(displayName)") {
+                let response = try http.send(request)
+                if (200..<300).contains(response.status) { return .success(response) }
+                return .failure(InteractionsError.from(response: response, context: "upload \(displayName)"))
+            }
+            offset += length
+            if last || response.headers["x-goog-upload-status"] == "final" {
+                let json = try SpilledJSON.parse(bytes: response.body)
+                guard let uri = (json["file"] ?? json)["uri"]?.string, let name = (json["file"] ?? json)["name"]?.string
+                else { throw InteractionsError.protocolError("the upload finished without a file uri") }
+                try waitUntilActive(name)
+                return uri
+            }
+        }
+    }
+
+    /// Polls a Files API file until it is ACTIVE.
+    private func waitUntilActive(_ name: String) throws {
+        for attempt in 0..<120 {
+            let request = HTTPRequest(
+                method: "GET", url: configuration.fileURL(name), headers: try headers(), sensitiveHeaders: Self.sensitive)
+            let response: HTTPResponse = try retrying("get \(name)") {
+                let response = try http.send(request)
+                if (200..<300).contains(response.status) { return .success(response) }
+                return .failure(InteractionsError.from(response: response, context: "get \(name)"))
+            }
+            let state = try SpilledJSON.parse(bytes: response.body)["state"]?.string
+            if state == "ACTIVE" || state == nil { return }
+            if state == "FAILED" { throw InteractionsError(.failed, message: "the Files API could not process \(name)") }
+            Thread.sleep(forTimeInterval: min(1 + Double(attempt), 5))
+        }
+        throw InteractionsError(.timeout, message: "\(name) did not become ACTIVE")
+    }
+
+    /// Downloads a video link into `descriptor`, following redirects (the key
+    /// goes only to the API host) and resuming with `Range` after a dropped connection.
+    public func download(_ uri: String, to descriptor: Int32, progress: ((Int64) -> Void)? = nil) throws -> Int64 {
+        var received: Int64 = 0
+        var attempt = 0
+        while true {
+            var headers = try headers()
+            if received > 0 { headers.append(("Range", "bytes=\(received)-")) }
+            let request = HTTPRequest(method: "GET", url: uri, headers: headers, sensitiveHeaders: Self.sensitive)
+            do {
+                let start = received
+                let (response, written) = try http.send(request, bodyTo: descriptor) { progress?(start + $0) }
+                if response.status == 200 && start > 0 {
+                    // The server ignored Range: start over from byte 0.
+                    let total = written
+                    if ftruncate(descriptor, 0) != 0 || lseek(descriptor, 0, SEEK_SET) < 0 {
+                        throw InteractionsError.local("cannot rewind the download")
+                    }
+                    received = 0
+                    if total > 0 { attempt += 1; continue }
+                }
+                guard response.status == 200 || response.status == 206 else {
+                    throw InteractionsError(.failed, status: response.status, message: "download failed")
+                }
+                return start + written
+            } catch let error as HTTPError where error.isRetryable && attempt < maxAttempts - 1 {
+                received += error.bytesReceived
+                sleepBackoff(attempt, retryAfter: nil)
+                attempt += 1
+            } catch let error as HTTPError {
+                throw InteractionsError(error.code == .timeout ? .timeout : .transport, message: "download failed: \(error.message)")
+            }
+        }
+    }
+
+    // MARK: - Plumbing
+
+    private func sendToFile(_ request: HTTPRequest, spillDirectory: String) throws -> (HTTPResponse, String) {
+        let path = spillDirectory + "/response-\(UUID().uuidString.prefix(12))"
+        let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw InteractionsError.local("cannot write a temp file in \(spillDirectory)") }
+        defer { close(fd) }
+        do {
+            let (response, _) = try http.send(request, bodyTo: fd)
+            return (response, path)
+        } catch let error as HTTPError {
+            unlink(path)
+            throw InteractionsError(
+                error.code == .timeout ? .timeout : .transport, message: "cannot reach the API: \(error.message)")
+        }
+    }
+
+    /// The start of an error response body, enough to decode the error.
+    private func bodyOf(_ path: String) throws -> HTTPResponse {
+        let data = FileManager.default.contents(atPath: path) ?? Data()
+        return HTTPResponse(status: 0, headers: [:], body: Array(data.prefix(1 << 20)))
+    }
+
+    private func retrying<T>(_ what: String, _ call: () throws -> Result<T, InteractionsError>) throws -> T {
+        var attempt = 0
+        while true {
+            let outcome: Result<T, InteractionsError>
+            do {
+                outcome = try call()
+            } catch let error as InteractionsError where (error.kind == .transport || error.kind == .timeout) && attempt < maxAttempts - 1 {
+                sleepBackoff(attempt, retryAfter: nil)
+                attempt += 1
+                continue
+            } catch let error as HTTPError where error.isRetryable && attempt < maxAttempts - 1 {
+                sleepBackoff(attempt, retryAfter: nil)
+                attempt += 1
+                continue
+            } catch let error as HTTPError {
+                throw InteractionsError(.transport, message: "\(what): \(error.message)")
+            }
+            switch outcome {
+            case .success(let value): return value
+            case .failure(let error):
+                let retryable = error.kind == .rateLimited || error.kind == .server || error.kind == .timeout
+                guard retryable && attempt < maxAttempts - 1 else { throw error }
+                sleepBackoff(attempt, retryAfter: error.retryAfter)
+                attempt += 1
+            }
+        }
+    }
+
+    private func sleepBackoff(_ attempt: Int, retryAfter: Double?) {
+        let exponential = min(baseDelay * pow(2, Double(attempt)), 8)
+        let jittered = exponential * Double.random(in: 0.5...1.0)
+        Thread.sleep(forTimeInterval: max(retryAfter.map { min($0, 60) } ?? 0, jittered))
+    }
+
+    static func escape(_ id: String) -> String {
+        id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? id
+    }
+
+    /// Decodes an inline video (spilled or in the JSON text) into `descriptor`.
+    public static func writeInlineVideo(_ video: Interaction.Video, to descriptor: Int32) throws -> Int64 {
+        switch video {
+        case .inlineBase64(let path):
+            return try Base64FileDecoder.decode(from: path, to: descriptor)
+        case .inlineText(let text):
+            guard let data = Data(base64Encoded: text, options: .ignoreUnknownCharacters) else {
+                throw InteractionsError.protocolError("the API sent a video that is not valid base64")
+            }
+            let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            guard written == data.count else { throw InteractionsError.local("cannot write the video") }
+            return Int64(written)
+        case .uri:
+            throw InteractionsError.local("a uri video must be downloaded")
+        }
+    }
+}
+
+/// JSON string quoting for hand-built bodies.
+enum JSONText {
+    static func quote(_ text: String) -> String {
+        SpilledJSON.string(text).compactText
+    }
+}

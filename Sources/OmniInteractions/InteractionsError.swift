@@ -1,0 +1,89 @@
+import OmniHTTP
+
+/// An error from the Interactions or Files API, or from talking to it.
+///
+/// Messages carry the server's own text and a hint; they never contain the API key.
+public struct InteractionsError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: String, Sendable {
+        case missingKey, authentication, permission, paymentRequired, notFound, invalidRequest, rateLimited
+        case server, transport, timeout, blocked, noVideo, failed, cancelled, protocolError, local
+    }
+
+    public let kind: Kind
+    /// The HTTP status, when there was a response.
+    public let status: Int?
+    /// The API's error code (`invalid_request`, `safety`, `RESOURCE_EXHAUSTED`, `429`, …).
+    public let apiCode: String?
+    public let message: String
+    /// Seconds the server asked us to wait (`Retry-After`).
+    public let retryAfter: Double?
+
+    public init(_ kind: Kind, status: Int? = nil, apiCode: String? = nil, message: String, retryAfter: Double? = nil) {
+        self.kind = kind
+        self.status = status
+        self.apiCode = apiCode
+        self.message = message
+        self.retryAfter = retryAfter
+    }
+
+    static func local(_ message: String) -> InteractionsError { InteractionsError(.local, message: message) }
+    static func protocolError(_ message: String) -> InteractionsError { InteractionsError(.protocolError, message: message) }
+
+    /// What the user can do about it.
+    public var hint: String {
+        switch kind {
+        case .missingKey: return "set GOOGLE_API_KEY or GEMINI_API_KEY"
+        case .authentication: return "check GOOGLE_API_KEY / GEMINI_API_KEY"
+        case .permission: return "the key's project cannot use this model or feature"
+        case .paymentRequired: return "enable billing on the key's project; do not retry"
+        case .notFound: return "the interaction or model does not exist (or its stored state expired)"
+        case .invalidRequest: return "fix the request; nothing was generated"
+        case .rateLimited: return "wait and run the command again"
+        case .server: return "the service failed; run the command again later"
+        case .transport, .timeout: return "check the network; 'omnistore resume' picks up started work"
+        case .blocked: return "the request was blocked by safety filters; rephrase it or change the references"
+        case .noVideo: return "the model returned no video; rephrase the instruction and try again"
+        case .failed: return "the generation failed on the server"
+        case .cancelled: return "the interaction was cancelled"
+        case .protocolError: return "the API answered in an unexpected form; run the command again"
+        case .local: return "check the disk and the store"
+        }
+    }
+
+    public var description: String {
+        var text = message
+        var details: [String] = []
+        if let apiCode { details.append(apiCode) }
+        if let status { details.append("HTTP \(status)") }
+        if !details.isEmpty { text += " (\(details.joined(separator: ", ")))" }
+        return text + ": " + hint
+    }
+
+    /// Builds the error for a non-2xx response, decoding both error shapes:
+    /// `{"error":{"code":"snake_case",…}}` and Google RPC `{"error":{"code":429,"status":…}}`.
+    static func from(response: HTTPResponse, context: String) -> InteractionsError {
+        var apiCode: String? = nil
+        var message = "\(context) failed"
+        if let json = try? SpilledJSON.parse(bytes: response.body), let error = json["error"] {
+            switch error["code"] {
+            case .string(let code)?: apiCode = code
+            case .number(let code)?: apiCode = error["status"]?.string ?? String(Int(code))
+            default: break
+            }
+            if let text = error["message"]?.string, !text.isEmpty { message = "\(context): \(text)" }
+        }
+        let retryAfter = response.headers["retry-after"].flatMap(Double.init)
+        let kind: Kind
+        switch response.status {
+        case 400, 409, 416: kind = .invalidRequest
+        case 401: kind = .authentication
+        case 402: kind = .paymentRequired
+        case 403: kind = .permission
+        case 404: kind = .notFound
+        case 429: kind = .rateLimited
+        case 500...599: kind = .server
+        default: kind = .failed
+        }
+        return InteractionsError(kind, status: response.status, apiCode: apiCode, message: message, retryAfter: retryAfter)
+    }
+}

@@ -1,0 +1,441 @@
+import Foundation
+import GRDB
+import OmniHTTP
+import OmniInteractions
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension Store {
+    /// The model used when none is given: the `model` setting, else Gemini Omni Flash.
+    public func defaultModel() throws -> String {
+        try config("model") ?? "gemini-omni-1.1-flash"
+    }
+
+    /// Days the API keeps interaction state (55 on paid tiers); older parents are rehydrated.
+    func retentionDays() throws -> Double {
+        try config("retention_days").flatMap(Double.init) ?? 55
+    }
+
+    /// Checks a generation against the model's limits and prices it, without
+    /// sending anything. Every rule the API would reject (and bill) is checked here.
+    public func planGeneration(_ options: GenerationOptions) throws -> GenerationPlan {
+        let instruction = options.instruction.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !instruction.isEmpty else {
+            throw StoreError(.invalidArgument, "the instruction is empty: say what to generate or change")
+        }
+        let model = try options.model ?? defaultModel()
+        guard let limits = ModelLimits.forModel(model) else {
+            throw StoreError(.invalidArgument, "unknown model '\(model)': omnistore knows gemini-omni-1.1-flash")
+        }
+        let resolution = options.resolution ?? "720p"
+        guard limits.resolutions.contains(resolution) else {
+            throw StoreError(.invalidArgument, "resolution \(resolution) is not offered: use \(limits.resolutions.joined(separator: ", "))")
+        }
+        let aspect = options.aspectRatio ?? "16:9"
+        guard limits.aspectRatios.contains(aspect) else {
+            throw StoreError(.invalidArgument, "aspect ratio \(aspect) is not offered: use \(limits.aspectRatios.joined(separator: " or "))")
+        }
+        if let task = options.task, !limits.tasks.contains(task) {
+            throw StoreError(.invalidArgument, "task \(task) is unknown: use \(limits.tasks.joined(separator: ", "))")
+        }
+        if let newBranch = options.newBranch {
+            let branch = try BranchName(newBranch)
+            if try branches().contains(where: { $0.name == branch }) {
+                throw StoreError(.conflict, "a branch named '\(newBranch)' already exists: pick another name")
+            }
+        }
+
+        var parent: TurnID? = nil
+        var previousInteraction: String? = nil
+        var media: [GenerationPlan.Media] = []
+        var rehydrated = false
+        var duration = options.duration
+        if options.kind != "generate" {
+            let parentID = try resolve(options.from ?? "HEAD")
+            let parentTurn = try turn(parentID)
+            parent = parentID
+            let parentOutput = try asset(id: parentTurn.output)
+            if duration == nil, let seconds = parentOutput.duration {
+                duration = min(max(Int(seconds.rounded()), limits.minDuration), limits.maxDuration)
+            }
+            let age = Timestamp.parse(parentTurn.createdAt).map { Date().timeIntervalSince($0) / 86_400 } ?? 0
+            if let interaction = parentTurn.interaction, interaction.status == "completed", age < (try retentionDays()) {
+                previousInteraction = interaction.id
+            } else {
+                rehydrated = true
+                media.append(try mediaPart(parentOutput, name: "source", limits: limits, rehydrated: true))
+            }
+        } else if options.from != nil {
+            throw StoreError(.invalidArgument, "generate makes a new root turn: use 'omnistore edit --from REV' to continue a version")
+        } else if options.newBranch == nil, case .branch(let branch, let tip?) = try head() {
+            _ = tip
+            throw StoreError(
+                .conflict,
+                "branch '\(branch.name)' already has turns and generate starts a new clip: give -b NAME to start it on a new branch")
+        }
+        let seconds = duration ?? 8
+        guard (limits.minDuration...limits.maxDuration).contains(seconds) else {
+            throw StoreError(
+                .invalidArgument, "a clip lasts \(limits.minDuration) to \(limits.maxDuration) seconds, not \(seconds)")
+        }
+        for source in options.references {
+            let (id, name) = try storeAsset(source)
+            media.append(try mediaPart(asset(id: id), name: name, limits: limits, rehydrated: false))
+        }
+        let references = media.filter { !$0.isRehydratedSource }
+        if options.task == "reference_to_video" {
+            let clips = try references.filter { $0.partType == "video" }.map { try asset(id: $0.asset) }
+            if clips.count > limits.referenceModeMaxClips {
+                throw StoreError(.invalidArgument, "reference mode takes at most \(limits.referenceModeMaxClips) clips, not \(clips.count)")
+            }
+            if let long = clips.first(where: { ($0.duration ?? 0) > limits.referenceModeClipMaxSeconds + 0.05 }) {
+                throw StoreError(
+                    .invalidArgument,
+                    "reference clips last at most \(Int(limits.referenceModeClipMaxSeconds)) s; \(long.id.short) lasts \(String(format: "%.1f", long.duration ?? 0)) s: trim it first")
+            }
+        }
+        let inlineBytes = media.filter { $0.size <= limits.inlinePartMaxBytes }.reduce(Int64(0)) { $0 + ($1.size + 2) / 3 * 4 }
+        if inlineBytes > limits.inlinePayloadMaxBytes {
+            throw StoreError(.invalidArgument, "the inline media add up to \(inlineBytes) bytes, over the \(limits.inlinePayloadMaxBytes) limit")
+        }
+        let pricing = try PricingTable.load(for: layout)
+        let rate = pricing.rate(model: model, resolution: resolution) ?? (0.10, true)
+        let estimate = (rate.usd * Double(seconds) * 1_000_000).rounded() / 1_000_000
+        if let maxCost = options.maxCost, estimate > maxCost + 1e-9 {
+            throw StoreError(
+                .invalidArgument,
+                String(format: "this would cost about $%.2f (%d s at %@), more than --max-cost $%.2f", estimate, seconds, resolution, maxCost))
+        }
+        let order = ["360p", "720p", "1080p", "4k"]
+        let delivery =
+            (order.firstIndex(of: resolution) ?? 0) > (order.firstIndex(of: limits.uriDeliveryAbove) ?? 1) ? "uri" : "inline"
+        return GenerationPlan(
+            kind: options.kind, instruction: instruction, model: model, parent: parent,
+            previousInteraction: previousInteraction, rehydrated: rehydrated, media: media, resolution: resolution,
+            duration: seconds, aspectRatio: aspect, task: rehydrated ? (options.task ?? "edit") : options.task,
+            seed: options.seed, delivery: delivery, extraSettings: options.extraSettings, newBranch: options.newBranch,
+            estimateUSD: estimate, estimateIsLabelled: rate.estimated)
+    }
+
+    private func mediaPart(_ asset: Asset, name: String, limits: ModelLimits, rehydrated: Bool) throws -> GenerationPlan.Media {
+        switch asset.kind {
+        case .audio:
+            throw StoreError(
+                .invalidArgument,
+                "'\(name)' is audio, and the API does not accept audio references (photo + voice lip-sync is blocked by policy): to localize speech, use 'omnistore translate LANGUAGE'")
+        case .video:
+            if !rehydrated, let seconds = asset.duration, seconds > limits.referenceVideoMaxSeconds + 0.05 {
+                throw StoreError(
+                    .invalidArgument,
+                    "reference video '\(name)' lasts \(String(format: "%.1f", seconds)) s; the model takes at most \(Int(limits.referenceVideoMaxSeconds)) s: trim it first")
+            }
+            return .init(asset: asset.id, name: name, mime: asset.mime, partType: "video", size: asset.size, isRehydratedSource: rehydrated)
+        case .image:
+            return .init(asset: asset.id, name: name, mime: asset.mime, partType: "image", size: asset.size, isRehydratedSource: rehydrated)
+        }
+    }
+
+    /// The JSON request for a plan. Media small enough go inline as base64,
+    /// streamed from the object file; larger ones are uploaded with the
+    /// Files API (only when `client` is given; a dry run shows a placeholder).
+    ///
+    /// - Returns: the body to send, and the request as shown by `--dry-run`
+    ///   (base64 replaced by a placeholder; the key is never part of it).
+    func requestBody(
+        _ plan: GenerationPlan, client: InteractionsClient?, events: (GenerationEvent) -> Void
+    ) throws -> (body: [BodySegment], shown: JSONValue) {
+        guard let limits = ModelLimits.forModel(plan.model) else {
+            throw StoreError(.invalidArgument, "unknown model '\(plan.model)'")
+        }
+        let token = "omnistore-inline-\(UUID().uuidString)"
+        var parts: [JSONValue] = []
+        var shownParts: [JSONValue] = []
+        var inlineFiles: [String] = []
+        for item in plan.media {
+            let path = layout.objectPath(item.asset)
+            var part: [String: JSONValue] = ["type": .string(item.partType), "mime_type": .string(item.mime)]
+            var shown = part
+            if item.size <= limits.inlinePartMaxBytes {
+                part["data"] = .string("\(token)-\(inlineFiles.count)")
+                shown["data"] = .string("<base64 of \(item.name), \(item.size) bytes>")
+                inlineFiles.append(path)
+            } else if let client {
+                events(.uploading(name: item.name, bytes: item.size))
+                let uri: String
+                do {
+                    uri = try client.upload(path: path, mimeType: item.mime, displayName: item.name, size: item.size)
+                } catch let error as InteractionsError {
+                    throw StoreError(.io, "cannot upload '\(item.name)': \(error)")
+                }
+                part["uri"] = .string(uri)
+                shown["uri"] = .string(uri)
+            } else {
+                shown["uri"] = .string("<Files API upload of \(item.name), \(item.size) bytes>")
+            }
+            parts.append(.object(part))
+            shownParts.append(.object(shown))
+        }
+        parts.append(.object(["type": .string("text"), "text": .string(plan.instruction)]))
+        shownParts.append(.object(["type": .string("text"), "text": .string(plan.instruction)]))
+        func request(_ input: [JSONValue]) -> JSONValue {
+            var body: [String: JSONValue] = [
+                "model": .string(plan.model),
+                "input": .array(input),
+                "response_format": .object([
+                    "type": .string("video"), "resolution": .string(plan.resolution),
+                    "aspect_ratio": .string(plan.aspectRatio), "duration": .string("\(plan.duration)s"),
+                    "delivery": .string(plan.delivery),
+                ]),
+                "background": .bool(true),
+                "store": .bool(true),
+            ]
+            var generation: [String: JSONValue] = [:]
+            if let task = plan.task { generation["video_config"] = .object(["task": .string(task)]) }
+            if let seed = plan.seed { generation["seed"] = .int(Int64(seed)) }
+            if !generation.isEmpty { body["generation_config"] = .object(generation) }
+            if let previous = plan.previousInteraction { body["previous_interaction_id"] = .string(previous) }
+            return .object(body)
+        }
+        let text = request(parts).compactText
+        var segments: [BodySegment] = []
+        var rest = Substring(text)
+        for (index, path) in inlineFiles.enumerated() {
+            let marker = "\(token)-\(index)"
+            guard let range = rest.range(of: marker) else { continue }
+            segments.append(.bytes(Array(rest[..<range.lowerBound].utf8)))
+            let size = Int64((try? FileDescriptor.openForReading(path).status().st_size) ?? 0)
+            segments.append(.base64File(path: path, length: size))
+            rest = rest[range.upperBound...]
+        }
+        segments.append(.bytes(Array(rest.utf8)))
+        return (segments, request(shownParts))
+    }
+
+    /// Runs a generation end to end: validate, send, save as pending, poll,
+    /// download, add the clip, record the turn.
+    ///
+    /// - Parameter shouldStop: polled while waiting; returning true leaves the
+    ///   interaction pending and throws ``GenerationInterrupted``.
+    public func generate(
+        _ options: GenerationOptions, client: InteractionsClient, events: @escaping (GenerationEvent) -> Void = { _ in },
+        shouldStop: @escaping () -> Bool = { false }
+    ) throws -> GenerationResult {
+        var plan = try planGeneration(options)
+        let interaction: Interaction
+        do {
+            interaction = try create(plan, client: client, events: events)
+        } catch let error as InteractionsError
+            where error.kind == .notFound && plan.previousInteraction != nil && error.apiCode != "model_not_found"
+        {
+            events(.rehydrating(reason: "the server no longer has interaction \(plan.previousInteraction ?? "")"))
+            plan = try rehydrated(plan)
+            interaction = try create(plan, client: client, events: events)
+        }
+        return try finish(interaction.id, plan: plan, client: client, events: events, shouldStop: shouldStop)
+    }
+
+    /// The same edit, sending the parent's clip instead of its expired server state.
+    func rehydrated(_ plan: GenerationPlan) throws -> GenerationPlan {
+        guard let parent = plan.parent, let limits = ModelLimits.forModel(plan.model) else { return plan }
+        var next = plan
+        next.previousInteraction = nil
+        next.rehydrated = true
+        next.task = plan.task ?? "edit"
+        next.media.insert(try mediaPart(asset(id: turn(parent).output), name: "source", limits: limits, rehydrated: true), at: 0)
+        return next
+    }
+
+    private func create(_ plan: GenerationPlan, client: InteractionsClient, events: (GenerationEvent) -> Void) throws -> Interaction {
+        let (body, _) = try requestBody(plan, client: client, events: events)
+        let interaction = try client.create(body: body, spillDirectory: try temporaryDirectory())
+        for file in interaction.spillFiles { unlink(file) }
+        let now = Store.now()
+        try write("cannot save pending interaction \(interaction.id)") { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO pending (interaction_id, status, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [interaction.id, interaction.status, plan.json.compactText, now, now])
+        }
+        events(.created(interaction: interaction.id))
+        return interaction
+    }
+
+    /// Polls a pending interaction to its end and records the result.
+    func finish(
+        _ id: String, plan: GenerationPlan, client: InteractionsClient, events: @escaping (GenerationEvent) -> Void,
+        shouldStop: @escaping () -> Bool
+    ) throws -> GenerationResult {
+        let started = Date()
+        var delay = Store.initialPollDelay
+        var interaction: Interaction
+        while true {
+            interaction = try client.get(id, spillDirectory: try temporaryDirectory())
+            if interaction.isTerminal { break }
+            for file in interaction.spillFiles { unlink(file) }
+            events(.polling(interaction: id, status: interaction.status, elapsed: Date().timeIntervalSince(started)))
+            let wakeAt = Date().addingTimeInterval(delay)
+            while Date() < wakeAt {
+                if shouldStop() { throw GenerationInterrupted(interaction: id) }
+                Thread.sleep(forTimeInterval: min(0.05, max(0, wakeAt.timeIntervalSinceNow)))
+            }
+            if shouldStop() { throw GenerationInterrupted(interaction: id) }
+            delay = min(delay * 1.5, Store.maxPollDelay)
+        }
+        defer { for file in interaction.spillFiles { unlink(file) } }
+        if let failure = interaction.failure {
+            try recordFailure(id, plan: plan, status: interaction.status, error: failure)
+            throw failure
+        }
+        guard let video = interaction.video else { throw InteractionsError(.noVideo, message: "no video") }
+        let clip = try temporaryDirectory() + "/\(Store.safeFileName(id)).mp4"
+        let fd = Glibc.open(clip, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw FileDescriptor.posixError(errno, "cannot write '\(clip)'") }
+        defer { unlink(clip) }
+        do {
+            defer { close(fd) }
+            switch video {
+            case .uri(let uri):
+                _ = try client.download(uri, to: fd) { events(.downloading(interaction: id, bytes: $0)) }
+            default:
+                _ = try InteractionsClient.writeInlineVideo(video, to: fd)
+            }
+            guard fsync(fd) == 0 else { throw FileDescriptor.posixError(errno, "cannot flush '\(clip)'") }
+        }
+        let output: Asset
+        do {
+            output = try add(file: clip, recordedPath: "interaction:\(id)").asset
+        } catch let error as StoreError where error.code == .media {
+            let failure = InteractionsError(.noVideo, message: "the API returned a video omnistore cannot read (\(error.message))")
+            try recordFailure(id, plan: plan, status: "unreadable", error: failure)
+            throw failure
+        }
+        let usage = try interaction.usageJSON.map(JSONParser.parse)
+        var extra: [String: JSONValue] = [:]
+        if let created = interaction.created { extra["created"] = .string(created) }
+        if let usage { extra["usage"] = usage }
+        if plan.rehydrated { extra["rehydrated"] = .bool(true) }
+        let seconds = output.duration.map { ($0 * 1000).rounded() / 1000 } ?? Double(plan.duration)
+        let pricing = try PricingTable.load(for: layout)
+        var request = RecordRequest(output: AssetSource(.asset(output.id.hex)), instruction: plan.instruction)
+        request.inputs = plan.inputs.map { AssetSource(.asset($0.asset.hex), name: $0.name) }
+        request.parents = plan.parent.map { [$0.hex] } ?? []
+        request.kind = plan.kind
+        request.model = plan.model
+        request.interaction = Turn.Interaction(
+            id: id, previousID: plan.previousInteraction, status: interaction.status, extra: extra)
+        request.settings = plan.settings
+        request.cost = pricing.cost(model: plan.model, resolution: plan.resolution, seconds: seconds, usage: usage)
+        request.newBranch = plan.newBranch
+        request.pendingInteraction = id
+        return GenerationResult(record: try record(request), interaction: id)
+    }
+
+    static var initialPollDelay: Double {
+        ProcessInfo.processInfo.environment["OMNISTORE_POLL_INTERVAL"].flatMap(Double.init) ?? 2
+    }
+
+    static var maxPollDelay: Double {
+        max(initialPollDelay, ProcessInfo.processInfo.environment["OMNISTORE_POLL_INTERVAL"].flatMap(Double.init) ?? 10)
+    }
+
+    static func safeFileName(_ text: String) -> String {
+        String(text.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" ? $0 : "_" }.prefix(100))
+    }
+
+    private func recordFailure(_ id: String, plan: GenerationPlan, status: String, error: InteractionsError) throws {
+        try write("cannot record the failed attempt") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO attempt (interaction_id, kind, instruction, parent, status, error_code, message, plan, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    id, plan.kind, plan.instruction, plan.parent?.hex, status, error.apiCode ?? error.kind.rawValue,
+                    error.message, plan.json.compactText, Store.now(),
+                ])
+            try db.execute(sql: "DELETE FROM pending WHERE interaction_id = ?", arguments: [id])
+        }
+    }
+
+    /// A private scratch folder inside the store, on the same filesystem as the objects.
+    func temporaryDirectory() throws -> String {
+        let path = layout.storeDirectory + "/tmp"
+        if mkdir(path, 0o700) != 0 && errno != EEXIST {
+            throw FileDescriptor.posixError(errno, "cannot create '\(path)'")
+        }
+        return path
+    }
+
+    /// Interactions started but not yet recorded, oldest first.
+    public func pendingInteractions() throws -> [PendingInteraction] {
+        try read("cannot read pending interactions") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM pending ORDER BY created_at").map { row in
+                PendingInteraction(
+                    id: row["interaction_id"], status: row["status"],
+                    plan: try GenerationPlan(json: JSONParser.parse(row["plan"])), createdAt: row["created_at"])
+            }
+        }
+    }
+
+    /// Finishes pending interactions: one by id, or all of them.
+    ///
+    /// - Returns: one result per interaction, in order.
+    public func resume(
+        _ id: String? = nil, client: InteractionsClient, events: @escaping (GenerationEvent) -> Void = { _ in },
+        shouldStop: @escaping () -> Bool = { false }
+    ) throws -> [Result<GenerationResult, any Error>] {
+        var pending = try pendingInteractions()
+        if let id {
+            pending = pending.filter { $0.id == id }
+            if pending.isEmpty {
+                throw StoreError(.notFound, "no pending interaction \(id): run 'omnistore resume' to list and finish all of them")
+            }
+        }
+        var results: [Result<GenerationResult, any Error>] = []
+        for item in pending {
+            do {
+                results.append(.success(try finish(item.id, plan: item.plan, client: client, events: events, shouldStop: shouldStop)))
+            } catch let error as GenerationInterrupted {
+                throw error
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        return results
+    }
+
+    /// Cancels a running interaction on the server and marks it cancelled here.
+    public func cancel(_ id: String, client: InteractionsClient) throws {
+        guard let item = try pendingInteractions().first(where: { $0.id == id }) else {
+            throw StoreError(.notFound, "no pending interaction \(id): 'omnistore resume' lists what is pending")
+        }
+        do {
+            try client.cancel(id)
+        } catch let error as InteractionsError where error.kind == .notFound || error.kind == .invalidRequest {
+            // Already finished or gone on the server: nothing left to stop.
+        }
+        try recordFailure(id, plan: item.plan, status: "cancelled", error: InteractionsError(.cancelled, message: "cancelled by the user"))
+    }
+
+    /// Generations that ended without a turn, newest first.
+    public func failedAttempts() throws -> [FailedAttempt] {
+        try read("cannot read attempts") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM attempt ORDER BY seq DESC").map { row in
+                FailedAttempt(
+                    interaction: row["interaction_id"], kind: row["kind"], instruction: row["instruction"],
+                    parent: (row["parent"] as String?).flatMap(TurnID.init), status: row["status"],
+                    errorCode: row["error_code"], message: row["message"], createdAt: row["created_at"])
+            }
+        }
+    }
+}
+
+extension Store {
+    /// Validates and prices a generation and shows the exact request it would
+    /// send (base64 replaced by placeholders; the key is never part of it).
+    public func previewGeneration(_ options: GenerationOptions) throws -> (plan: GenerationPlan, request: JSONValue) {
+        let plan = try planGeneration(options)
+        return (plan, try requestBody(plan, client: nil, events: { _ in }).shown)
+    }
+}
