@@ -77,19 +77,22 @@ import Testing
         #expect(truncate(big, off_t(total)) == 0)
 
         let adding = try OmnistoreCLI.start(["add", "big.mp4"], in: ws.path)
-        var caught: (name: String, size: Int64)? = nil
-        let deadline = Date().addingTimeInterval(60)
-        while caught == nil && !adding.hasFinished && Date() < deadline {
-            for name in ws.files.temporaryFiles() {
-                if let info = fileStatus(ws.files.objectsDirectory + "/" + name), info.st_size > 0,
-                    Int64(info.st_size) < total
-                {
-                    caught = (name, Int64(info.st_size))
-                    adding.send(SIGKILL)
-                    break
+        // Poll on a thread of its own, so a busy test pool cannot make it late.
+        let files = ws.files
+        let caught: (name: String, size: Int64)? = try await onThread {
+            let deadline = Date().addingTimeInterval(60)
+            while !adding.hasFinished && Date() < deadline {
+                for name in files.temporaryFiles() {
+                    if let info = fileStatus(files.objectsDirectory + "/" + name), info.st_size > 0,
+                        Int64(info.st_size) < total
+                    {
+                        adding.send(SIGKILL)
+                        return (name, Int64(info.st_size))
+                    }
                 }
+                usleep(1000)
             }
-            if caught == nil { try await Task.sleep(for: .milliseconds(2)) }
+            return nil
         }
         let result = await adding.wait()
         let temp = try #require(caught, "never saw a growing tmp_obj_ file before add ended: \(result)")
