@@ -29,11 +29,13 @@ extension Store {
         guard let limits = ModelLimits.forModel(model) else {
             throw StoreError(.invalidArgument, "unknown model '\(model)': omnistore knows gemini-omni-1.1-flash")
         }
-        let resolution = options.resolution ?? "720p"
+        // An edit keeps its source's format unless told otherwise.
+        let source = try options.kind == "generate" ? nil : turn(resolve(options.from ?? "HEAD"))
+        let resolution = options.resolution ?? source?.settings["resolution"]?.stringValue ?? "720p"
         guard limits.resolutions.contains(resolution) else {
             throw StoreError(.invalidArgument, "resolution \(resolution) is not offered: use \(limits.resolutions.joined(separator: ", "))")
         }
-        let aspect = options.aspectRatio ?? "16:9"
+        let aspect = options.aspectRatio ?? source?.settings["aspect_ratio"]?.stringValue ?? "16:9"
         guard limits.aspectRatios.contains(aspect) else {
             throw StoreError(.invalidArgument, "aspect ratio \(aspect) is not offered: use \(limits.aspectRatios.joined(separator: " or "))")
         }
