@@ -23,7 +23,7 @@ public struct OmnistoreCommand: ParsableCommand {
     /// 64 on a usage error.
     public static func runMain() -> Never {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
             try command.run()
             Foundation.exit(0)
         } catch let error as StoreError {
@@ -36,6 +36,26 @@ public struct OmnistoreCommand: ParsableCommand {
             exit(withError: error)
         }
     }
+}
+
+/// Moves `--store DIR` (or `--store=DIR`) given before the subcommand to
+/// after it, so `omnistore --store DIR log` works as in git (`git -C DIR log`).
+func hoistingGlobalOptions(_ arguments: [String]) -> [String] {
+    var leading: [String] = []
+    var index = 0
+    while index < arguments.count, arguments[index].hasPrefix("--store") {
+        if arguments[index] == "--store", index + 1 < arguments.count {
+            leading += [arguments[index], arguments[index + 1]]
+            index += 2
+        } else if arguments[index].hasPrefix("--store=") {
+            leading.append(arguments[index])
+            index += 1
+        } else {
+            break
+        }
+    }
+    guard !leading.isEmpty, index < arguments.count else { return arguments }
+    return [arguments[index]] + leading + arguments[(index + 1)...]
 }
 
 /// A failure already reported to the user, carrying only the exit code.

@@ -31,7 +31,7 @@ struct ObjectStore: Sendable {
         let total = Int64(info.st_size)
         _ = posix_fadvise(source.raw, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
 
-        let staged = try StagedObject.create(in: self)
+        let staged = try StagedObject.create(in: self, fileExtension: ObjectStore.safeExtension(of: sourcePath))
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: ObjectStore.chunkSize, alignment: 4096)
         defer { buffer.deallocate() }
         var hasher = SHA256()
@@ -50,6 +50,15 @@ struct ObjectStore: Sendable {
         staged.id = AssetID(validatedHex: digest.map { String(format: "%02x", $0) }.joined())
         staged.size = done
         return staged
+    }
+
+    /// The source's extension if it is short and plain (letters and digits), else "".
+    static func safeExtension(of path: String) -> String {
+        let name = (path as NSString).lastPathComponent
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+        let ext = name[name.index(after: dot)...].lowercased()
+        guard (1...8).contains(ext.count), ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return "" }
+        return ext
     }
 
     /// Whether the object's file exists.
@@ -110,9 +119,22 @@ struct ObjectStore: Sendable {
         try target.commit()
     }
 
-    /// Streams an object to an already-open descriptor such as stdout.
+    /// Streams an object to an already-open descriptor such as stdout, after
+    /// checking it against its id: bytes already sent cannot be taken back.
     func write(_ id: AssetID, toDescriptor output: Int32) throws(StoreError) {
-        let source = try FileDescriptor.openForReading(layout.objectPath(id))
+        let objectPath = layout.objectPath(id)
+        let actual: AssetID
+        do {
+            actual = try ObjectStore.hash(objectPath)
+        } catch where error.code == .notFound {
+            throw StoreError(
+                .notFound, "object \(id.short) is missing from the store: re-add the original file, then run 'omnistore fsck'")
+        }
+        guard actual == id else {
+            throw StoreError(
+                .corrupt, "object \(id.short) is corrupt (its bytes hash to \(actual.short)): run 'omnistore fsck' to quarantine it")
+        }
+        let source = try FileDescriptor.openForReading(objectPath)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: ObjectStore.chunkSize, alignment: 4096)
         defer { buffer.deallocate() }
         while true {

@@ -21,10 +21,13 @@ final class StagedObject {
         self.objects = objects
     }
 
-    static func create(in objects: ObjectStore) throws(StoreError) -> StagedObject {
+    /// - Parameter fileExtension: the source's extension, kept on the temp
+    ///   file because libavformat uses it to pick a demuxer when probing.
+    static func create(in objects: ObjectStore, fileExtension: String = "") throws(StoreError) -> StagedObject {
         let directory = objects.layout.objectsDirectory
+        let suffix = fileExtension.isEmpty ? "" : "." + fileExtension
         for _ in 0..<16 {
-            let path = "\(directory)/\(ObjectStore.temporaryPrefix)\(UUID().uuidString.prefix(13).lowercased())"
+            let path = "\(directory)/\(ObjectStore.temporaryPrefix)\(UUID().uuidString.prefix(13).lowercased())\(suffix)"
             let file: FileDescriptor
             do {
                 file = try FileDescriptor.createExclusive(path, mode: 0o600)

@@ -19,7 +19,13 @@ extension Store {
         let isPlainHex = AssetID.validPrefix(name) != nil && !name.contains("~") && !name.contains("^")
         var asset: AssetID? = nil
         if isPlainHex, (try? resolveBranchOnly(name)) == nil {
-            asset = try? resolveAssetID(name)
+            do {
+                asset = try resolveAssetID(name)
+            } catch let error as StoreError where error.code == .ambiguous {
+                if turn == nil { throw error }
+            } catch let error as StoreError where error.code == .notFound {
+                // Not an asset either; the turn lookup decides.
+            }
         }
         switch (turn, asset) {
         case (let turn?, nil): return .turn(turn)
