@@ -32,6 +32,13 @@ final class FileDescriptor {
         return FileDescriptor(raw: fd, path: path)
     }
 
+    /// Opens (creating if needed) a file used only for `flock`.
+    static func openForLocking(_ path: String) throws(StoreError) -> FileDescriptor {
+        let fd = retryingOnInterrupt { open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644) }
+        guard fd >= 0 else { throw posixError(errno, "cannot open lock file '\(path)'") }
+        return FileDescriptor(raw: fd, path: path)
+    }
+
     /// Opens a directory so it can be fsynced after a rename into it.
     static func openDirectory(_ path: String) throws(StoreError) -> FileDescriptor {
         let fd = retryingOnInterrupt { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }

@@ -74,6 +74,7 @@ extension Store {
 
     private func addOne(_ path: String, recordedPath: String? = nil, progress: (Int64, Int64) -> Void) -> AddOutcome {
         do {
+            try lease.acquireShared()
             let staged = try objects.stage(from: path, progress: progress)
             let media: MediaInfo
             do {
@@ -81,7 +82,7 @@ extension Store {
             } catch let error as MediaError {
                 throw StoreError(.media, "cannot add '\(path)': \(error.message)")
             }
-            _ = try staged.publish()
+            let wroteObject = try staged.publish()
             let id = staged.id
             let now = Timestamp.format(Date())
             let absolutePath = recordedPath ?? Store.absolute(path)
@@ -99,10 +100,14 @@ extension Store {
                         media.bitRate, video?.width, video?.height, video?.fps, probeText, now,
                     ])
                 let inserted = db.changesCount > 0
+                // Re-adding a path refreshes its time, which restarts gc's grace period.
                 try db.execute(
-                    sql: "INSERT OR IGNORE INTO asset_path (asset_id, path, added_at) VALUES (?, ?, ?)",
+                    sql: """
+                        INSERT INTO asset_path (asset_id, path, added_at) VALUES (?, ?, ?)
+                        ON CONFLICT(asset_id, path) DO UPDATE SET added_at = excluded.added_at
+                        """,
                     arguments: [id.hex, absolutePath, now])
-                return inserted
+                return inserted || wroteObject
             }
             let asset = try asset(id: id)
             return isNew ? .added(asset, path: path) : .alreadyStored(asset, path: path)

@@ -21,6 +21,7 @@ extension Store {
     /// Checks a generation against the model's limits and prices it, without
     /// sending anything. Every rule the API would reject (and bill) is checked here.
     public func planGeneration(_ options: GenerationOptions) throws -> GenerationPlan {
+        try lease.acquireShared()
         let instruction = options.instruction.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !instruction.isEmpty else {
             throw StoreError(.invalidArgument, "the instruction is empty: say what to generate or change")
@@ -387,6 +388,7 @@ extension Store {
         _ id: String? = nil, client: InteractionsClient, events: @escaping (GenerationEvent) -> Void = { _ in },
         shouldStop: @escaping () -> Bool = { false }
     ) throws -> [Result<GenerationResult, any Error>] {
+        try lease.acquireShared()
         var pending = try pendingInteractions()
         if let id {
             pending = pending.filter { $0.id == id }

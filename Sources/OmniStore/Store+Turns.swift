@@ -14,6 +14,7 @@ extension Store {
         guard !instruction.isEmpty else {
             throw StoreError(.invalidArgument, "the instruction is empty: say what the turn did with -m MESSAGE")
         }
+        try lease.acquireShared()
         let outputSource: AssetSource
         if let given = request.output {
             outputSource = given

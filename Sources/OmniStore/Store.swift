@@ -28,11 +28,13 @@ public final class Store: Sendable {
     public let layout: StoreLayout
     let database: DatabasePool
     let objects: ObjectStore
+    let lease: WriterLease
 
     private init(layout: StoreLayout, database: DatabasePool) {
         self.layout = layout
         self.database = database
         self.objects = ObjectStore(layout: layout)
+        self.lease = WriterLease(layout: layout)
     }
 
     /// Creates a store in `directory` (made if missing), or opens the one

@@ -1,0 +1,183 @@
+import Foundation
+import GRDB
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension Store {
+    /// Checks the whole store: every object against its id (or only its
+    /// existence and size with `fast`), every turn against its canonical id,
+    /// and every reference between turns, assets, refs, the reflog and
+    /// pending interactions. Corrupt objects are moved to
+    /// `.omnistore/quarantine/`, never deleted; leftover temp files of killed
+    /// writers are removed.
+    ///
+    /// - Parameter progress: bytes re-hashed so far and the total.
+    public func fsck(fast: Bool = false, progress: ((Int64, Int64) -> Void)? = nil) throws -> FsckReport {
+        var report = FsckReport()
+        report.cleanedTemporaries = objects.removeAbandonedTemporaries()
+        func problem(_ kind: String, _ subject: String, _ message: String) {
+            report.problems.append(.init(kind: kind, subject: subject, message: message))
+        }
+        if let result = try? read("cannot check the database", { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }),
+            result != "ok"
+        {
+            problem("database", "omnistore.db", "the SQLite database is damaged (\(result)); back up .omnistore and run 'sqlite3 .omnistore/omnistore.db .recover'")
+        }
+
+        // Objects: every asset row must have its bytes, and the bytes must hash to the id.
+        let assets = try read("cannot list assets") { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.id, a.size, (SELECT path FROM asset_path p WHERE p.asset_id = a.id ORDER BY added_at LIMIT 1) AS path
+                    FROM asset a ORDER BY a.id
+                    """
+            ).map { (id: AssetID(validatedHex: $0["id"]), size: $0["size"] as Int64, path: $0["path"] as String?) }
+        }
+        let total = assets.reduce(Int64(0)) { $0 + $1.size }
+        var known: Set<String> = []
+        for asset in assets {
+            known.insert(asset.id.hex)
+            report.objectsChecked += 1
+            let path = layout.objectPath(asset.id)
+            let repair = asset.path.map { "re-add it with 'omnistore add \($0)'" } ?? "re-add the original file with 'omnistore add'"
+            var info = stat()
+            guard stat(path, &info) == 0 else {
+                problem("missing_object", asset.id.hex, "object \(asset.id.short) is missing: \(repair)")
+                continue
+            }
+            if fast {
+                if Int64(info.st_size) != asset.size {
+                    problem("size_mismatch", asset.id.hex, "object \(asset.id.short) has \(info.st_size) bytes, not \(asset.size): run 'omnistore fsck' without --fast")
+                }
+                continue
+            }
+            let actual: AssetID
+            do {
+                actual = try ObjectStore.hash(path)
+            } catch {
+                problem("missing_object", asset.id.hex, "object \(asset.id.short) cannot be read (\(error)): \(repair)")
+                continue
+            }
+            report.bytesChecked += Int64(info.st_size)
+            progress?(report.bytesChecked, total)
+            if actual != asset.id {
+                let moved = try quarantine(asset.id)
+                report.quarantined.append(moved)
+                problem(
+                    "corrupt_object", asset.id.hex,
+                    "object \(asset.id.short) is corrupt (it hashes to \(actual.short)); moved to \(Formatting.relative(moved)); \(repair)")
+            }
+        }
+        report.danglingObjects = danglingObjectFiles(known: known)
+
+        // Turns: canonical ids, parents and assets.
+        try read("cannot check turns") { db in
+            let cursor = try Row.fetchCursor(db, sql: "SELECT seq, id, record, output FROM turn ORDER BY seq")
+            while let row = try cursor.next() {
+                report.turnsChecked += 1
+                let id: String = row["id"]
+                let short = String(id.prefix(12))
+                let text: String = row["record"]
+                let turn: Turn
+                do {
+                    turn = try Turn(json: JSONParser.parse(text))
+                } catch {
+                    problem("bad_turn", id, "turn \(short) has an unreadable record: \(error)")
+                    continue
+                }
+                if CanonicalJSON.sha256(turn.record) != id || turn.canonicalText != text {
+                    problem("bad_turn", id, "turn \(short) does not match its id (its record hashes to \(turn.id.short))")
+                }
+                for parent in turn.parents where try !Store.turnExists(db, parent.hex) {
+                    problem("missing_parent", id, "turn \(short) names parent \(parent.short), which is not in the store")
+                }
+                let storedParents = try String.fetchAll(
+                    db,
+                    sql: "SELECT t.id FROM turn_parent p JOIN turn t ON t.seq = p.parent WHERE p.child = ? ORDER BY p.position",
+                    arguments: [row["seq"] as Int64])
+                if storedParents != turn.parents.map(\.hex) {
+                    problem("bad_turn", id, "turn \(short): the parent index disagrees with its record")
+                }
+                for asset in [turn.output] + turn.inputs.map(\.asset) where !known.contains(asset.hex) {
+                    problem("missing_asset", id, "turn \(short) uses asset \(asset.short), which is not in the store")
+                }
+            }
+        }
+
+        // Refs, HEAD and the reflog must point at stored turns.
+        try read("cannot check refs") { db in
+            for row in try Row.fetchAll(db, sql: "SELECT name, target FROM ref") {
+                report.refsChecked += 1
+                let target: String = row["target"]
+                if try !Store.turnExists(db, target) {
+                    problem("dangling_ref", row["name"], "\(row["name"] as String) points at turn \(target.prefix(12)), which is not in the store")
+                }
+            }
+            if let detached = try String.fetchOne(db, sql: "SELECT detached FROM head WHERE only = 1"),
+                try !Store.turnExists(db, detached)
+            {
+                problem("dangling_ref", "HEAD", "HEAD points at turn \(detached.prefix(12)), which is not in the store")
+            }
+            let missing = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT r.seq, r.ref, x.value AS turn FROM reflog r, (SELECT r2.seq AS seq, r2.old AS value FROM reflog r2
+                        UNION ALL SELECT r3.seq, r3.new FROM reflog r3) x
+                    WHERE x.seq = r.seq AND x.value IS NOT NULL AND NOT EXISTS (SELECT 1 FROM turn t WHERE t.id = x.value)
+                    """)
+            for row in missing {
+                problem("dangling_reflog", row["ref"], "a reflog entry of \(row["ref"] as String) names turn \((row["turn"] as String).prefix(12)), which is not in the store")
+            }
+        }
+
+        // Pending interactions must still have everything they will record.
+        for item in (try? pendingInteractions()) ?? [] {
+            if let parent = item.plan.parent, (try? turn(parent)) == nil {
+                problem("bad_pending", item.id, "pending interaction \(item.id) continues turn \(parent.short), which is not in the store")
+            }
+            for media in item.plan.media where !known.contains(media.asset.hex) {
+                problem("bad_pending", item.id, "pending interaction \(item.id) uses asset \(media.asset.short), which is not in the store")
+            }
+        }
+        return report
+    }
+
+    static func turnExists(_ db: Database, _ id: String) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM turn WHERE id = ?)"), arguments: [id]) ?? false
+    }
+
+    /// Moves a corrupt object aside, keeping its bytes for inspection.
+    func quarantine(_ id: AssetID) throws -> String {
+        let directory = layout.storeDirectory + "/quarantine"
+        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+            throw FileDescriptor.posixError(errno, "cannot create '\(directory)'")
+        }
+        var target = directory + "/" + id.hex
+        var suffix = 1
+        while access(target, F_OK) == 0 {
+            target = directory + "/\(id.hex).\(suffix)"
+            suffix += 1
+        }
+        guard rename(layout.objectPath(id), target) == 0 else {
+            throw FileDescriptor.posixError(errno, "cannot move corrupt object \(id.short) to quarantine")
+        }
+        return target
+    }
+
+    /// Object files under `objects/` whose id has no asset row.
+    func danglingObjectFiles(known: Set<String>) -> [String] {
+        var dangling: [String] = []
+        let fm = FileManager.default
+        guard let fanouts = try? fm.contentsOfDirectory(atPath: layout.objectsDirectory) else { return [] }
+        for fanout in fanouts where fanout.count == 2 {
+            for name in (try? fm.contentsOfDirectory(atPath: layout.objectsDirectory + "/" + fanout)) ?? [] {
+                let hex = fanout + name
+                if AssetID(hex) != nil, !known.contains(hex) { dangling.append(hex) }
+            }
+        }
+        return dangling.sorted()
+    }
+}
