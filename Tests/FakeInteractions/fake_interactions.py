@@ -652,7 +652,7 @@ def validate_input(inp) -> list:
     return steps
 
 
-def validate_response_format(rf, lenient: bool) -> dict:
+def validate_response_format(rf) -> dict:
     """Returns the normalized video format {aspect_ratio, resolution, duration|None, delivery}."""
     items = rf if isinstance(rf, list) else [rf]
     if not isinstance(rf, (list, dict)):
@@ -745,8 +745,7 @@ def validate_create_body(body) -> dict:
         raise invalid("Missing required field 'input'.")
     # Validated in this order so that unknown fields anywhere are found.
     steps = validate_input(b["input"])
-    fmt = validate_response_format(b.get("response_format", {"type": "video"}), False) \
-        if "response_format" in b else validate_response_format({"type": "video"}, False)
+    fmt = validate_response_format(b.get("response_format", {"type": "video"}))
     return {"body": b, "steps": steps, "format": fmt}
 
 
