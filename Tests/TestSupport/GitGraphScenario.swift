@@ -209,3 +209,127 @@ public struct GitGraphBuild: Sendable {
         return result
     }
 }
+
+/// A random DAG with one root: every node after the first has one to three
+/// earlier parents (the first parent usually the node just before, so there
+/// are long lines as well as many merges), random dates (with ties and clock
+/// skew when asked), a few branches at random nodes and HEAD detached at the
+/// last node. Built in git with `commit-tree`, and in omnistore by recording
+/// on a detached HEAD with explicit `--parent`s.
+public struct GitRandomDAG: Sendable {
+    public enum Dates: String, Sendable, CaseIterable {
+        /// One minute apart, in creation order.
+        case increasing
+        /// Drawn from six values: many ties, and children older than parents.
+        case fewValues
+        /// All distinct, in random order.
+        case shuffled
+    }
+
+    public let seed: UInt64
+    /// `parents[i]`: indices of node i's parents (all < i), first parent first.
+    public let parents: [[Int]]
+    /// Unix seconds of each node.
+    public let dates: [Int]
+    /// Branch name and the node it points at; `main` is at the root.
+    public let branches: [GitRandomDAGBranch]
+
+    public var count: Int { parents.count }
+
+    public init(nodes: Int, seed: UInt64, dates mode: Dates) {
+        var rng = GitSplitMix(seed)
+        var parents: [[Int]] = [[]]
+        for index in 1..<nodes {
+            let first = rng.below(2) == 0 ? index - 1 : rng.below(index)
+            var chosen = [first]
+            let roll = rng.below(10)
+            let extra = roll < 6 ? 0 : roll < 9 ? 1 : 2
+            for _ in 0..<extra where chosen.count < index {
+                var other = rng.below(index)
+                while chosen.contains(other) { other = rng.below(index) }
+                chosen.append(other)
+            }
+            parents.append(chosen)
+        }
+        let base = 1_700_000_000
+        switch mode {
+        case .increasing: dates = (0..<nodes).map { base + $0 * 60 }
+        case .fewValues: dates = (0..<nodes).map { _ in base + rng.below(6) * 60 }
+        case .shuffled:
+            var values = Array(0..<nodes)
+            for i in stride(from: nodes - 1, to: 0, by: -1) { values.swapAt(i, rng.below(i + 1)) }
+            dates = values.map { base + $0 * 60 }
+        }
+        var branches = [GitRandomDAGBranch(name: "main", node: 0)]
+        for k in 0..<6 { branches.append(GitRandomDAGBranch(name: "b\(k)", node: rng.below(nodes))) }
+        self.seed = seed
+        self.parents = parents
+        self.branches = branches
+    }
+
+    public static func name(_ node: Int) -> String { "n\(node)" }
+
+    public func build(in directory: String) async throws -> GitGraphBuild {
+        let git = try await GitScratchRepo.create(at: directory + "/git")
+        let workspace = directory + "/ws"
+        let clips = directory + "/clips"
+        try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: clips, withIntermediateDirectories: true)
+        let env = ["OMNISTORE_AUTHOR": "graph-test"]
+        try await GitGraphBuild.omnistoreCheck(["init"], in: workspace, environment: env)
+        var commits: [String] = []
+        var turns: [String] = []
+        for node in 0..<count {
+            let name = GitRandomDAG.name(node)
+            commits.append(
+                try await git.commit(message: name, parents: parents[node].map { commits[$0] }, unixSeconds: dates[node]))
+            let clip = clips + "/\(node).wav"
+            try WAV.data(seed: Int(truncatingIfNeeded: seed) &+ node).write(to: URL(fileURLWithPath: clip))
+            var arguments = ["record", clip, "-m", name, "--json"]
+            for parent in parents[node] { arguments += ["--parent", turns[parent]] }
+            let result = try await GitGraphBuild.omnistoreCheck(
+                arguments, in: workspace, environment: env.merging(["OMNISTORE_DATE": "@\(dates[node])"]) { $1 })
+            guard let id = try JSONText.object(result.stdout)["id"] as? String else {
+                throw TestSupportError("record printed no id:\n\(result)")
+            }
+            turns.append(id)
+            if node == 0 {
+                // Detach HEAD, so later records only move HEAD.
+                try await GitGraphBuild.omnistoreCheck(["checkout", id], in: workspace, environment: env)
+            }
+        }
+        for branch in branches {
+            try await git.setBranch(branch.name, to: commits[branch.node])
+            if branch.name != "main" {
+                try await GitGraphBuild.omnistoreCheck(
+                    ["branch", branch.name, turns[branch.node]], in: workspace, environment: env)
+            }
+        }
+        try await git.check(["update-ref", "--no-deref", "HEAD", commits[count - 1]])
+        let names = (0..<count).map(GitRandomDAG.name)
+        return GitGraphBuild(
+            git: git, workspace: workspace, commits: Dictionary(uniqueKeysWithValues: zip(names, commits)),
+            turns: Dictionary(uniqueKeysWithValues: zip(names, turns)), order: names,
+            dates: Dictionary(uniqueKeysWithValues: zip(names, dates)), head: "HEAD", environment: env)
+    }
+}
+
+public struct GitRandomDAGBranch: Sendable {
+    public let name: String
+    public let node: Int
+}
+
+/// SplitMix64: a small, seedable generator for reproducible random graphs.
+public struct GitSplitMix: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(_ seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// A number in `0..<bound`.
+    public mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+}
