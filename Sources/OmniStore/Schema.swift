@@ -134,6 +134,11 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("v4-path-touched") { db in
+            // added_at keeps the first time a path was added (it orders paths);
+            // touched_at is the latest, which restarts gc's grace period.
+            try db.execute(sql: "ALTER TABLE asset_path ADD COLUMN touched_at TEXT")
+        }
         return migrator
     }
 }

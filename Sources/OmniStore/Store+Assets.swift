@@ -103,10 +103,10 @@ extension Store {
                 // Re-adding a path refreshes its time, which restarts gc's grace period.
                 try db.execute(
                     sql: """
-                        INSERT INTO asset_path (asset_id, path, added_at) VALUES (?, ?, ?)
-                        ON CONFLICT(asset_id, path) DO UPDATE SET added_at = excluded.added_at
+                        INSERT INTO asset_path (asset_id, path, added_at, touched_at) VALUES (?, ?, ?, ?)
+                        ON CONFLICT(asset_id, path) DO UPDATE SET touched_at = excluded.touched_at
                         """,
-                    arguments: [id.hex, absolutePath, now])
+                    arguments: [id.hex, absolutePath, now, now])
                 return inserted || wroteObject
             }
             let asset = try asset(id: id)

@@ -85,9 +85,11 @@ extension Store {
                 return (turn, branch, side, old)
             }
         }
+        // The turn is recorded; refreshing the working file is a courtesy that
+        // must neither fail the command nor overwrite unrecorded work.
         var updated = false
         if result.2 == nil, workfileBefore.isSafeToReplace {
-            updated = try writeWorkfile(turn: result.0, force: false, previous: workfileBefore)
+            updated = (try? writeWorkfile(turn: result.0, force: false, previous: workfileBefore)) ?? false
         }
         return RecordResult(
             turn: result.0, branch: result.1, sideBranch: result.2, branchTip: result.3, workfileUpdated: updated)
