@@ -120,6 +120,19 @@ enum GraphDateShape: String, CaseIterable, Sendable, CustomStringConvertible {
         #expect(failures >= 5)
     }
 
+    @Test("revisions git refuses are refused: no base before ~ or ^, signs, a trailing space")
+    func refusedLikeGit() async throws {
+        let dir = try TemporaryDirectory("graph-revs-refused")
+        let build = try await GitGraphScenario(steps: [
+            .turn("A", on: "main"), .turn("B", on: "main"), .turn("C", on: "main"),
+        ]).build(in: dir.path, salt: 6)
+        for revision in ["~1", "^", "~", "^2", "main~+1", "main~-1", "main ", " main", "main~1 "] {
+            #expect(try await build.git.revParse(revision) == nil, "git refuses '\(revision)'")
+            let result = try await build.omnistore(["show", revision, "--json"])
+            #expect(result.exitCode == 1 && result.stdout.isEmpty, "'\(revision)' resolves in omnistore but not in git:\n\(result)")
+        }
+    }
+
     @Test("branch --json lists git's branches in git's order, with their tips and the current one")
     func branches() async throws {
         let dir = try TemporaryDirectory("graph-branches")

@@ -51,6 +51,31 @@ import Testing
         #expect(try store.branches().map(\.name.name) == ["main"])
     }
 
+    @Test("a branch whose name looks like a turn id prefix wins over the prefix, as a ref does in git")
+    func branchBeatsPrefix() async throws {
+        let dir = try TemporaryDirectory("graph-branch-prefix")
+        let workspace = try dir.makeDirectory("ws")
+        let (store, _) = try Store.create(at: workspace)
+        var ids: [TurnID] = []
+        for seed in 0..<2 {
+            let clip = try dir.write(WAV.data(seed: 930 + seed), to: "c\(seed).wav")
+            ids.append(try store.record(RecordRequest(output: AssetSource(.file(clip)), instruction: "t\(seed)")).turn.id)
+        }
+        // A branch named after the newer turn's prefix, pointing at the older turn.
+        let name = String(ids[1].hex.prefix(8))
+        try store.createBranch(name, at: ids[0].hex)
+        #expect(try store.resolve(name) == ids[0])
+        #expect(try store.resolve(name + "~0") == ids[0])
+        #expect(try store.resolve(String(ids[1].hex.prefix(9))) == ids[1])
+
+        // git: the same shape, a branch named after a commit's prefix.
+        let git = try await GitScratchRepo.create(at: dir.file("git"))
+        let first = try await git.commit(message: "t0", parents: [], unixSeconds: 1_700_000_000)
+        let second = try await git.commit(message: "t1", parents: [first], unixSeconds: 1_700_000_060)
+        try await git.setBranch(String(second.prefix(8)), to: first)
+        #expect(try await git.revParse(String(second.prefix(8))) == first)
+    }
+
     @Test("unknown revisions, a prefix of no turn, and REV~N past the root are clear errors")
     func unknown() async throws {
         let dir = try TemporaryDirectory("graph-unknown")
