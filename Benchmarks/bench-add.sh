@@ -92,40 +92,53 @@ wait_for_quiet
 # Page cache: read the file once so every run starts warm.
 cat "$VIDEO" >/dev/null
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+# Rows take turns, round by round, so that other work on the machine hits them
+# alike. Round 0 is a warm-up and is thrown away (this VM hands freed memory
+# back to its host, so the first 1 GiB written after a pause is slow), except
+# for rows slower than 20 s (git add), which keep it and do 3 runs in all.
+declare -A SAMPLES PLANNED
+ACTIVE=()
 for row in "${ROWS[@]}"; do
     if [ -n "$ONLY" ] && [[ " $ONLY " != *" $row "* ]]; then continue; fi
     if [ "${AVAILABLE[$row]:-1}" != 1 ]; then NOTE[$row]="not installable here"; continue; fi
-    # The first run is a warm-up and is thrown away (this VM hands freed memory
-    # back to its host, so the first 1 GiB written after a pause is slow); a
-    # row slower than 20 s keeps it and does 3 runs in all.
-    samples=() planned=$RUNS warm=1 i=0
-    while [ ${#samples[@]} -lt "$planned" ]; do
-        i=$((i + 1))
-        fresh
-        if ! "setup_$row" >"$WORK_DIR/setup.log" 2>&1; then
-            NOTE[$row]="setup failed: $(tail -n 1 "$WORK_DIR/setup.log")"; break
+    ACTIVE+=("$row") SAMPLES[$row]="" PLANNED[$row]=$RUNS
+done
+one_run() { # one_run ROW: prints the wall seconds of one fresh run, or fails
+    local row=$1
+    fresh
+    if ! "setup_$row" >"$WORK_DIR/setup.log" 2>&1; then
+        NOTE[$row]="setup failed: $(tail -n 1 "$WORK_DIR/setup.log")"; return 1
+    fi
+    sync                          # no dirty pages from the last run
+    cat "$VIDEO" >/dev/null       # source warm in the page cache
+    time_cmd "run_$row"
+}
+for ((round = 0; round <= RUNS; round++)); do
+    for row in "${ACTIVE[@]}"; do
+        [ -z "${NOTE[$row]:-}" ] || continue
+        n=$(wc -w <<<"${SAMPLES[$row]}")
+        [ "$n" -lt "${PLANNED[$row]}" ] || continue
+        if ! t=$(one_run "$row"); then
+            [ -n "${NOTE[$row]:-}" ] || NOTE[$row]="failed: $(tail -n 1 "$WORK_DIR/last.log" 2>/dev/null)"
+            continue
         fi
-        sync                          # no dirty pages from the last run
-        cat "$VIDEO" >/dev/null       # source warm in the page cache
-        if ! t=$(time_cmd "run_$row"); then
-            NOTE[$row]="failed: $(tail -n 1 "$WORK_DIR/last.log")"; break
-        fi
-        if [ $warm = 1 ]; then
-            warm=0
+        if [ "$round" = 0 ]; then
             if awk -v t="$t" 'BEGIN { exit !(t > 20) }'; then
-                planned=$((RUNS < 3 ? RUNS : 3))
+                PLANNED[$row]=$((RUNS < 3 ? RUNS : 3))
             else
                 log "$row warm-up: $t s (not counted)"; continue
             fi
         fi
-        samples+=("$t")
-        log "$row run ${#samples[@]}: $t s"
+        SAMPLES[$row]="${SAMPLES[$row]} $t"
+        log "$row run $((n + 1)): $t s"
     done
-    if [ -z "${NOTE[$row]:-}" ]; then
-        MEDIAN[$row]=$(median "${samples[@]}")
-        MIN[$row]=$(printf '%s\n' "${samples[@]}" | sort -g | head -n 1)
-        TIMES[$row]="${samples[*]}"
-    fi
+done
+for row in "${ACTIVE[@]}"; do
+    [ -z "${NOTE[$row]:-}" ] || continue
+    read -r -a samples <<<"${SAMPLES[$row]}"
+    MEDIAN[$row]=$(median "${samples[@]}")
+    MIN[$row]=$(printf '%s\n' "${samples[@]}" | sort -g | head -n 1)
+    TIMES[$row]="${samples[*]}"
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 fresh
@@ -145,7 +158,7 @@ version_of() {
 }
 BASE=${MEDIAN[openssl]:-}
 echo
-echo "### omnistore add vs peers: $(awk -v b="$BYTES" 'BEGIN { printf "%.3f GiB", b / 1073741824 }') H.264 MP4, warm page cache, median of $RUNS runs after a warm-up (3 runs for rows over 20 s)"
+echo "### omnistore add vs peers: $(awk -v b="$BYTES" 'BEGIN { printf "%.3f GiB", b / 1073741824 }') H.264 MP4, warm page cache, median of $RUNS runs after a warm-up (3 runs for rows over 20 s), rows taking turns"
 echo
 echo "| tool | version | what it does | median s | min s | runs (s) | GB/s (median) | × openssl (median) |"
 echo "|---|---|---|---:|---:|---|---:|---:|"
@@ -227,6 +240,11 @@ bd_time 'hash + copy, no fsync: `tee FILE2 < FILE \| openssl dgst -sha256`' "$BY
 bd_time 'hash + copy + fsync: the same, then `sync FILE2`' "$BYTES" \
     sh -c "tee '$R/x' <'$VIDEO' | openssl dgst -sha256 && sync '$R/x'"
 bd_time '`omnistore add`' "$BYTES" "$OMNI" add --store "$R/ws" "$VIDEO"
+SMALL="$DATA_DIR/small-1s.mp4"
+[ -s "$SMALL" ] || ffmpeg -v error -y -f lavfi -i testsrc2=s=320x240:r=25:d=1 -c:v libx264 -preset ultrafast \
+    -pix_fmt yuv420p "$SMALL"
+bd_time "\`omnistore add\` of a $(( $(stat -c %s "$SMALL") / 1024 )) KiB clip: the fixed cost (start-up, probe, SQLite, 7 fsyncs)" \
+    "$(stat -c %s "$SMALL")" "$OMNI" add --store "$R/ws" "$SMALL"
 # Reference pipelines (Benchmarks/ref-add.py, Python + OpenSSL's SHA-256): the
 # same copy + hash + fsync, laid out differently.
 for mode in serial serial-sfr threaded threaded-sfr; do
