@@ -26,11 +26,15 @@ public final class Store: Sendable {
 
     /// Where the store's parts live.
     public let layout: StoreLayout
-    let database: DatabasePool
+    let database: any DatabaseWriter
     let objects: ObjectStore
     let lease: WriterLease
+    /// Whether the store sits on a read-only filesystem: reads work, writes
+    /// fail with a clear error.
+    public let isReadOnly: Bool
 
-    private init(layout: StoreLayout, database: DatabasePool) {
+    private init(layout: StoreLayout, database: any DatabaseWriter, isReadOnly: Bool) {
+        self.isReadOnly = isReadOnly
         self.layout = layout
         self.database = database
         self.objects = ObjectStore(layout: layout)
@@ -107,6 +111,9 @@ public final class Store: Sendable {
             // FULL makes each commit durable on its own, not just consistent.
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        if isReadOnlyFilesystem(layout.storeDirectory) {
+            return try openReadOnly(layout: layout, configuration: configuration)
+        }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: layout.databasePath, configuration: configuration)
@@ -128,7 +135,37 @@ public final class Store: Sendable {
         } catch let error as DatabaseError {
             throw storeError(error, "cannot prepare the store database")
         }
-        return Store(layout: layout, database: pool)
+        return Store(layout: layout, database: pool, isReadOnly: false)
+    }
+
+    static func isReadOnlyFilesystem(_ path: String) -> Bool {
+        var info = statvfs()
+        if statvfs(path, &info) == 0, (info.f_flag & UInt(ST_RDONLY)) != 0 { return true }
+        return access(path, W_OK) != 0 && errno == EROFS
+    }
+
+    /// Opens a store on read-only media. With no `-wal` file the database is
+    /// complete on its own and is opened immutable (SQLite needs no lock
+    /// files then); otherwise SQLite reads the existing `-wal` and `-shm`.
+    private static func openReadOnly(layout: StoreLayout, configuration base: Configuration) throws -> Store {
+        var configuration = base
+        configuration.readonly = true
+        let hasWAL = FileManager.default.fileExists(atPath: layout.databasePath + "-wal")
+        let encoded = layout.databasePath.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? layout.databasePath
+        let path = hasWAL ? layout.databasePath : "file:\(encoded)?immutable=1"
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            let migrator = Schema.migrator
+            let current = try queue.read { db in try migrator.hasCompletedMigrations(db) }
+            if !current {
+                throw StoreError(
+                    .readOnly, "this read-only store needs an upgrade that cannot be written: open it once where it is writable")
+            }
+        } catch let error as DatabaseError {
+            throw storeError(error, "cannot open the read-only store database '\(layout.databasePath)'")
+        }
+        return Store(layout: layout, database: queue, isReadOnly: true)
     }
 
     private static func checkFormat(_ layout: StoreLayout) throws {

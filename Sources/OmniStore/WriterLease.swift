@@ -27,7 +27,14 @@ final class WriterLease: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard file == nil else { return }
-        let handle = try FileDescriptor.openForLocking(path)
+        let handle: FileDescriptor
+        do {
+            handle = try FileDescriptor.openForLocking(path)
+        } catch where error.code == .readOnly {
+            throw StoreError(
+                .readOnly,
+                "the store is on a read-only filesystem: log, show, assets and export work, but nothing can be added or recorded")
+        }
         guard flock(handle.raw, LOCK_SH) == 0 else { throw FileDescriptor.posixError(errno, "cannot lock '\(path)'") }
         file = handle
     }
