@@ -27,14 +27,13 @@ final class WriterLease: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard file == nil else { return }
-        let handle: FileDescriptor
-        do {
-            handle = try FileDescriptor.openForLocking(path)
-        } catch where error.code == .readOnly {
+        let opened = Result { () throws(StoreError) -> FileDescriptor in try FileDescriptor.openForLocking(path) }
+        if case .failure(let error) = opened, error.code == .readOnly {
             throw StoreError(
                 .readOnly,
                 "the store is on a read-only filesystem: log, show, assets and export work, but nothing can be added or recorded")
         }
+        let handle = try opened.get()
         guard flock(handle.raw, LOCK_SH) == 0 else { throw FileDescriptor.posixError(errno, "cannot lock '\(path)'") }
         file = handle
     }
