@@ -77,6 +77,7 @@ import Testing
             ["--set", "ratio=0.1234567", "--set", "neg=-2.50", "--set", "big=12345678901", "--cost", "0.034"],
             // Numbers that round to an integer at 6 decimals.
             ["--set", "almost_two=2.0000001", "--set", "tiny=0.0000004", "--cost", "1.0000004"],
+            ["--set", "neg_almost_two=-2.0000001", "--set", "neg_tiny=-0.0000001"],
         ])
     func python(_ settings: [String]) async throws {
         let dir = try TemporaryDirectory("graph-python")
@@ -88,8 +89,15 @@ import Testing
             ["record", clip, "-m", message, "--json", "--set", "label=x y", "--set", "on=false"] + settings, in: workspace,
             environment: ["OMNISTORE_DATE": "@1700000123.456", "OMNISTORE_AUTHOR": "Zoë"])
         let id = try JSONText.object(recorded.stdout)["id"] as? String ?? "?"
-        let shown = try await OmnistoreCLI.check(["show", id, "--json"], in: workspace)
-        for (label, output) in [("record --json", recorded.stdoutData), ("show --json", shown.stdoutData)] {
+        let shown = try await OmnistoreCLI.run(["show", id, "--json"], in: workspace)
+        // The recorded turn reads back (its stored record hashes to its id).
+        for arguments in [["show", id, "--json"], ["log", "--json"], ["status"]] {
+            let result = try await OmnistoreCLI.run(arguments, in: workspace)
+            #expect(result.succeeded, "\(result)")
+        }
+        var outputs = [("record --json", recorded.stdoutData)]
+        if shown.succeeded { outputs.append(("show --json", shown.stdoutData)) }
+        for (label, output) in outputs {
             let (text, sha) = try await GraphCanonicalPython.canonical(of: output, scratch: dir.path)
             #expect(sha == id, "\(label) rebuilt to:\n\(text)")
         }

@@ -144,13 +144,18 @@ import Testing
         }
     }
 
-    @Test("numbers that round to an integer at 6 decimals: show --json still rebuilds to the id")
+    @Test("numbers that round to an integer at 6 decimals: the turn reads back, and show --json rebuilds to the id")
     func pythonRoundingEdges() async throws {
         let (dir, workspace, store, turn) = try Self.richTurn(
             "graph-canonical-edges",
-            settings: ["almost_two": .double(2.0000001), "tiny": .double(0.0000004), "neg_tiny": .double(-0.0000001)])
+            settings: ["almost_two": .double(2.0000001), "tiny": .double(0.0000004), "neg_tiny": .double(-0.0000001),
+                "neg_almost_two": .double(-2.0000001)])
+        let stored = try? store.turn(turn.id)
+        #expect(stored != nil, "the stored record must hash to its id; canonical text: \(turn.canonicalText)")
+        guard let stored else { return }
+        #expect(stored.canonicalText == turn.canonicalText)
         let (text, sha) = try await Self.pythonCanonical(dir, workspace: workspace, id: turn.id)
-        #expect(text == (try store.turn(turn.id)).canonicalText)
+        #expect(text == stored.canonicalText)
         #expect(sha == turn.id.hex)
     }
 }

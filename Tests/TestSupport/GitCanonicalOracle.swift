@@ -6,7 +6,7 @@ import Foundation
 /// It follows the rule documented in CanonicalJSON.swift: keys sorted, no
 /// whitespace (`json.dumps(sort_keys=True, separators=(",", ":"),
 /// ensure_ascii=False)`), integral numbers as integers, any other number as
-/// `("%.6f" % x).rstrip("0")`.
+/// `("%.6f" % x).rstrip("0").rstrip(".")`.
 public enum GraphCanonicalPython {
     public static let script = #"""
         import json, sys
@@ -22,7 +22,7 @@ public enum GraphCanonicalPython {
             if isinstance(value, float):
                 if value.is_integer():
                     return int(value)
-                numbers.append(("%.6f" % value).rstrip("0"))
+                numbers.append(("%.6f" % value).rstrip("0").rstrip("."))
                 return "\x00NUM%d\x00" % (len(numbers) - 1)
             if isinstance(value, list):
                 return [prepare(item) for item in value]
