@@ -11,7 +11,7 @@ import Testing
         try Store.open(at: build.workspace)
     }
 
-    @Test("store.log matches git log --topo-order, with and without ties in dates",
+    @Test("store.log, mergeBases and isAncestor match git log --topo-order and merge-base, with and without ties in dates",
         arguments: [false, true])
     func log(_ equalDates: Bool) async throws {
         let dir = try TemporaryDirectory("graph-lib-log")
@@ -40,9 +40,40 @@ import Testing
                 .split(separator: " ").dropFirst().map { build.name(ofCommit: String($0)) ?? "?" } ?? []
             #expect(entry.parents.map { build.name(ofTurn: $0.hex) ?? "?" } == gitParents, "\(entry.instruction)")
         }
+
+        // store.mergeBases is git merge-base --all for every pair; isAncestor is merge-base --is-ancestor.
+        let names = ["A1", "A3", "F2", "M1", "O1", "O2", "F3", "P", "Q", "X", "Y", "M2", "F4", "N1", "A5", "X2"]
+        var sawCrissCross = false
+        // Ancestry from `git rev-list NAME` (everything it reaches).
+        var gitReaches: [String: Set<String>] = [:]
+        for name in names { gitReaches[name] = Set(try await build.git.logSubjects([build.commits[name]!])) }
+        for (i, a) in names.enumerated() {
+            for b in names {
+                #expect(try store.isAncestor(TurnID(build.turns[a]!)!, of: TurnID(build.turns[b]!)!) == gitReaches[b]!.contains(a),
+                    "\(a) ancestor of \(b)")
+            }
+            // merge-base is symmetric, so each unordered pair once.
+            for b in names[i...] {
+                let (ca, cb) = (build.commits[a]!, build.commits[b]!)
+                let gitBases = try await build.git.mergeBases(ca, cb).map { build.name(ofCommit: $0) ?? "?" }
+                for (x, y) in [(a, b), (b, a)] {
+                    let bases = try store.mergeBases(build.turns[x]!, build.turns[y]!).map { build.name(ofTurn: $0.hex) ?? "?" }
+                    if equalDates {
+                        #expect(Set(bases) == Set(gitBases) && bases.count == gitBases.count, "merge-base \(x) \(y)")
+                    } else {
+                        #expect(bases == gitBases, "merge-base --all \(x) \(y)")
+                    }
+                }
+                if gitBases.count > 1 { sawCrissCross = true }
+            }
+        }
+        #expect(sawCrissCross)
+        // Branch names and REV~N work as arguments too.
+        let gitBases = try await build.git.mergeBases("cx1~1", "cx2").map { build.name(ofCommit: $0) ?? "?" }
+        #expect(try store.mergeBases("cx1~1", "cx2").map { build.name(ofTurn: $0.hex) ?? "?" }.sorted() == gitBases.sorted())
     }
 
-    @Test("store.resolve agrees with git rev-parse; failures are StoreErrors with a message")
+    @Test("store.resolve agrees with git rev-parse (failures are StoreErrors); branches, head and children agree with git")
     func resolve() async throws {
         let dir = try TemporaryDirectory("graph-lib-resolve")
         let build = try await GitGraphScenario.standard.build(in: dir.path, salt: 12)
@@ -83,44 +114,8 @@ import Testing
         let past = #expect(throws: StoreError.self) { try store.resolve("main~99") }
         #expect(past?.code == .notFound)
         #expect(past?.message.contains("past the first turn") == true, "\(String(describing: past))")
-    }
 
-    @Test("store.mergeBases is git merge-base --all for every pair; isAncestor is merge-base --is-ancestor",
-        arguments: [false, true])
-    func mergeBases(_ equalDates: Bool) async throws {
-        let dir = try TemporaryDirectory("graph-lib-bases")
-        let scenario = equalDates ? GitGraphScenario.standard.dated { _ in 1_700_000_000 } : GitGraphScenario.standard
-        let build = try await scenario.build(in: dir.path, salt: 13)
-        let store = try Self.open(build)
-        let names = ["A1", "A3", "F2", "M1", "O1", "O2", "F3", "P", "Q", "X", "Y", "M2", "F4", "N1", "A5", "X2"]
-        var sawCrissCross = false
-        for a in names {
-            for b in names {
-                let (ca, cb) = (build.commits[a]!, build.commits[b]!)
-                let gitBases = try await build.git.mergeBases(ca, cb).map { build.name(ofCommit: $0) ?? "?" }
-                let bases = try store.mergeBases(build.turns[a]!, build.turns[b]!).map { build.name(ofTurn: $0.hex) ?? "?" }
-                if equalDates {
-                    #expect(Set(bases) == Set(gitBases) && bases.count == gitBases.count, "merge-base \(a) \(b)")
-                } else {
-                    #expect(bases == gitBases, "merge-base --all \(a) \(b)")
-                }
-                if gitBases.count > 1 { sawCrissCross = true }
-                let gitAncestor = try await build.git.run(["merge-base", "--is-ancestor", ca, cb]).exitCode == 0
-                #expect(try store.isAncestor(TurnID(build.turns[a]!)!, of: TurnID(build.turns[b]!)!) == gitAncestor,
-                    "\(a) ancestor of \(b)")
-            }
-        }
-        #expect(sawCrissCross)
-        // Branch names and REV~N work as arguments too.
-        let gitBases = try await build.git.mergeBases("cx1~1", "cx2").map { build.name(ofCommit: $0) ?? "?" }
-        #expect(try store.mergeBases("cx1~1", "cx2").map { build.name(ofTurn: $0.hex) ?? "?" }.sorted() == gitBases.sorted())
-    }
-
-    @Test("branches(), head() and children(of:) agree with git")
-    func branchesAndChildren() async throws {
-        let dir = try TemporaryDirectory("graph-lib-branches")
-        let build = try await GitGraphScenario.standard.build(in: dir.path, salt: 14)
-        let store = try Self.open(build)
+        // branches(), head() and children(of:) agree with git.
         let gitBranches = try await build.git.branchNames()
         let branches = try store.branches()
         #expect(branches.map(\.name.name) == gitBranches)

@@ -20,7 +20,7 @@ import Testing
     @Test("random DAG: log, log -n, merge-base --all, is-ancestor and A..B agree with git", arguments: cases)
     func randomDAG(_ seed: UInt64, _ dates: GitRandomDAG.Dates) async throws {
         let dir = try TemporaryDirectory("graph-random")
-        let dag = GitRandomDAG(nodes: 36, seed: seed, dates: dates)
+        let dag = GitRandomDAG(nodes: 30, seed: seed, dates: dates)
         let build = try await dag.build(in: dir.path)
         let store = try Store.open(at: build.workspace)
         let context = "seed \(seed), dates \(dates)"
