@@ -40,6 +40,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "omnistore", dependencies: ["OmniCLI"]),
+        // Builds large graphs through the library for Benchmarks/bench-graph.sh.
+        .executableTarget(name: "omnistore-graph-bench", dependencies: ["OmniStore"], path: "Benchmarks/GraphBuilder"),
         // Shared by the test targets: temp folders, ffmpeg/ffprobe fixtures, running the CLI.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "OmniMediaTests", dependencies: ["OmniMedia", "TestSupport"], path: "Tests/OmniMediaTests"),

@@ -23,12 +23,21 @@ struct LogCommand: ParsableCommand {
     @Flag(help: "Also list generations that ended without a turn (blocked, failed, cancelled).")
     var attempts = false
 
+    @Flag(help: "Print only how many turns there are (like git rev-list --count).")
+    var count = false
+
     func validate() throws {
         if let limit, limit < 0 { throw ValidationError("-n must be 0 or more") }
     }
 
     func run() throws {
         let store = try global.openStore()
+        if count {
+            let total = try store.countTurns(revisions, all: all)
+            let shown = limit.map { min($0, total) } ?? total
+            if global.json { Terminal.json(.object(["count": .int(Int64(shown))])) } else { Terminal.out(String(shown)) }
+            return
+        }
         let entries = try store.log(revisions, all: all, limit: limit)
         if global.json {
             let turns = JSONValue.array(try entries.map { try store.turn($0.id).json })

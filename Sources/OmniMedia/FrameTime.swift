@@ -1,3 +1,5 @@
+import Foundation
+
 /// A moment in a clip, as a user writes it: seconds (`12.5`), a clock time
 /// (`00:00:12.5`, `1:30`) or a share of the duration (`50%`).
 public enum FrameTime: Sendable, Equatable, CustomStringConvertible {

@@ -28,6 +28,22 @@ extension Store {
             }
             if limit == nil { try graph.preloadAll() }
             let order = try Store.topoOrder(graph, starts: starts, limit: limit ?? Int.max)
+            if order.count > 1_000 {
+                // One scan beats a query per turn when most of the graph is listed.
+                var entries: [Int64: LogEntry] = [:]
+                entries.reserveCapacity(order.count)
+                let wanted = Set(order)
+                let cursor = try Row.fetchCursor(db, sql: Store.logEntrySQL + " WHERE t.seq >= ?", arguments: [order.min() ?? 0])
+                while let row = try cursor.next() {
+                    let seq: Int64 = row[0]
+                    guard wanted.contains(seq) else { continue }
+                    entries[seq] = try Store.logEntry(row, graph.node(seq), graph)
+                }
+                return try order.map { seq in
+                    guard let entry = entries[seq] else { throw StoreError(.database, "turn #\(seq) vanished while reading") }
+                    return entry
+                }
+            }
             return try order.map { try Store.logEntry(db, graph.node($0), graph) }
         }
     }
@@ -75,19 +91,48 @@ extension Store {
         return output
     }
 
+    static let logEntrySQL = """
+        SELECT t.seq, t.kind, t.instruction, t.output, t.model, t.cost_usd, a.duration, a.width, a.height
+        FROM turn t LEFT JOIN asset a ON a.id = t.output
+        """
+
     static func logEntry(_ db: Database, _ node: TurnGraph.Node, _ graph: TurnGraph) throws -> LogEntry {
-        guard
-            let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT t.kind, t.instruction, t.output, t.model, t.cost_usd, a.duration, a.width, a.height
-                        FROM turn t LEFT JOIN asset a ON a.id = t.output WHERE t.seq = ?
-                        """), arguments: [node.seq])
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: logEntrySQL + " WHERE t.seq = ?"), arguments: [node.seq])
         else { throw StoreError(.database, "turn \(node.id.short) vanished while reading: run the command again") }
-        return LogEntry(
-            id: node.id, parents: try node.parents.map { try graph.node($0).id }, kind: row["kind"],
-            instruction: row["instruction"], output: AssetID(validatedHex: row["output"]), model: row["model"],
-            costUSD: row["cost_usd"], createdAt: node.createdAt, duration: row["duration"], width: row["width"],
-            height: row["height"])
+        return try logEntry(row, node, graph)
+    }
+
+    static func logEntry(_ row: Row, _ node: TurnGraph.Node, _ graph: TurnGraph) throws -> LogEntry {
+        LogEntry(
+            id: node.id, parents: try node.parents.map { try graph.node($0).id }, kind: row[1],
+            instruction: row[2], output: AssetID(validatedHex: row[3]), model: row[4],
+            costUSD: row[5], createdAt: node.createdAt, duration: row[6], width: row[7],
+            height: row[8])
+    }
+
+    /// How many turns are reachable from the revisions (HEAD by default), like `git rev-list --count`.
+    public func countTurns(_ revisions: [String] = [], all: Bool = false) throws -> Int {
+        try read("cannot count turns") { db in
+            var starts: [Int64] = []
+            if all {
+                starts += try Int64.fetchAll(db, sql: "SELECT t.seq FROM ref r JOIN turn t ON t.id = r.target")
+            }
+            for revision in revisions { starts.append(try Store.resolveSeq(db, revision)) }
+            if (revisions.isEmpty && !all) || all, let headTurn = try Store.head(db).turn {
+                starts.append(try TurnGraph(db).seq(of: headTurn))
+            }
+            guard !starts.isEmpty else { return 0 }
+            let placeholders = starts.map { _ in "(?)" }.joined(separator: ",")
+            return try Int.fetchOne(
+                db,
+                sql: """
+                    WITH RECURSIVE reach(seq) AS (
+                        VALUES \(placeholders)
+                        UNION
+                        SELECT p.parent FROM turn_parent p JOIN reach ON p.child = reach.seq
+                    )
+                    SELECT count(*) FROM reach
+                    """, arguments: StatementArguments(starts)) ?? 0
+        }
     }
 }

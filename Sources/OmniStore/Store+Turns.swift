@@ -215,3 +215,36 @@ enum Formatting {
         return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
     }
 }
+
+extension Store {
+    /// Stores turns made elsewhere (another store, a remote, an importer) in
+    /// one transaction, each after its parents. Their outputs and inputs must
+    /// already be stored; their ids are recomputed from their records, so a
+    /// turn cannot claim an id it does not hash to. Refs do not move.
+    ///
+    /// - Returns: how many turns were new.
+    @discardableResult
+    public func importTurns(_ turns: [Turn]) throws -> Int {
+        try lease.acquireShared()
+        return try write("cannot import turns") { db in
+            var added = 0
+            for turn in turns {
+                let before = try Int.fetchOne(db, sql: "SELECT count(*) FROM turn WHERE id = ?", arguments: [turn.id.hex]) ?? 0
+                _ = try Store.insert(turn, db)
+                if before == 0 { added += 1 }
+            }
+            return added
+        }
+    }
+
+    /// Points a branch at a turn (creating it if needed), logging the move.
+    public func setBranch(_ name: String, to turn: TurnID, reason: String) throws {
+        let branch = try BranchName(name)
+        let author = try self.author()
+        try lease.acquireShared()
+        try write("cannot move branch '\(name)'") { db in
+            let current = try Store.refTarget(db, branch.ref)
+            try Store.updateRef(db, branch.ref, expected: current, to: turn, reason: reason, author: author)
+        }
+    }
+}

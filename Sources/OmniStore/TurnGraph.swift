@@ -22,23 +22,40 @@ final class TurnGraph {
         self.db = db
     }
 
+    /// Turns are loaded in windows of consecutive sequence numbers: a turn's
+    /// ancestors were mostly inserted just before it, so one range scan
+    /// serves a whole stretch of a walk, and memory grows only with the part
+    /// of the graph a walk visits.
+    static let window: Int64 = 512
+
     func node(_ seq: Int64) throws -> Node {
         if let node = nodes[seq] { return node }
-        let rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT t.id, t.generation, t.created_at, p.parent
-                    FROM turn t LEFT JOIN turn_parent p ON p.child = t.seq
-                    WHERE t.seq = ? ORDER BY p.position
-                    """), arguments: [seq])
-        guard let first = rows.first else {
+        try loadWindow(endingAt: seq)
+        guard let node = nodes[seq] else {
             throw StoreError(.database, "turn #\(seq) is missing from the graph: run 'omnistore fsck'")
         }
-        let node = Node(
-            seq: seq, id: TurnID(validatedHex: first["id"]), generation: first["generation"],
-            createdAt: first["created_at"], parents: rows.compactMap { $0["parent"] as Int64? })
-        nodes[seq] = node
         return node
+    }
+
+    private func loadWindow(endingAt last: Int64) throws {
+        let first = max(1, last - TurnGraph.window + 1)
+        var parents: [Int64: [Int64]] = [:]
+        let edges = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT child, parent FROM turn_parent WHERE child BETWEEN ? AND ? ORDER BY child, position"),
+            arguments: [first, last])
+        while let row = try edges.next() {
+            parents[row[0], default: []].append(row[1])
+        }
+        let turns = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT seq, id, generation, created_at FROM turn WHERE seq BETWEEN ? AND ?"),
+            arguments: [first, last])
+        while let row = try turns.next() {
+            let seq: Int64 = row[0]
+            if nodes[seq] != nil { continue }
+            nodes[seq] = Node(
+                seq: seq, id: TurnID(validatedHex: row[1]), generation: row[2], createdAt: row[3],
+                parents: parents[seq] ?? [])
+        }
     }
 
     func seq(of id: TurnID) throws -> Int64 {

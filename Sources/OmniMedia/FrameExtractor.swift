@@ -1,0 +1,227 @@
+internal import CFFmpeg
+
+/// Takes frames out of a video or still image in-process, as upright RGB
+/// pictures with square pixels, scaled with libswscale's bicubic filter.
+///
+/// An exact frame is the one `ffmpeg -ss T -i FILE -frames:v 1` gives: the
+/// decoder goes back to the keyframe before `T` and decodes forward to the
+/// first frame whose timestamp is at or after `T` (counted from the file's
+/// start time). Rotation metadata is applied as ffmpeg's autorotation does,
+/// and non-square pixels are stretched so the picture keeps its proportions.
+///
+/// ```swift
+/// let extractor = try FrameExtractor(path: "clip.mp4")
+/// let frame = try extractor.frame(at: 12.5, width: 320)
+/// print(frame.width, frame.height, frame.pixel(x: 0, y: 0))
+/// ```
+///
+/// Not thread-safe: use one extractor per thread (several may read one file).
+///
+/// ## Topics
+/// - ``frame(at:width:)``
+/// - ``keyframe(at:width:)``
+/// - ``frames(at:width:exact:)``
+/// - ``nextFrame(width:)``
+public final class FrameExtractor {
+    /// The file frames are taken from.
+    public let path: String
+    private let decoder: VideoDecoder
+    private var scaler: ScaleContext?
+
+    /// Opens the first video stream of `path` (cover art is skipped).
+    ///
+    /// - Parameters:
+    ///   - path: a video or a still image (png, jpeg, webp, gif…).
+    ///   - threads: decoder threads; 0 uses every core, with frame threading
+    ///     where the codec has it.
+    /// - Throws: ``MediaError`` when the file is missing, not media, has no
+    ///   video, or declares a picture larger than ``MediaProbe/maxDimension``.
+    public init(path: String, threads: Int = 0) throws {
+        self.path = path
+        decoder = try VideoDecoder(path: path, threads: max(0, threads))
+    }
+
+    /// Seconds of video, when the file says.
+    public var duration: Double? { decoder.isStill ? 0 : decoder.duration }
+    /// Frames per second, when the file says.
+    public var frameRate: Double? { decoder.frameRate }
+    /// Whether the file is a still image: every time gives its one picture.
+    public var isStill: Bool { decoder.isStill }
+
+    /// The exact frame shown at `seconds`.
+    ///
+    /// - Parameters:
+    ///   - seconds: time from the start of the clip; ignored for a still image.
+    ///   - width: output width in pixels, the height following the picture's
+    ///     upright proportions; nil keeps the display size.
+    /// - Throws: ``MediaError`` with code `.outOfRange` when `seconds` is past
+    ///   the end (the message gives the duration), or when no frame decodes.
+    public func frame(at seconds: Double, width: Int? = nil) throws -> RGBFrame {
+        try exactFrame(at: seconds, width: width, drainEarly: true)
+    }
+
+    /// The keyframe at or before `seconds`: much faster than an exact frame,
+    /// since only one picture is decoded, but up to a GOP earlier.
+    public func keyframe(at seconds: Double, width: Int? = nil) throws -> RGBFrame {
+        try keyframeTyped(at: seconds, width: width)
+    }
+
+    /// Frames at several times, decoded in time order so that times within
+    /// one GOP share the decoding; returned in the order asked.
+    ///
+    /// - Parameter exact: exact frames, or the keyframe at or before each time.
+    public func frames(at seconds: [Double], width: Int? = nil, exact: Bool = true) throws -> [RGBFrame] {
+        try framesTyped(at: seconds, width: width, exact: exact)
+    }
+
+    /// The next frame in display order from wherever the extractor is (the
+    /// start, for a new one); nil at the end of the video.
+    public func nextFrame(width: Int? = nil) throws -> RGBFrame? {
+        guard try decoder.decodeNext() else { return nil }
+        return try render(decoder.frame, width: width)
+    }
+
+    // MARK: - Typed internals
+
+    func framesTyped(at seconds: [Double], width: Int?, exact: Bool) throws(MediaError) -> [RGBFrame] {
+        let order = seconds.indices.sorted { seconds[$0] < seconds[$1] }
+        var results: [RGBFrame?] = Array(repeating: nil, count: seconds.count)
+        for (position, index) in order.enumerated() {
+            if exact {
+                let next = position + 1 < order.count ? seconds[order[position + 1]] : nil
+                // Draining early saves decoding past the target, but ends the
+                // run: only worth it when the next time needs a seek anyway.
+                let drain = next.map { !sharesKeyframe(seconds[index], $0) } ?? true
+                results[index] = try exactFrame(at: seconds[index], width: width, drainEarly: drain)
+            } else {
+                results[index] = try keyframeTyped(at: seconds[index], width: width)
+            }
+        }
+        return results.compactMap { $0 }
+    }
+
+    private func sharesKeyframe(_ a: Double, _ b: Double) -> Bool {
+        let first = decoder.timestamp(seconds: a)
+        let second = decoder.timestamp(seconds: b)
+        let index = av_index_search_timestamp(decoder.stream, second, AVSEEK_FLAG_BACKWARD)
+        guard index >= 0, let entry = avformat_index_get_entry(decoder.stream, index) else {
+            return second - first <= decoder.frameTicks * 50
+        }
+        return entry.pointee.timestamp <= first
+    }
+
+    func exactFrame(at seconds: Double, width: Int?, drainEarly: Bool) throws(MediaError) -> RGBFrame {
+        if decoder.isStill { return try stillFrame(width: width) }
+        try checkTime(seconds)
+        let target = decoder.timestamp(seconds: seconds)
+        if !decoder.canContinue(to: target) { try decoder.seek(to: target) }
+        switch try decoder.decode(atOrAfter: target, drainEarly: drainEarly) {
+        case .frame:
+            return try render(decoder.frame, width: width)
+        case .endedBefore:
+            // Past the last frame but within the clip (the last frame is still
+            // on screen, or the file is cut short): the last picture there is.
+            guard decoder.previous.width > 0, let last = decoder.previous.timestamp else {
+                throw MediaError(
+                    .outOfRange, path: path,
+                    "no frame could be decoded at or before \(FrameTime.format(seconds)) s (the video may be truncated or damaged)")
+            }
+            let lastSeconds = decoder.seconds(last)
+            let covered = lastSeconds + 2 * Double(decoder.frameTicks) * av_q2d(decoder.timeBase)
+            if let duration = decoder.duration, seconds > duration, seconds > covered {
+                throw pastTheEnd(seconds, duration: duration)
+            }
+            return try render(decoder.previous, width: width)
+        }
+    }
+
+    private func keyframeTyped(at seconds: Double, width: Int?) throws(MediaError) -> RGBFrame {
+        if decoder.isStill { return try stillFrame(width: width) }
+        try checkTime(seconds)
+        guard try decoder.decodeKeyframe(atOrBefore: decoder.timestamp(seconds: seconds)) else {
+            // No decodable keyframe from there on: an exact decode may still
+            // find a frame (or say why not).
+            return try exactFrame(at: seconds, width: width, drainEarly: true)
+        }
+        return try render(decoder.frame, width: width)
+    }
+
+    private func stillFrame(width: Int?) throws(MediaError) -> RGBFrame {
+        try decoder.seek(to: decoder.startTimestamp)
+        guard try decoder.decodeNext() else {
+            throw MediaError(.invalidMedia, path: path, "the image could not be decoded (it may be truncated or damaged)")
+        }
+        return try render(decoder.frame, width: width)
+    }
+
+    private func checkTime(_ seconds: Double) throws(MediaError) {
+        guard seconds.isFinite, seconds >= 0 else {
+            throw MediaError(.outOfRange, path: path, "\(seconds) is not a time in the clip")
+        }
+        if let duration = decoder.duration, seconds > duration {
+            throw pastTheEnd(seconds, duration: duration)
+        }
+    }
+
+    private func pastTheEnd(_ seconds: Double, duration: Double) -> MediaError {
+        MediaError(
+            .outOfRange, path: path,
+            "\(FrameTime.format(seconds)) s is past the end of the clip (duration \(FrameTime.format(duration)) s)")
+    }
+
+    // MARK: - Rendering
+
+    /// The output size for a decoded picture of `width`x`height`: upright,
+    /// square pixels, and `requestedWidth` wide with the height rounded as
+    /// the scale filter's `-1` rounds it (`av_rescale`).
+    static func outputSize(
+        width: Int, height: Int, sampleAspect: (num: Int, den: Int), orientation: Orientation, requestedWidth: Int?
+    ) -> (width: Int, height: Int) {
+        let displayWidth = Int64(width) * Int64(sampleAspect.num)
+        let displayHeight = Int64(height) * Int64(sampleAspect.den)
+        let (uprightWidth, uprightHeight) =
+            orientation.swapsAxes ? (displayHeight, displayWidth) : (displayWidth, displayHeight)
+        let naturalWidth =
+            orientation.swapsAxes
+            ? height : Int(av_rescale(Int64(width), Int64(sampleAspect.num), Int64(sampleAspect.den)))
+        let outWidth = min(max(1, requestedWidth ?? naturalWidth), MediaProbe.maxDimension)
+        let outHeight = Int(av_rescale(Int64(outWidth), uprightHeight, uprightWidth))
+        return (outWidth, min(max(1, outHeight), MediaProbe.maxDimension))
+    }
+
+    /// Scales, converts and turns a decoded frame into an ``RGBFrame``.
+    func render(_ frame: Frame, width: Int?) throws(MediaError) -> RGBFrame {
+        let source = frame.pointer.pointee
+        guard frame.width > 0, frame.height > 0, source.format >= 0 else {
+            throw MediaError(.invalidMedia, path: path, "the decoder returned an empty picture")
+        }
+        let orientation = decoder.orientation
+        let size = FrameExtractor.outputSize(
+            width: frame.width, height: frame.height, sampleAspect: decoder.sampleAspectRatio(of: frame),
+            orientation: orientation, requestedWidth: width)
+        let (scaledWidth, scaledHeight) = orientation.swapsAxes ? (size.height, size.width) : (size.width, size.height)
+        let shape = ScaleContext.Shape(
+            sourceWidth: source.width, sourceHeight: source.height, sourceFormat: frame.pixelFormat,
+            width: Int32(scaledWidth), height: Int32(scaledHeight), format: AV_PIX_FMT_RGB24,
+            colorspace: source.colorspace, range: source.color_range)
+        if scaler?.shape != shape { scaler = try ScaleContext(shape, path: path) }
+        guard let scaler else { throw MediaError(.library, path: path, "no scaler") }
+        let stride = scaledWidth * 3
+        let byteCount = stride * scaledHeight
+        // swscale's packed writers may store a few bytes past the last pixel.
+        let slack = 64
+        var pixels = [UInt8](repeating: 0, count: byteCount + slack)
+        try pixels.withUnsafeMutableBufferPointer { (buffer) throws(MediaError) in
+            guard let base = buffer.baseAddress else { return }
+            try scaler.scale(frame, into: base, stride: stride, path: path)
+        }
+        pixels.removeLast(slack)
+        let time = frame.timestamp.map(decoder.seconds) ?? 0
+        let upright = RGBFrame(
+            width: scaledWidth, height: scaledHeight, pixels: pixels, time: decoder.isStill ? 0 : time)
+        return orientation.apply(upright)
+    }
+}
+
+@available(*, unavailable)
+extension FrameExtractor: Sendable {}

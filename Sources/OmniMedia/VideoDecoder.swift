@@ -1,0 +1,385 @@
+import Foundation
+internal import CFFmpeg
+
+/// One video stream of a file, demuxed and decoded in-process: seeks, exact
+/// frames, keyframes and sequential reading.
+///
+/// Not thread-safe: use it from one thread at a time.
+final class VideoDecoder {
+    /// What a request for a frame at a time found.
+    enum Outcome {
+        /// The first frame at or after the target, in ``VideoDecoder/frame``.
+        case frame
+        /// The stream ended before the target; ``VideoDecoder/previous`` holds
+        /// the last frame before it, if any was decoded.
+        case endedBefore
+    }
+
+    let path: String
+    private var input: InputFormatContext
+    private(set) var stream: UnsafeMutablePointer<AVStream>
+    let streamIndex: Int32
+    private let codec: CodecContext
+    private let packet: Packet
+    /// The frame the last request returned.
+    let frame: Frame
+    /// The last frame decoded before the target of the last request.
+    let previous: Frame
+    let timeBase: AVRational
+    /// The file's start time in stream time base: times are counted from it,
+    /// as `ffmpeg -ss` counts them.
+    let startTimestamp: Int64
+    /// Whether the file is a still image (one picture, no timeline).
+    let isStill: Bool
+    /// Seconds of video, when the file says.
+    let duration: Double?
+    /// Frames per second, when the file says.
+    let frameRate: Double?
+    let orientation: Orientation
+
+    /// Whether packets have been read since the file was opened or rewound.
+    private var hasRead = false
+    /// Whether the decoder was told the input ended (it needs a flush to take more).
+    private var draining = false
+    /// Whether the demuxer has run out of packets.
+    private var atEndOfFile = false
+    /// The timestamp of the last frame handed out, for continuing forward.
+    private(set) var lastTimestamp: Int64?
+
+    /// A request reads at most this many packets; a stream that needs more is
+    /// treated as broken rather than decoded forever.
+    static let packetBudget = 500_000
+    /// Decode errors tolerated per request before giving up on the stream.
+    static let errorBudget = 250
+
+    /// Opens `path` and its first video stream that is not cover art.
+    ///
+    /// - Parameter threads: decoder threads; 0 means every core, with frame threading.
+    init(path: String, threads: Int) throws(MediaError) {
+        self.path = path
+        if (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value == 0 {
+            throw MediaError(.notMedia, path: path, "the file is empty")
+        }
+        input = try InputFormatContext(path: path)
+        var found = VideoDecoder.videoStream(in: input, requireParameters: true)
+        if found == nil {
+            // Headers that leave the size out (raw streams, image pipes) need
+            // packets read to fill it in; mp4 and Matroska never get here.
+            try input.findStreamInfo()
+            found = VideoDecoder.videoStream(in: input, requireParameters: false)
+        }
+        guard let found else {
+            throw MediaError(.invalidMedia, path: path, "has no video stream to take frames from")
+        }
+        stream = found
+        streamIndex = found.pointee.index
+        let parameters = found.pointee.codecpar.pointee
+        let limit = MediaProbe.maxDimension
+        if parameters.width > limit || parameters.height > limit {
+            throw MediaError(
+                .limitExceeded, path: path,
+                "declares a \(parameters.width)x\(parameters.height) picture, larger than the \(limit)x\(limit) limit")
+        }
+        timeBase = found.pointee.time_base
+        guard timeBase.num > 0, timeBase.den > 0 else {
+            throw MediaError(.invalidMedia, path: path, "the video stream has no time base")
+        }
+        let format = input.pointer.pointee
+        let start = format.start_time == cffmpeg_nopts_value() ? 0 : format.start_time
+        startTimestamp = av_rescale_q(start, cffmpeg_time_base_q(), timeBase)
+        let name = input.formatName
+        isStill = name.hasSuffix("_pipe") || name == "image2"
+        if found.pointee.duration > 0, found.pointee.duration != cffmpeg_nopts_value() {
+            duration = Double(found.pointee.duration) * av_q2d(timeBase)
+        } else if format.duration > 0, format.duration != cffmpeg_nopts_value() {
+            duration = Double(format.duration) / Double(AV_TIME_BASE)
+        } else {
+            duration = nil
+        }
+        let rate = found.pointee.avg_frame_rate
+        frameRate = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : nil
+        orientation = VideoDecoder.orientation(of: found)
+        codec = try CodecContext.decoder(for: found, threads: threads, path: path)
+        packet = try Packet()
+        frame = try Frame()
+        previous = try Frame()
+    }
+
+    private static func videoStream(
+        in input: InputFormatContext, requireParameters: Bool
+    ) -> UnsafeMutablePointer<AVStream>? {
+        for index in 0..<input.streamCount {
+            guard let stream = input.stream(at: index), let parameters = stream.pointee.codecpar else { continue }
+            let p = parameters.pointee
+            guard p.codec_type == AVMEDIA_TYPE_VIDEO, stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0
+            else { continue }
+            if requireParameters, p.codec_id == AV_CODEC_ID_NONE || p.width <= 0 || p.height <= 0 { continue }
+            return stream
+        }
+        return nil
+    }
+
+    private static func orientation(of stream: UnsafeMutablePointer<AVStream>) -> Orientation {
+        var size: Int = 0
+        guard let data = av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, &size),
+            size >= 9 * MemoryLayout<Int32>.size
+        else { return .identity }
+        return data.withMemoryRebound(to: Int32.self, capacity: 9) { matrix in
+            Orientation(matrix: Array(UnsafeBufferPointer(start: matrix, count: 9)), degrees: av_display_rotation_get(matrix))
+        }
+    }
+
+    // MARK: - Time
+
+    /// A time in seconds from the start of the file, in stream time base,
+    /// rounded as `ffmpeg -ss` rounds it (to microseconds, then to the nearest tick).
+    func timestamp(seconds: Double) -> Int64 {
+        let micros = Int64((seconds * 1_000_000).rounded())
+        let start = input.pointer.pointee.start_time
+        let absolute = micros + (start == cffmpeg_nopts_value() ? 0 : start)
+        return av_rescale_q(absolute, cffmpeg_time_base_q(), timeBase)
+    }
+
+    /// Seconds from the start of the file for a stream timestamp.
+    func seconds(_ timestamp: Int64) -> Double {
+        Double(timestamp - startTimestamp) * av_q2d(timeBase)
+    }
+
+    /// The frame duration in stream ticks, from the frame rate (or 1/25 s).
+    var frameTicks: Int64 {
+        let rate = stream.pointee.avg_frame_rate
+        let perSecond = rate.num > 0 && rate.den > 0 ? rate : AVRational(num: 25, den: 1)
+        return max(1, av_rescale_q(1, av_inv_q(perSecond), timeBase))
+    }
+
+    /// The sample aspect ratio to show `frame` with: the container's, else the codec's.
+    ///
+    /// The corresponding C function is `av_guess_sample_aspect_ratio`.
+    func sampleAspectRatio(of frame: Frame) -> (num: Int, den: Int) {
+        let ratio = av_guess_sample_aspect_ratio(input.pointer, stream, frame.pointer)
+        guard ratio.num > 0, ratio.den > 0 else { return (1, 1) }
+        let divisor = VideoDecoder.gcd(Int(ratio.num), Int(ratio.den))
+        return (Int(ratio.num) / divisor, Int(ratio.den) / divisor)
+    }
+
+    private static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? max(a, 1) : gcd(b, a % b) }
+
+    // MARK: - Seeking
+
+    /// Goes to the keyframe at or before `target` and empties the decoder,
+    /// as `ffmpeg -ss` does.
+    ///
+    /// The corresponding C function is `avformat_seek_file`. Demuxers that
+    /// cannot seek by time are reopened and read from the start instead.
+    func seek(to target: Int64) throws(MediaError) {
+        let result = avformat_seek_file(input.pointer, streamIndex, Int64.min, target, target, 0)
+        // A demuxer that cannot seek is still at the start if nothing was read.
+        if result < 0, hasRead { try rewind() }
+        codec.flush()
+        draining = false
+        atEndOfFile = false
+        lastTimestamp = nil
+    }
+
+    private func rewind() throws(MediaError) {
+        let reopened = try InputFormatContext(path: path)
+        if VideoDecoder.videoStream(in: reopened, requireParameters: true) == nil {
+            try reopened.findStreamInfo()
+        }
+        guard let again = reopened.stream(at: Int(streamIndex)) else {
+            throw MediaError(.invalidMedia, path: path, "the video stream is gone after reopening the file")
+        }
+        input = reopened
+        stream = again
+        hasRead = false
+    }
+
+    /// Whether reaching `target` is cheaper by decoding on from the last
+    /// frame than by seeking: it is ahead, and no keyframe lies between.
+    func canContinue(to target: Int64) -> Bool {
+        guard !draining, let last = lastTimestamp, target > last else { return false }
+        let index = av_index_search_timestamp(stream, target, AVSEEK_FLAG_BACKWARD)
+        guard index >= 0, let entry = avformat_index_get_entry(stream, index) else {
+            return target - last <= frameTicks * 50
+        }
+        return entry.pointee.timestamp <= last
+    }
+
+    // MARK: - Decoding
+
+    /// Decodes forward to the first frame whose timestamp is at or after `target`.
+    ///
+    /// Packets before the target that no other frame refers to are not decoded
+    /// at all (`AVDISCARD_NONREF`), until the first packet, in decode order,
+    /// at or after the target or without a timestamp.
+    ///
+    /// - Parameter drainEarly: stop feeding packets once every frame that can
+    ///   still come before the target has been sent, and drain the decoder,
+    ///   instead of decoding past the target to push it out of frame threading.
+    ///   The decoder then needs a seek before the next request.
+    func decode(atOrAfter target: Int64, drainEarly: Bool) throws(MediaError) -> Outcome {
+        previous.unref()
+        var reachedTarget = false
+        var switchPTS: Int64? = nil
+        var sentSinceSwitch = 0
+        var sawLaterPacket = false
+        var earlyDrain = drainEarly
+        codec.skipFrame = AVDISCARD_NONREF
+        let found = try run(
+            accept: { frame throws(MediaError) in
+                guard let timestamp = frame.timestamp, timestamp < target else { return true }
+                try self.keepAsPrevious(frame)
+                return false
+            },
+            beforeSend: { packet in
+                if !reachedTarget {
+                    if let pts = packet.pts, pts < target { return }
+                    reachedTarget = true
+                    self.codec.skipFrame = AVDISCARD_DEFAULT
+                    switchPTS = packet.pts
+                    if switchPTS == nil { earlyDrain = false }
+                    return
+                }
+                guard earlyDrain, let switchPTS else { return }
+                sentSinceSwitch += 1
+                guard let pts = packet.pts else {
+                    earlyDrain = false
+                    return
+                }
+                if pts > switchPTS { sawLaterPacket = true }
+            },
+            afterSend: {
+                // Every frame shown before the first packet at or after the
+                // target is in: a later reference frame has been sent, and
+                // more packets than the decoder's reorder depth.
+                earlyDrain && sawLaterPacket && sentSinceSwitch >= self.codec.reorderDepth + 2
+            })
+        codec.skipFrame = AVDISCARD_DEFAULT
+        if found {
+            lastTimestamp = frame.timestamp
+            return .frame
+        }
+        return .endedBefore
+    }
+
+    /// Decodes the next frame in display order; false at the end of the stream.
+    func decodeNext() throws(MediaError) -> Bool {
+        codec.skipFrame = AVDISCARD_DEFAULT
+        let found = try run(accept: { _ in true }, beforeSend: { _ in }, afterSend: { false })
+        if found { lastTimestamp = frame.timestamp }
+        return found
+    }
+
+    /// Seeks to the keyframe at or before `target` and decodes only it.
+    ///
+    /// - Returns: false when no keyframe could be decoded from there to the end.
+    func decodeKeyframe(atOrBefore target: Int64) throws(MediaError) -> Bool {
+        try seek(to: target)
+        // NONKEY makes the decoder drop everything else, so whatever comes out
+        // first is the keyframe.
+        codec.skipFrame = AVDISCARD_NONKEY
+        defer { codec.skipFrame = AVDISCARD_DEFAULT }
+        for _ in 0..<VideoDecoder.keyframeAttempts {
+            var sentKeyframe = false
+            let found = try run(
+                accept: { _ in true },
+                beforeSend: { packet in if packet.isKeyframe { sentKeyframe = true } },
+                afterSend: { sentKeyframe })
+            if found {
+                lastTimestamp = frame.timestamp
+                return true
+            }
+            if atEndOfFile { return false }
+            // A damaged keyframe decodes to nothing: go on to the next one.
+            codec.flush()
+            draining = false
+        }
+        return false
+    }
+
+    /// Damaged keyframes skipped before giving up on a keyframe request.
+    static let keyframeAttempts = 8
+
+    /// The receive/send loop shared by every request.
+    ///
+    /// - Parameters:
+    ///   - accept: whether a received frame is the one wanted.
+    ///   - beforeSend: sees each packet of the stream before it is sent.
+    ///   - afterSend: whether to stop reading and drain the decoder now.
+    /// - Returns: true with the wanted frame in ``frame``; false at the end.
+    private func run(
+        accept: (Frame) throws(MediaError) -> Bool, beforeSend: (Packet) -> Void, afterSend: () -> Bool
+    ) throws(MediaError) -> Bool {
+        var packets = 0
+        var errors = 0
+        func fail(_ code: Int32) throws(MediaError) {
+            errors += 1
+            if errors > VideoDecoder.errorBudget {
+                try check(code, .invalidMedia, path: path, "the video is too damaged to decode")
+            }
+        }
+        while true {
+            frame.unref()
+            let received = codec.receive(into: frame)
+            if received == 0 {
+                let limit = MediaProbe.maxDimension
+                if frame.width > limit || frame.height > limit {
+                    throw MediaError(
+                        .limitExceeded, path: path,
+                        "has a \(frame.width)x\(frame.height) frame, larger than the \(limit)x\(limit) limit")
+                }
+                if try accept(frame) { return true }
+                continue
+            }
+            if received == cffmpeg_averror_eof() { return false }
+            if received != cffmpeg_averror_eagain() {
+                try fail(received)
+                continue
+            }
+            if draining { return false }
+            packet.unref()
+            let read = av_read_frame(input.pointer, packet.pointer)
+            hasRead = true
+            if read < 0 {
+                // The end of the file, or a read error that ends it early: let
+                // the decoder hand out what it still holds.
+                atEndOfFile = true
+                try startDraining()
+                continue
+            }
+            guard packet.streamIndex == streamIndex else { continue }
+            packets += 1
+            if packets > VideoDecoder.packetBudget {
+                throw MediaError(
+                    .invalidMedia, path: path,
+                    "gave up after \(VideoDecoder.packetBudget) packets without finding the frame")
+            }
+            beforeSend(packet)
+            let sent = codec.send(packet)
+            if sent < 0, sent != cffmpeg_averror_eagain() {
+                try fail(sent)
+            }
+            if afterSend() { try startDraining() }
+        }
+    }
+
+    private func startDraining() throws(MediaError) {
+        guard !draining else { return }
+        draining = true
+        let result = codec.send(nil)
+        if result != cffmpeg_averror_eof() {
+            try check(result, .library, path: path, "cannot drain the video decoder")
+        }
+    }
+
+    private func keepAsPrevious(_ frame: Frame) throws(MediaError) {
+        previous.unref()
+        try check(av_frame_ref(previous.pointer, frame.pointer), .library, path: path, "cannot keep a decoded frame")
+    }
+
+    /// The demuxer's name, as ffprobe's `format_name`.
+    var formatName: String { input.formatName }
+}
+
+@available(*, unavailable)
+extension VideoDecoder: Sendable {}
