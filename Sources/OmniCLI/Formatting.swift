@@ -38,15 +38,21 @@ enum Formatting {
     static func table(_ rows: [[String]]) -> [String] {
         guard let columns = rows.map(\.count).max(), columns > 0 else { return [] }
         var widths = [Int](repeating: 0, count: columns)
-        for row in rows {
-            for (index, cell) in row.enumerated() where index < columns - 1 {
-                widths[index] = max(widths[index], cell.count)
+        let counts = rows.map { row in row.map(\.count) }
+        for row in counts {
+            for (index, count) in row.enumerated() where index < columns - 1 {
+                widths[index] = max(widths[index], count)
             }
         }
-        return rows.map { row in
-            row.enumerated().map { index, cell in
-                index < row.count - 1 ? cell.padding(toLength: widths[index], withPad: " ", startingAt: 0) : cell
-            }.joined(separator: "  ")
+        return zip(rows, counts).map { row, count in
+            var line = ""
+            for index in row.indices {
+                line += row[index]
+                if index < row.count - 1 {
+                    line += String(repeating: " ", count: widths[index] - count[index] + 2)
+                }
+            }
+            return line
         }
     }
 

@@ -53,12 +53,13 @@ struct LogCommand: ParsableCommand {
         let rows = entries.map { TurnText.logColumns($0, head: head, branches: branches) }
         if graph {
             var drawer = GraphDrawer()
-            let lines = Formatting.table(rows)
-            for (entry, line) in zip(entries, lines) {
-                for output in drawer.draw(entry.id, parents: entry.parents, text: line) { Terminal.out(output) }
+            var output: [String] = []
+            for (entry, line) in zip(entries, Formatting.table(rows)) {
+                output += drawer.draw(entry.id, parents: entry.parents, text: line)
             }
+            Terminal.out(lines: output)
         } else {
-            Formatting.table(rows).forEach(Terminal.out)
+            Terminal.out(lines: Formatting.table(rows))
         }
         if attempts {
             let failed = try store.failedAttempts()

@@ -37,6 +37,15 @@ public enum FrameTime: Sendable, Equatable, CustomStringConvertible {
         self = .seconds(total)
     }
 
+    /// `count` times spread evenly over a clip, each in the middle of its
+    /// share (`(i + 0.5) * duration / count`), so neither the first frame
+    /// (often black) nor the very end is picked.
+    public static func evenlySpaced(count: Int, duration: Double) -> [Double] {
+        guard count > 0 else { return [] }
+        let span = max(duration, 0)
+        return (0..<count).map { (Double($0) + 0.5) * span / Double(count) }
+    }
+
     /// Seconds from the start of a clip lasting `duration` seconds; nil for a
     /// fraction when the duration is unknown.
     public func seconds(duration: Double?) -> Double? {

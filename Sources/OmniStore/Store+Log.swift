@@ -26,7 +26,6 @@ extension Store {
                 guard let headTurn = try Store.head(db).turn else { return [] }
                 starts.append(try graph.seq(of: headTurn))
             }
-            if limit == nil { try graph.preloadAll() }
             let order = try Store.topoOrder(graph, starts: starts, limit: limit ?? Int.max)
             if order.count > 1_000 {
                 // One scan beats a query per turn when most of the graph is listed.

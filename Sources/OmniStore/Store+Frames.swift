@@ -1,0 +1,109 @@
+import Foundation
+import OmniMedia
+
+extension Store {
+    /// The read-only file holding an asset's bytes: `.omnistore/objects/ab/cdef…`.
+    public func objectPath(for id: AssetID) -> String {
+        layout.objectPath(id)
+    }
+
+    /// The media a name stands for: an asset id (or unique prefix), or a
+    /// revision, whose output clip is used.
+    public func mediaAsset(named name: String) throws -> Asset {
+        switch try lookup(name) {
+        case .asset(let id): return try asset(id: id)
+        case .turn(let id): return try asset(id: turn(id).output)
+        }
+    }
+
+    /// Thumbnails of an asset, served from `.omnistore/cache/thumbnails/`
+    /// when they were made before, otherwise decoded in-process and cached.
+    ///
+    /// A still image gives its one picture whatever the time.
+    ///
+    /// - Throws: ``StoreError`` when the asset has no pictures, a time is past
+    ///   the end (the message gives the duration), or the media cannot be decoded.
+    public func thumbnails(of asset: Asset, _ request: ThumbnailRequest) throws -> ThumbnailResult {
+        try requirePictures(asset)
+        let times = try thumbnailTimes(asset, request)
+        let cache = ThumbnailCache(layout: layout)
+        var items: [ThumbnailResult.Item?] = Array(repeating: nil, count: times.count)
+        var missing: [Int] = []
+        for (index, seconds) in times.enumerated() {
+            let path = cache.path(asset: asset.id, seconds: seconds, width: request.width, format: request.format)
+            if let bytes = cache.read(path, format: request.format),
+                let size = request.format.dimensions(of: bytes)
+            {
+                let thumbnail = Thumbnail(
+                    time: seconds, width: size.width, height: size.height, format: request.format, data: bytes)
+                items[index] = .init(thumbnail: thumbnail, cached: true)
+            } else {
+                missing.append(index)
+            }
+        }
+        if !missing.isEmpty {
+            let made = try media(asset) {
+                try Thumbnailer(path: objectPath(for: asset.id)).thumbnails(
+                    at: missing.map { times[$0] }, width: request.width, format: request.format)
+            }
+            for (index, thumbnail) in zip(missing, made) {
+                items[index] = .init(thumbnail: thumbnail, cached: false)
+                cache.write(
+                    thumbnail.data,
+                    to: cache.path(asset: asset.id, seconds: times[index], width: request.width, format: request.format))
+            }
+        }
+        return ThumbnailResult(
+            asset: asset.id, duration: asset.kind == .image ? 0 : asset.duration, items: items.compactMap { $0 })
+    }
+
+    private func thumbnailTimes(_ asset: Asset, _ request: ThumbnailRequest) throws -> [Double] {
+        if asset.kind == .image { return [0] }
+        guard request.count >= 1 else {
+            throw StoreError(.invalidArgument, "the thumbnail count must be at least 1")
+        }
+        if request.count > 1 {
+            guard let duration = asset.duration else {
+                throw StoreError(
+                    .invalidArgument, "asset \(asset.id.short) does not say how long it is: give times with --at")
+            }
+            return FrameTime.evenlySpaced(count: request.count, duration: duration)
+        }
+        let time = request.time ?? .defaultThumbnail
+        guard let seconds = time.seconds(duration: asset.duration) else {
+            throw StoreError(
+                .invalidArgument, "asset \(asset.id.short) does not say how long it is: give --at in seconds, not \(time)")
+        }
+        if let duration = asset.duration, seconds > duration {
+            throw StoreError(
+                .invalidArgument,
+                "\(FrameTime.format(seconds)) s is past the end of asset \(asset.id.short) (duration \(FrameTime.format(duration)) s)"
+            )
+        }
+        return [seconds]
+    }
+
+    func requirePictures(_ asset: Asset) throws {
+        if asset.kind == .audio {
+            throw StoreError(.media, "asset \(asset.id.short) is audio: it has no pictures to take frames from")
+        }
+    }
+
+    /// Runs a media call on an asset's object, turning ``MediaError`` into a
+    /// one-line ``StoreError`` that names the asset instead of the object path.
+    func media<T>(_ asset: Asset, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as MediaError {
+            switch error.code {
+            case .unreadable:
+                throw StoreError(
+                    .corrupt, "the bytes of asset \(asset.id.short) are missing or unreadable: run 'omnistore fsck'")
+            case .outOfRange:
+                throw StoreError(.invalidArgument, "asset \(asset.id.short): \(error.message)")
+            default:
+                throw StoreError(.media, "asset \(asset.id.short): \(error.message)")
+            }
+        }
+    }
+}
