@@ -36,7 +36,11 @@ public final class FrameExtractor {
     ///     where the codec has it.
     /// - Throws: ``MediaError`` when the file is missing, not media, has no
     ///   video, or declares a picture larger than ``MediaProbe/maxDimension``.
-    public init(path: String, threads: Int = 0) throws {
+    public convenience init(path: String, threads: Int = 0) throws {
+        try self.init(opening: path, threads: threads)
+    }
+
+    init(opening path: String, threads: Int) throws(MediaError) {
         self.path = path
         decoder = try VideoDecoder(path: path, threads: max(0, threads))
     }
@@ -98,6 +102,29 @@ public final class FrameExtractor {
             }
         }
         return results.compactMap { $0 }
+    }
+
+    /// Like ``framesTyped(at:width:exact:)``, but a time that fails leaves a
+    /// failure in its place instead of ending the run, so a damaged stretch
+    /// of video costs only its own frames.
+    func framesAllowingGaps(at seconds: [Double], width: Int?, exact: Bool) -> [Result<RGBFrame, MediaError>] {
+        let order = seconds.indices.sorted { seconds[$0] < seconds[$1] }
+        var results = [Result<RGBFrame, MediaError>](
+            repeating: .failure(MediaError(.library, path: path, "not decoded")), count: seconds.count)
+        for (position, index) in order.enumerated() {
+            do throws(MediaError) {
+                if exact {
+                    let next = position + 1 < order.count ? seconds[order[position + 1]] : nil
+                    let drain = next.map { !sharesKeyframe(seconds[index], $0) } ?? true
+                    results[index] = .success(try exactFrame(at: seconds[index], width: width, drainEarly: drain))
+                } else {
+                    results[index] = .success(try keyframeTyped(at: seconds[index], width: width))
+                }
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        return results
     }
 
     private func sharesKeyframe(_ a: Double, _ b: Double) -> Bool {

@@ -15,7 +15,7 @@ public enum FrameFiles {
             return
         }
         let file = try AtomicFile(destination: Store.absolute(path))
-        try bytes.withUnsafeBytes { (buffer) throws(StoreError) in
+        try bytes.withUnsafeBytes { buffer in
             guard let base = buffer.baseAddress else { return }
             try file.file.writeAll(base, count: buffer.count)
         }

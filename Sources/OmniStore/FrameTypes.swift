@@ -8,3 +8,5 @@ public typealias RGBFrame = OmniMedia.RGBFrame
 public typealias Thumbnail = OmniMedia.Thumbnail
 public typealias FrameExtractor = OmniMedia.FrameExtractor
 public typealias Thumbnailer = OmniMedia.Thumbnailer
+public typealias ContactSheet = OmniMedia.ContactSheet
+public typealias ImageEncoder = OmniMedia.ImageEncoder

@@ -57,6 +57,22 @@ extension Store {
             asset: asset.id, duration: asset.kind == .image ? 0 : asset.duration, items: items.compactMap { $0 })
     }
 
+    /// A contact sheet: `columns` × `rows` frames spread evenly over the
+    /// asset, decoded in-process on every core.
+    ///
+    /// - Parameters:
+    ///   - tileWidth: each frame's width in pixels.
+    ///   - exact: exact frames instead of the keyframes at or before each time.
+    public func contactSheet(
+        of asset: Asset, columns: Int = 5, rows: Int = 2, tileWidth: Int = 320, exact: Bool = false
+    ) throws -> ContactSheet {
+        try requirePictures(asset)
+        return try media(asset) {
+            try ContactSheet.make(
+                path: objectPath(for: asset.id), columns: columns, rows: rows, tileWidth: tileWidth, exact: exact)
+        }
+    }
+
     private func thumbnailTimes(_ asset: Asset, _ request: ThumbnailRequest) throws -> [Double] {
         if asset.kind == .image { return [0] }
         guard request.count >= 1 else {
