@@ -22,11 +22,13 @@ let package = Package(
         .target(name: "OmniMedia", dependencies: ["CFFmpeg"]),
         .target(name: "OmniHTTP", dependencies: ["CCurl"]),
         .target(name: "OmniInteractions", dependencies: ["OmniHTTP"]),
+        .target(name: "OmniRemote", dependencies: ["OmniHTTP", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "OmniStore",
             dependencies: [
                 "OmniMedia",
                 "OmniInteractions",
+                "OmniRemote",
                 "CPosix",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -47,6 +49,7 @@ let package = Package(
         .testTarget(name: "OmniMediaTests", dependencies: ["OmniMedia", "TestSupport"], path: "Tests/OmniMediaTests"),
         .testTarget(name: "OmniStoreTests", dependencies: ["OmniStore", "TestSupport"], path: "Tests/OmniStoreTests"),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], path: "Tests/CLITests"),
+        .testTarget(name: "OmniRemoteTests", dependencies: ["OmniRemote", "TestSupport"], path: "Tests/OmniRemoteTests"),
     ],
     swiftLanguageModes: [.v6]
 )
