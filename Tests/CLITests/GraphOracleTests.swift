@@ -74,6 +74,56 @@ enum GraphDateShape: String, CaseIterable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The graph part of a `log --graph` line: everything before the first
+    /// letter or digit, trailing spaces removed.
+    static func graphPart(_ line: String) -> String {
+        var part = String(line.prefix { !$0.isLetter && !$0.isNumber })
+        while part.hasSuffix(" ") { part.removeLast() }
+        return part
+    }
+
+    static let simpleMerge = GitGraphScenario(steps: [
+        .turn("A1", on: "main"), .turn("A2", on: "main"), .branch("feat", at: "A2"), .turn("F1", on: "feat"),
+        .turn("A3", on: "main"), .turn("M1", on: "main", merging: ["F1"]), .turn("A4", on: "main"),
+        .branch("old", at: "A1"), .turn("O1", on: "old"),
+    ])
+
+    @Test("log --graph draws exactly what git log --graph --topo-order draws, for a simple history")
+    func graphSimple() async throws {
+        let dir = try TemporaryDirectory("graph-drawing")
+        let build = try await Self.simpleMerge.build(in: dir.path, salt: 7)
+        for starts in [["--all"], ["main"], ["old"]] {
+            let git = try await build.git.lines(["log", "--graph", "--topo-order", "--format=%s"] + starts)
+            let drawn = try await build.omnistore(["log", "--graph"] + starts)
+            #expect(drawn.succeeded, "\(drawn)")
+            #expect(drawn.stdoutLines.map(Self.graphPart) == git.map(Self.graphPart),
+                "log --graph \(starts.joined(separator: " ")):\n--- omnistore\n\(drawn.stdout)--- git\n\(git.joined(separator: "\n"))")
+            // The checker used on harder histories below accepts this drawing.
+            let entries = try await build.omnistoreJSON(["log"] + starts) as? [[String: Any]] ?? []
+            #expect(GraphDrawingCheck.problems(drawn.stdoutLines, entries: GraphDrawingCheck.entries(entries)) == [])
+        }
+    }
+
+    @Test("log --graph depicts the DAG: every line runs continuously from a turn to its parent (criss-cross and octopus history)")
+    func graphContinuity() async throws {
+        let dir = try TemporaryDirectory("graph-drawing-lines")
+        let build = try await GitGraphScenario.standard.build(in: dir.path, salt: 8)
+        for starts in [["--all"], ["main"], ["cx2"], ["old"]] {
+            let drawn = try await build.omnistore(["log", "--graph"] + starts)
+            let entries = try await build.omnistoreJSON(["log"] + starts) as? [[String: Any]] ?? []
+            #expect(drawn.succeeded, "\(drawn)")
+            let problems = GraphDrawingCheck.problems(drawn.stdoutLines, entries: GraphDrawingCheck.entries(entries))
+            // git's drawing of the same history: the checker accepts it when it uses only these glyphs.
+            let git = try await build.git.lines(["log", "--graph", "--topo-order", "--format=%s"] + starts)
+            if !git.contains(where: { $0.contains("_") || $0.contains("-.") }) {
+                let gitProblems = GraphDrawingCheck.problems(git, entries: GraphDrawingCheck.entries(entries))
+                #expect(gitProblems.isEmpty, "the checker rejects git's drawing: \(gitProblems)")
+            }
+            #expect(problems.isEmpty,
+                "log --graph \(starts.joined(separator: " ")): \(problems.joined(separator: "; "))\n--- omnistore\n\(drawn.stdout)--- git\n\(git.joined(separator: "\n"))")
+        }
+    }
+
     /// Revisions written with `{NAME}` for "the id of turn NAME" (a 10-digit
     /// prefix of the git commit id or of the turn id).
     static let revisions: [String] = [
@@ -206,5 +256,112 @@ enum GraphDateShape: String, CaseIterable, Sendable, CustomStringConvertible {
             #expect(abs(JSONNumbers.double(cost?["b"]).map { $0 - expectedB } ?? 1) < 1e-9, "diff \(a) \(b): cost b")
         }
         #expect(sawTwoBases, "the criss-cross pair must have two merge bases in git")
+    }
+}
+
+/// Checks that a `log --graph` drawing is continuous and puts each turn on
+/// a line leading to it, reading the glyphs the way git's are read: on a
+/// turn's row `*` is the turn and `|` a line passing by; between rows `|`
+/// goes straight down, `\` one column right and `/` one column left; right
+/// after a merge's row a run of `\ \` fans its other parents out. Columns are
+/// at even character positions. (Lines that cross share a column for a row,
+/// so what a column leads to is kept as a set.) It accepts git's own
+/// drawings that use only these glyphs.
+enum GraphDrawingCheck {
+    struct Entry {
+        let id: String
+        let parents: [String]
+        let name: String
+    }
+
+    static func entries(_ log: [[String: Any]]) -> [Entry] {
+        log.map {
+            Entry(id: $0["id"] as? String ?? "", parents: $0["parents"] as? [String] ?? [], name: $0["instruction"] as? String ?? "?")
+        }
+    }
+
+    /// Entries named by commit subject, for checking git's drawing.
+    static func problems(_ lines: [String], entries: [Entry]) -> [String] {
+        var problems: [String] = []
+        let names = Dictionary(entries.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        func show(_ targets: Set<String>) -> String { targets.map { names[$0] ?? String($0.prefix(7)) }.sorted().joined(separator: ",") }
+        let hasChild = Set(entries.flatMap(\.parents))
+        // What each column's line leads to, at the bottom of the line above.
+        var columns: [Int: Set<String>] = [:]
+        var entryIndex = 0
+        var fanFrom: (column: Int, parents: [String])? = nil
+        for (number, line) in lines.enumerated() {
+            let graph = Array(GraphGitOracleCLI.graphPart(line))
+            let label = "line \(number + 1) '\(String(graph))'"
+            var next: [Int: Set<String>] = [:]
+            var top: Set<Int> = []
+            func land(_ column: Int, _ targets: Set<String>) { next[column, default: []].formUnion(targets) }
+            if let star = graph.firstIndex(of: "*") {
+                guard entryIndex < entries.count else {
+                    problems.append("\(label): more turns drawn than listed")
+                    break
+                }
+                let entry = entries[entryIndex]
+                entryIndex += 1
+                let column = star / 2
+                let text = String(line.dropFirst(graph.count)).trimmingCharacters(in: .whitespaces)
+                let idShown = text.prefix(12).count == 12 && entry.id.hasPrefix(String(text.prefix(12)))
+                if !idShown && text != entry.name {
+                    problems.append("\(label): expected turn \(entry.name)")
+                }
+                for (position, glyph) in graph.enumerated() where glyph == "|" {
+                    top.insert(position / 2)
+                    land(position / 2, columns[position / 2] ?? [])
+                }
+                let incoming = columns[column] ?? []
+                if hasChild.contains(entry.id) {
+                    top.insert(column)
+                    if !incoming.contains(entry.id) {
+                        problems.append("\(label): \(entry.name) is drawn where the line leads to {\(show(incoming))}")
+                    }
+                } else if columns[column] != nil {
+                    problems.append("\(label): \(entry.name) has no child but is drawn on a line to {\(show(incoming))}")
+                }
+                if !entry.parents.isEmpty { land(column, Set(entry.parents)) }
+                fanFrom = entry.parents.count > 1 ? (column, entry.parents) : nil
+            } else {
+                var fanned: [String] = []
+                for (position, glyph) in graph.enumerated() {
+                    switch glyph {
+                    case "|":
+                        top.insert(position / 2)
+                        land(position / 2, columns[position / 2] ?? [])
+                    case "\\":
+                        if let fan = fanFrom, position == 2 * fan.column + 1 + 2 * fanned.count,
+                            fanned.count + 1 < fan.parents.count
+                        {
+                            top.insert(fan.column)
+                            let parent = fan.parents[fanned.count + 1]
+                            fanned.append(parent)
+                            land((position + 1) / 2, [parent])
+                        } else {
+                            top.insert((position - 1) / 2)
+                            land((position + 1) / 2, columns[(position - 1) / 2] ?? [])
+                        }
+                    case "/":
+                        top.insert((position + 1) / 2)
+                        land((position - 1) / 2, columns[(position + 1) / 2] ?? [])
+                    case " ": break
+                    default: problems.append("\(label): unexpected '\(glyph)'")
+                    }
+                }
+                if let fan = fanFrom, !fanned.isEmpty {
+                    next[fan.column] = next[fan.column]?.subtracting(fanned)
+                }
+                fanFrom = nil
+            }
+            if top != Set(columns.keys) {
+                problems.append("\(label) starts at columns \(top.sorted()) but the line above ends at \(columns.keys.sorted())")
+            }
+            columns = next
+        }
+        if !columns.isEmpty { problems.append("the drawing ends with lines open in columns \(columns.keys.sorted())") }
+        if entryIndex != entries.count { problems.append("\(entries.count - entryIndex) listed turns are not drawn") }
+        return problems
     }
 }

@@ -137,4 +137,43 @@ import Testing
             #expect(children.count == Set(children).count)
         }
     }
+
+    @Test("unrelated histories: no merge base, and each side of a diff is its whole history, as in git")
+    func unrelated() async throws {
+        let dir = try TemporaryDirectory("graph-lib-unrelated")
+        let workspace = try dir.makeDirectory("ws")
+        let (store, _) = try Store.create(at: workspace)
+        var ids: [String: TurnID] = [:]
+        func record(_ name: String, parents: [String]?) throws -> RecordResult {
+            let clip = try dir.write(WAV.data(seed: 940 + ids.count), to: "\(name).wav")
+            var request = RecordRequest(output: AssetSource(.file(clip)), instruction: name)
+            request.parents = parents
+            let result = try store.record(request)
+            ids[name] = result.turn.id
+            return result
+        }
+        _ = try record("A1", parents: nil)
+        _ = try record("A2", parents: nil)
+        let root = try record("B1", parents: [])  // a second root: kept on a side branch
+        let side = try #require(root.sideBranch)
+        #expect(root.turn.parents.isEmpty)
+        _ = try store.checkout(side.name)
+        _ = try record("B2", parents: nil)
+
+        let git = try await GitScratchRepo.create(at: dir.file("git"))
+        let a1 = try await git.commit(message: "A1", parents: [], unixSeconds: 1_700_000_000)
+        let a2 = try await git.commit(message: "A2", parents: [a1], unixSeconds: 1_700_000_060)
+        let b1 = try await git.commit(message: "B1", parents: [], unixSeconds: 1_700_000_120)
+        let b2 = try await git.commit(message: "B2", parents: [b1], unixSeconds: 1_700_000_180)
+
+        #expect(try await git.mergeBases(a2, b2).isEmpty)
+        #expect(try store.mergeBases("main", side.name).isEmpty)
+        let diff = try store.diff("main", side.name)
+        #expect(diff.mergeBases.isEmpty)
+        #expect(diff.onlyA.map(\.instruction).sorted() == (try await git.logSubjects(["\(b2)..\(a2)"])).sorted())
+        #expect(diff.onlyB.map(\.instruction).sorted() == (try await git.logSubjects(["\(a2)..\(b2)"])).sorted())
+        #expect(diff.json.objectValue?["merge_base"] == .null)
+        #expect(Set(try store.log(all: true).map(\.instruction)) == ["A1", "A2", "B1", "B2"])
+        #expect(try store.isAncestor(ids["A1"]!, of: ids["B2"]!) == false)
+    }
 }
