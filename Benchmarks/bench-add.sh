@@ -21,6 +21,7 @@ export DVC_NO_ANALYTICS=1 GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost
 # --- tools -----------------------------------------------------------------
 apt_install ffmpeg openssl coreutils git time strace
 OMNI=$(ensure_omnistore) && [ -x "$OMNI" ] || { log "cannot build omnistore"; exit 1; }
+export_build_commit
 HAVE_LFS=0; apt_try git-lfs && git lfs version >/dev/null 2>&1 && HAVE_LFS=1
 HAVE_ANNEX=0; apt_try git-annex && git annex version >/dev/null 2>&1 && HAVE_ANNEX=1
 DVC=""; DVC=$(ensure_dvc) || { log "could not install dvc from PyPI"; DVC=""; }
@@ -149,7 +150,7 @@ version_of() {
     case $1 in
     sha256sum | cp | cpsync) sha256sum --version | head -n 1 | awk '{ print "coreutils " $NF }' ;;
     openssl) openssl version | awk '{ print $1 " " $2 }' ;;
-    omnistore) echo "omnistore $("$OMNI" --version 2>/dev/null) at $(cd "$REPO_DIR" && git rev-parse --short HEAD)" ;;
+    omnistore) echo "omnistore $("$OMNI" --version 2>/dev/null) built at ${OMNISTORE_COMMIT:-?}" ;;
     git) git --version | awk '{ print "git " $3 }' ;;
     lfs) git lfs version 2>/dev/null | awk '{ print $1 }' ;;
     dvc) echo "dvc $("$DVC" --version 2>/dev/null)" ;;
@@ -245,11 +246,18 @@ SMALL="$DATA_DIR/small-1s.mp4"
     -pix_fmt yuv420p "$SMALL"
 bd_time "\`omnistore add\` of a $(( $(stat -c %s "$SMALL") / 1024 )) KiB clip: the fixed cost (start-up, probe, SQLite, 7 fsyncs)" \
     "$(stat -c %s "$SMALL")" "$OMNI" add --store "$R/ws" "$SMALL"
-# Reference pipelines (Benchmarks/ref-add.py, Python + OpenSSL's SHA-256): the
-# same copy + hash + fsync, laid out differently.
-for mode in serial serial-sfr threaded threaded-sfr; do
-    bd_time "reference \`ref-add.py $mode\`" "$BYTES" python3 "$BENCH_DIR/ref-add.py" "$VIDEO" "$R" "$mode"
-done
+# Reference pipelines (Benchmarks/ref-add.c, C + OpenSSL's SHA-256): the same
+# copy + hash + fsync, laid out differently.
+REF="$WORK_DIR/ref-add"
+if [ ! -x "$REF" ] || [ "$BENCH_DIR/ref-add.c" -nt "$REF" ]; then
+    apt_install gcc libssl-dev
+    cc -O2 -pthread -o "$REF" "$BENCH_DIR/ref-add.c" -lcrypto || log "cannot build ref-add.c"
+fi
+if [ -x "$REF" ]; then
+    for mode in serial serial-sfr threaded threaded-sfr; do
+        bd_time "reference \`ref-add $mode\`" "$BYTES" "$REF" "$VIDEO" "$R" "$mode"
+    done
+fi
 
 # omnistore again, RUNS times under GNU time (CPU) and once under strace (fsync).
 walls=() users=() syss=()

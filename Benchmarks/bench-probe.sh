@@ -13,6 +13,7 @@ CLIPS=${CLIPS:-200}
 
 apt_install ffmpeg
 OMNI=$(ensure_omnistore) && [ -x "$OMNI" ] || { log "cannot build omnistore"; exit 1; }
+export_build_commit
 HAVE_MEDIAINFO=0; apt_try mediainfo && mediainfo --Version >/dev/null 2>&1 && HAVE_MEDIAINFO=1
 
 # --- data: 10 distinct 1-second clips in 4 containers, copied to $CLIPS files ---
@@ -126,7 +127,7 @@ for row in "${ROWS[@]}"; do
 done
 echo
 echo "Load average (1, 5, 15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER (2 cores; other work on the machine shows here)."
-echo "Versions: omnistore $("$OMNI" --version 2>/dev/null | head -n 1) ($(cd "$REPO_DIR" && git rev-parse --short HEAD)), $(ffprobe -version | head -n 1 | awk '{ print "ffprobe " $3 }')$([ "$HAVE_MEDIAINFO" = 1 ] && mediainfo --Version | tail -n 1 | sed 's/^.*v/, mediainfo v/')."
+echo "Versions: omnistore $("$OMNI" --version 2>/dev/null | head -n 1) (built at ${OMNISTORE_COMMIT:-?}), $(ffprobe -version | head -n 1 | awk '{ print "ffprobe " $3 }')$([ "$HAVE_MEDIAINFO" = 1 ] && mediainfo --Version | tail -n 1 | sed 's/^.*v/, mediainfo v/')."
 if [ -n "$OM" ] && [ -n "${MEDIAN[omni_one]:-}" ]; then
     echo "Start-up excluded: ($OM − ${MEDIAN[omni_one]}) s / $((CLIPS - 1)) clips =" \
         "$(awk -v a="$OM" -v b="${MEDIAN[omni_one]}" -v n="$CLIPS" 'BEGIN { printf "%.2f", (a - b) * 1000 / (n - 1) }') ms per clip."

@@ -46,8 +46,16 @@ ensure_dvc() { # prints the dvc command, or fails
 }
 
 # Builds the release CLI (unless OMNISTORE is set) and prints its path.
+# Call it as OMNI=$(ensure_omnistore) && export_build_commit.
 ensure_omnistore() {
-    if [ -n "${OMNISTORE:-}" ]; then echo "$OMNISTORE"; return 0; fi
+    if [ -n "${OMNISTORE:-}" ]; then
+        [ -n "${OMNISTORE_COMMIT:-}" ] || echo "? (given binary $OMNISTORE)" >"$WORK_DIR/build-commit"
+        echo "$OMNISTORE"
+        return 0
+    fi
+    (cd "$REPO_DIR" && git rev-parse --short HEAD) >"$WORK_DIR/build-commit" 2>/dev/null
+    (cd "$REPO_DIR" && git status --porcelain -- Sources Package.swift | grep -q .) &&
+        sed -i 's/$/ + uncommitted edits/' "$WORK_DIR/build-commit"
     # Build dependencies, as .ci/run installs them.
     apt_install libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libsqlite3-dev \
         libcurl4-openssl-dev pkg-config >&2
@@ -58,8 +66,17 @@ ensure_omnistore() {
         [ -x "$bin" ] || return 1
         # The work tree can be mid-edit; an older binary is still worth measuring.
         log "WARNING: the build failed; measuring the existing binary built $(date -r "$bin" '+%Y-%m-%d %H:%M')"
+        echo "an older build ($(date -r "$bin" '+%H:%M'))" >"$WORK_DIR/build-commit"
     fi
     echo "$bin"
+}
+
+# The commit the binary was built from (set by ensure_omnistore; kept when
+# OMNISTORE names a binary that run-all.sh built).
+export_build_commit() {
+    [ -n "${OMNISTORE_COMMIT:-}" ] && return 0
+    OMNISTORE_COMMIT=$(cat "$WORK_DIR/build-commit" 2>/dev/null || echo '?')
+    export OMNISTORE_COMMIT
 }
 
 # --- timing ----------------------------------------------------------------
@@ -103,7 +120,7 @@ machine_info() {
     echo "- machine: $(nproc) cores, CPU \"$cpu\" (SHA extensions: $(grep -qw sha_ni /proc/cpuinfo && echo yes || echo no)), $mem memory"
     echo "- filesystem of Benchmarks/.work: $fs"
     echo "- kernel: $(uname -r); $(. /etc/os-release && echo "$PRETTY_NAME")"
-    echo "- omnistore: $(cd "$REPO_DIR" && git rev-parse --short HEAD 2>/dev/null || echo '?') (release build)"
+    echo "- omnistore: release build of ${OMNISTORE_COMMIT:-?}"
 }
 
 # The machine may be shared (other builds and test runs): wait, up to

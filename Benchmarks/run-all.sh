@@ -8,6 +8,8 @@ source ./lib.sh
 out="$WORK_DIR/results-$(date -u +%Y%m%dT%H%M%SZ).md"
 # Build once up front so neither script rebuilds (nor measures a build).
 OMNISTORE=$(ensure_omnistore) || { log "cannot build omnistore"; exit 1; }
+unset OMNISTORE_COMMIT
+export_build_commit
 export OMNISTORE
 {
     echo "## Machine"
