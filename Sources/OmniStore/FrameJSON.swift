@@ -17,3 +17,36 @@ extension ContactSheet {
         ])
     }
 }
+
+extension VisualDiff {
+    /// The JSON form `diff --visual --json` adds under `visual`; PSNR values
+    /// of identical pictures (infinite) are null.
+    public func json(assetA: AssetID, assetB: AssetID, picture: String?) -> JSONValue {
+        func stats(_ value: Stats) -> JSONValue {
+            .object(["mean": .double(value.mean), "min": .double(value.min), "max": .double(value.max)])
+        }
+        func clip(_ clip: Clip, _ asset: AssetID) -> JSONValue {
+            .object([
+                "asset": .string(asset.hex), "duration": JSONValue(clip.duration), "fps": JSONValue(clip.frameRate),
+                "width": .int(Int64(clip.width)), "height": .int(Int64(clip.height)), "frames": .int(Int64(clip.frames)),
+            ])
+        }
+        return .object([
+            "a": clip(a, assetA),
+            "b": clip(b, assetB),
+            "aligned_by": .string("timestamp"),
+            "frames": .int(Int64(samples.count)),
+            "ssim": stats(ssim),
+            "psnr": stats(psnr),
+            "moments": .array(
+                moments.map {
+                    .object([
+                        "time": .double($0.time), "time_a": .double($0.timeA), "time_b": .double($0.timeB),
+                        "ssim": .double($0.ssim), "psnr": .double($0.psnr),
+                    ])
+                }),
+            "notes": .array(notes.map(JSONValue.string)),
+            "picture": JSONValue(picture),
+        ])
+    }
+}

@@ -10,3 +10,4 @@ public typealias FrameExtractor = OmniMedia.FrameExtractor
 public typealias Thumbnailer = OmniMedia.Thumbnailer
 public typealias ContactSheet = OmniMedia.ContactSheet
 public typealias ImageEncoder = OmniMedia.ImageEncoder
+public typealias VisualDiff = OmniMedia.VisualDiff

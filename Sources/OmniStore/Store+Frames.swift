@@ -73,6 +73,27 @@ extension Store {
         }
     }
 
+    /// Compares two assets frame by frame: luma SSIM and PSNR as FFmpeg's
+    /// `ssim` and `psnr` filters compute them, and the most changed moments.
+    ///
+    /// Both clips are decoded at once on their own threads; frames are paired
+    /// by timestamp, and ``VisualDiff/notes`` says how when the clips differ
+    /// in frame rate, duration or size.
+    public func visualDiff(_ a: Asset, _ b: Asset, moments: Int = 3) throws -> VisualDiff {
+        try requirePictures(a)
+        try requirePictures(b)
+        return try media([a, b]) {
+            try VisualDiff.compare(objectPath(for: a.id), objectPath(for: b.id), moments: moments)
+        }
+    }
+
+    /// A picture of a visual diff's most changed moments: A's frames above B's.
+    public func visualDiffPicture(_ diff: VisualDiff, _ a: Asset, _ b: Asset, tileWidth: Int = 320) throws -> RGBFrame {
+        try media([a, b]) {
+            try diff.picture(pathA: objectPath(for: a.id), pathB: objectPath(for: b.id), tileWidth: tileWidth)
+        }
+    }
+
     private func thumbnailTimes(_ asset: Asset, _ request: ThumbnailRequest) throws -> [Double] {
         if asset.kind == .image { return [0] }
         guard request.count >= 1 else {
@@ -108,9 +129,16 @@ extension Store {
     /// Runs a media call on an asset's object, turning ``MediaError`` into a
     /// one-line ``StoreError`` that names the asset instead of the object path.
     func media<T>(_ asset: Asset, _ body: () throws -> T) throws -> T {
+        try media([asset], body)
+    }
+
+    /// Like ``media(_:_:)`` for a call on several assets: the error names the
+    /// one whose object failed.
+    func media<T>(_ assets: [Asset], _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as MediaError {
+            let asset = assets.first { objectPath(for: $0.id) == error.path } ?? assets[0]
             switch error.code {
             case .unreadable:
                 throw StoreError(
