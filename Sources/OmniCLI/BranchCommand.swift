@@ -7,6 +7,7 @@ struct BranchCommand: ParsableCommand {
         abstract: "List, create, delete or rename branches.",
         discussion: """
             omnistore branch                 list branches, * marks the current one
+            omnistore branch -a              also list remote-tracking branches (remotes/REMOTE/BRANCH)
             omnistore branch NAME [REV]      create NAME at REV (default HEAD)
             omnistore branch -d NAME         delete NAME if HEAD contains its turns (-D: anyway)
             omnistore branch -m OLD NEW      rename OLD to NEW
@@ -22,6 +23,9 @@ struct BranchCommand: ParsableCommand {
 
     @Flag(name: .customShort("m"), help: "Rename a branch.")
     var rename = false
+
+    @Flag(name: [.customShort("a"), .customLong("all")], help: "Also list remote-tracking branches.")
+    var all = false
 
     @Argument(help: "Branch name(s), and for creation an optional start revision.")
     var names: [String] = []
@@ -54,20 +58,27 @@ struct BranchCommand: ParsableCommand {
         }
         let head = try store.head()
         let branches = try store.branches()
+        let remoteBranches = all ? try store.remoteBranches() : []
         if global.json {
-            Terminal.json(
-                .array(
-                    branches.map {
-                        .object([
-                            "name": .string($0.name.name), "turn": .string($0.turn.hex),
-                            "current": .bool(head.branch == $0.name),
-                        ])
-                    }))
+            let local: [JSONValue] = branches.map {
+                .object([
+                    "name": .string($0.name.name), "turn": .string($0.turn.hex),
+                    "current": .bool(head.branch == $0.name),
+                ])
+            }
+            let remote: [JSONValue] = remoteBranches.map {
+                .object([
+                    "name": .string("\($0.remote)/\($0.branch)"), "turn": .string($0.turn.hex), "current": .bool(false),
+                    "remote": .string($0.remote),
+                ])
+            }
+            Terminal.json(.array(local + remote))
             return
         }
         if case .detached(let turn) = head { Terminal.out("* (HEAD detached at \(turn.short))") }
         for (name, _) in branches {
             Terminal.out((head.branch == name ? "* " : "  ") + name.name)
         }
+        for branch in remoteBranches { Terminal.out("  remotes/\(branch.remote)/\(branch.branch)") }
     }
 }

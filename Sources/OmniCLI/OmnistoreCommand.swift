@@ -16,6 +16,7 @@ public struct OmnistoreCommand: ParsableCommand {
             StatusCommand.self, ReflogCommand.self, DiffCommand.self, ConfigCommand.self, GenerateCommand.self,
             EditCommand.self, TranslateCommand.self, ResumeCommand.self, CancelCommand.self, CostCommand.self,
             FsckCommand.self, GcCommand.self, MergeBaseCommand.self,
+            RemoteCommand.self, PushCommand.self, PullCommand.self, CloneCommand.self, FetchObjectsCommand.self,
             ThumbnailCommand.self, SheetCommand.self,
         ])
 

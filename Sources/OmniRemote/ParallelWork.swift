@@ -14,43 +14,63 @@ public enum ParallelWork {
             for index in 0..<count { try body(index) }
             return
         }
-        let state = SharedState()
-        withoutActuallyEscaping(body) { job in
+        try withoutActuallyEscaping(body) { job in
+            let state = SharedState(job: job, count: count)
             let group = DispatchGroup()
             for _ in 0..<threads {
                 group.enter()
                 let thread = Thread {
-                    defer { group.leave() }
-                    while let index = state.next(limit: count) {
-                        do { try job(index) } catch { state.fail(error) }
-                    }
+                    while state.runNext() {}
+                    group.leave()
                 }
                 thread.stackSize = 1 << 20
                 thread.start()
             }
-            // Every thread has returned before `job` goes out of scope.
             group.wait()
+            // Every call has returned; drop the last reference to `job`
+            // before it goes out of scope.
+            state.clear()
+            if let error = state.error { throw error }
         }
-        if let error = state.error { throw error }
     }
 
     private final class SharedState: @unchecked Sendable {
-        // @unchecked: every field is only touched under `lock`.
+        // @unchecked: every field is only touched under `lock`; `job` is
+        // called outside it, from one thread per call.
         private let lock = NSLock()
+        private var job: (@Sendable (Int) throws -> Void)?
+        private let count: Int
         private var counter = 0
         private var firstError: (any Error)?
 
-        func next(limit: Int) -> Int? {
-            lock.lock()
-            defer { lock.unlock() }
-            guard firstError == nil, counter < limit else { return nil }
-            counter += 1
-            return counter - 1
+        init(job: @escaping @Sendable (Int) throws -> Void, count: Int) {
+            self.job = job
+            self.count = count
         }
 
-        func fail(_ error: any Error) {
+        /// Runs the next job; false when there is none left (or one failed).
+        func runNext() -> Bool {
             lock.lock()
-            if firstError == nil { firstError = error }
+            guard firstError == nil, counter < count, let job else {
+                lock.unlock()
+                return false
+            }
+            let index = counter
+            counter += 1
+            lock.unlock()
+            do {
+                try job(index)
+            } catch {
+                lock.lock()
+                if firstError == nil { firstError = error }
+                lock.unlock()
+            }
+            return true
+        }
+
+        func clear() {
+            lock.lock()
+            job = nil
             lock.unlock()
         }
 

@@ -93,6 +93,7 @@ struct ObjectStore: Sendable {
     /// Streams an object to `destination`, re-hashing it on the way, and
     /// publishes the copy atomically. A corrupt object is refused, not copied.
     func export(_ id: AssetID, to destination: String) throws(StoreError) {
+        try RemoteObjectFetcher.fetchIfLazy(id, layout: layout)
         let objectPath = layout.objectPath(id)
         let source: FileDescriptor
         do {
@@ -122,6 +123,7 @@ struct ObjectStore: Sendable {
     /// Streams an object to an already-open descriptor such as stdout, after
     /// checking it against its id: bytes already sent cannot be taken back.
     func write(_ id: AssetID, toDescriptor output: Int32) throws(StoreError) {
+        try RemoteObjectFetcher.fetchIfLazy(id, layout: layout)
         let objectPath = layout.objectPath(id)
         let actual: AssetID
         do {

@@ -139,6 +139,29 @@ enum Schema {
             // touched_at is the latest, which restarts gc's grace period.
             try db.execute(sql: "ALTER TABLE asset_path ADD COLUMN touched_at TEXT")
         }
+        migrator.registerMigration("v5-remotes") { db in
+            // Remotes hold no credentials: those come from the environment.
+            // Remote-tracking branches are refs named refs/remotes/NAME/BRANCH.
+            // A lazy object has its asset row but no object file yet: it is
+            // fetched from `remote` when a command first needs its bytes. A
+            // remote marked lazy (clone --lazy) keeps later pulls lazy too.
+            try db.execute(
+                sql: """
+                    CREATE TABLE remote (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        url TEXT NOT NULL,
+                        endpoint TEXT,
+                        region TEXT,
+                        addressing TEXT,
+                        lazy INTEGER NOT NULL DEFAULT 0,
+                        added_at TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE lazy_object (
+                        asset TEXT PRIMARY KEY NOT NULL REFERENCES asset(id) ON DELETE CASCADE,
+                        remote TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

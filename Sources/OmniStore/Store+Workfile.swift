@@ -135,6 +135,7 @@ extension Store {
     /// the object where the filesystem can (a FICLONE reflink, else
     /// copy_file_range, which reflinks on btrfs and XFS).
     func copyObject(_ id: AssetID, to destination: String) throws {
+        try fetchIfLazy(id)
         let source = try FileDescriptor.openForReading(layout.objectPath(id))
         let target = try AtomicFile(destination: destination)
         let size = Int(try source.status().st_size)

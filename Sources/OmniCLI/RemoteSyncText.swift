@@ -1,0 +1,82 @@
+import Foundation
+import OmniStore
+
+/// Printing what push, pull and clone did, and their progress.
+enum RemoteSyncText {
+    /// A progress handler drawing one line with bytes/s on a terminal.
+    static func progress(_ line: ProgressLine) -> SyncProgressHandler {
+        { progress in
+            switch progress.phase {
+            case .uploading, .downloading:
+                line.update(
+                    done: progress.bytesDone, total: progress.bytesTotal,
+                    label: "\(progress.phase.rawValue) \(progress.filesDone)/\(progress.filesTotal) objects")
+            case .turns:
+                line.update(done: Int64(progress.filesDone), total: Int64(max(progress.filesTotal, progress.filesDone)), label: "turns")
+            case .comparing:
+                break
+            }
+        }
+    }
+
+    static func outcomeText(_ sync: BranchSync, remote: String, push: Bool) -> String {
+        let range = "\(sync.old?.short.prefix(7) ?? "")..\(sync.new?.short.prefix(7) ?? "")"
+        let arrow = push ? "\(sync.branch) -> \(remote)/\(sync.branch)" : "\(remote)/\(sync.branch) -> \(sync.branch)"
+        switch sync.outcome {
+        case .upToDate: return " = [up to date]      \(arrow)"
+        case .created: return " * [new branch]      \(arrow)"
+        case .fastForward: return "   \(range)  \(arrow)"
+        case .forced:
+            return " + \(range)  \(arrow) (forced update: \(remote)/\(sync.branch) was \(sync.old?.short ?? "?"); turns only it reached are no longer on that branch)"
+        case .ahead: return " = [ahead]           \(arrow) (\(sync.branch) has turns \(remote) lacks: push them)"
+        case .diverged(let localOnly, let remoteOnly):
+            return " ! [diverged]        \(arrow) (\(localOnly) local and \(remoteOnly) remote turn(s); nothing moved)"
+        case .rebased(let count): return " ~ [rebased]         \(arrow) (replayed \(count) turn(s) on top)"
+        case .rejected(let why): return " ! [rejected]        \(arrow) (\(why))"
+        }
+    }
+
+    static func outcomeName(_ outcome: BranchSync.Outcome) -> String {
+        switch outcome {
+        case .upToDate: return "up_to_date"
+        case .created: return "created"
+        case .fastForward: return "fast_forward"
+        case .forced: return "forced"
+        case .ahead: return "ahead"
+        case .diverged: return "diverged"
+        case .rebased: return "rebased"
+        case .rejected: return "rejected"
+        }
+    }
+
+    static func json(_ result: SyncResult) -> JSONValue {
+        .object([
+            "remote": .string(result.remote),
+            "objects": .int(Int64(result.objects)),
+            "bytes": .int(result.bytes),
+            "turns": .int(Int64(result.turns)),
+            "lazy_objects": .int(Int64(result.lazyObjects)),
+            "branches": .array(
+                result.branches.map { sync in
+                    var members: [String: JSONValue] = [
+                        "branch": .string(sync.branch), "old": JSONValue(sync.old?.hex), "new": JSONValue(sync.new?.hex),
+                        "outcome": .string(outcomeName(sync.outcome)),
+                    ]
+                    if case .rejected(let why) = sync.outcome { members["reason"] = .string(why) }
+                    if case .diverged(let local, let remote) = sync.outcome {
+                        members["local_only"] = .int(Int64(local))
+                        members["remote_only"] = .int(Int64(remote))
+                    }
+                    return .object(members)
+                }),
+        ])
+    }
+
+    static func summary(_ result: SyncResult, sent: Bool, seconds: Double) -> String {
+        let verb = sent ? "sent" : "received"
+        var text = "\(verb) \(result.objects) object(s) (\(Formatting.bytes(result.bytes))), \(result.turns) turn(s)"
+        if result.lazyObjects > 0 { text += "; \(result.lazyObjects) object(s) left on the remote until needed" }
+        if result.bytes > 0 && seconds > 0 { text += " at \(Formatting.rate(Double(result.bytes) / seconds))" }
+        return text
+    }
+}
