@@ -88,7 +88,9 @@ import Testing
 
     @Test("a reference over the inline limit is uploaded with the resumable protocol and referenced by uri")
     func filesAPIReference() async throws {
-        let world = try await GenerationWorld.make("gen-ref-upload")
+        // Strict about chunk sizes, and the upload stays PROCESSING for two looks.
+        let world = try await GenerationWorld.make(
+            "gen-ref-upload", fakeOptions: ["--enforce-chunk-granularity", "--file-processing-polls", "2"])
         let limits = try resourceJSON("model-limits.json")["gemini-omni-1.1-flash"] as? [String: Any] ?? [:]
         let inlineLimit = try #require(JSONNumbers.int64(limits["inline_part_max_bytes"]))
         // Lossless noise: just over the limit in 2 s.
@@ -114,9 +116,13 @@ import Testing
         #expect(try await world.fake.creates().isEmpty)
         try await world.fake.clearRequests()
 
+        // A 503 on the start is retried (a start is idempotent).
+        try await world.fake.fault(["kind": "error", "method": "POST", "path": "^/upload/v1/files$", "status": 503])
         let turn = try await world.object(["generate", "restyle", "--ref", big + ":big", "--resolution", "360p", "--duration", "3"])
         let requests = try await world.fake.requests()
-        let uploads = requests.filter { $0.path == "/upload/v1/files" }
+        let starts = requests.filter { $0.path == "/upload/v1/files" && $0.query["upload_id"] == nil }
+        #expect(starts.map(\.status) == [503, 200], "\(starts)")
+        let uploads = Array(starts.suffix(1)) + requests.filter { $0.path == "/upload/v1/files" && $0.query["upload_id"] != nil }
         try #require(uploads.count >= 2, "\(requests)")
         let start = uploads[0]
         #expect(start.header("X-Goog-Upload-Protocol") == "resumable")
@@ -137,6 +143,11 @@ import Testing
 
         let creates = requests.filter(\.isCreate)
         try #require(creates.count == 1)
+        #expect(creates[0].status == 200, "the file was ACTIVE before it was referenced: \(creates[0])")
+        // The client looked at the file until it was ACTIVE (two PROCESSING answers first), before the create.
+        let looks = requests.filter { $0.method == "GET" && $0.path.hasPrefix("/v1/files/") && $0.seq < creates[0].seq }
+        #expect(looks.count >= 3, "\(looks)")
+        #expect(!requests.contains { $0.path == "/upload/v1/files" && $0.status == 400 }, "chunks obey the granularity")
         let part = try #require(inputParts(creates[0]).first)
         #expect(part["type"] as? String == "video")
         #expect(part["mime_type"] as? String == "video/mp4")

@@ -23,7 +23,7 @@ import Testing
     func killThenResume() async throws {
         let world = try await GenerationWorld.make("gen-kill", fakeOptions: ["--polls-per-status", "100000"])
         let (process, id) = try await startPolling(
-            world, ["generate", "a red kite over dunes", "--resolution", "360p", "--duration", "3"])
+            world, ["generate", "a red kite over dunes", "-b", "kite", "--resolution", "360p", "--duration", "3"])
         process.send(SIGKILL)
         let killed = await process.wait()
         #expect(killed.signaled && killed.exitCode == SIGKILL, "\(killed)")
@@ -50,6 +50,7 @@ import Testing
         #expect(try await world.fake.creates().count == 1)
         let status = try await world.object(["status"])
         #expect(status["head"] as? String == turns.first?["id"] as? String, "\(status)")
+        #expect(status["branch"] as? String == "kite", "the branch the killed command asked for: \(status)")
         #expect((status["workfile"] as? [String: Any])?["sha256"] as? String == output, "\(status)")
 
         // Resume again: nothing to do, nothing asked of the server, no second turn.
@@ -64,6 +65,40 @@ import Testing
         let named = try await world.run(["resume", id])
         #expect(named.failedCleanly, "\(named)")
         #expect(try await world.allTurns().count == 1)
+    }
+
+    @Test("four resumes at once: the turn lands exactly once, no failure is recorded, the others say it was already recorded")
+    func concurrentResumes() async throws {
+        let world = try await GenerationWorld.make("gen-resume-race", fakeOptions: ["--polls-per-status", "100000"])
+        // The race is in the download-and-store window, so it is tried a few times.
+        for round in 0..<5 {
+            try await world.fake.configure(["polls_per_status": 100_000])
+            let (process, id) = try await startPolling(
+                world, ["generate", "round \(round)", "-b", "round\(round)", "--resolution", "360p", "--duration", "3"])
+            process.send(SIGKILL)
+            _ = await process.wait()
+            try await world.fake.configure(["polls_per_status": 1])
+            let resumes = try (0..<4).map { _ in
+                try OmnistoreCLI.start(["resume"], in: world.ws.path, environment: world.environment, timeout: 60)
+            }
+            var results: [ProcessResult] = []
+            for resume in resumes { results.append(await resume.wait()) }
+
+            let landed = try await world.allTurns().filter { interactionID($0) == id }
+            let attempts = try await world.attempts().filter { $0["interaction"] as? String == id }
+            let succeeded = results.filter(\.succeeded)
+            let unexpected = results.filter { !$0.succeeded }.filter { result in
+                !errorLines(result).allSatisfy { $0.contains("already recorded") || $0.contains("no pending interaction") }
+                    || !result.failedCleanly
+            }
+            #expect(landed.count == 1, "round \(round): \(landed.count) turns for \(id)\n\(results)")
+            #expect(attempts.isEmpty, "round \(round): a landed generation was also recorded as failed: \(attempts)")
+            #expect(succeeded.count >= 1, "round \(round): \(results)")
+            #expect(unexpected.isEmpty, "round \(round): \(unexpected)")
+            #expect(try await world.pending().isEmpty)
+            if landed.count != 1 || !attempts.isEmpty || !unexpected.isEmpty { break }
+        }
+        #expect(try await world.fake.creates().count <= 5, "resume never creates")
     }
 
     @Test("Ctrl-C while polling exits 130 and says how to resume or cancel; cancel stops it on the server and records it")

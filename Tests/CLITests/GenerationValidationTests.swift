@@ -84,6 +84,14 @@ import Testing
         let accepted = try await world.run(["generate", "a lantern", "--max-cost", "0.102", "--resolution", "360p", "--duration", "3"])
         #expect(accepted.succeeded, "\(accepted)")
         #expect(try await world.fake.creates().count == 1)
+
+        // An edit is priced at the length and resolution it inherits (3 s at 360p), not the defaults.
+        let edit = try await world.object(["edit", "make it warm", "--max-cost", "0.11", "--dry-run"])
+        let inherited = try PricingOracle().estimate("360p", seconds: 3)
+        #expect(JSONNumbers.double(edit["estimate_usd"]).map { abs($0 - inherited) < 1e-9 } == true, "\(edit)")
+        let longer = try await world.run(["edit", "make it warm", "--max-cost", "0.11", "--duration", "4"])
+        #expect(longer.failedCleanly && longer.stderr.contains("--max-cost"), "\(longer)")
+        #expect(try await world.fake.creates().count == 1)
     }
 
     @Test("each invalid request is refused with one error line and nothing sent")

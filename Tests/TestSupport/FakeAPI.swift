@@ -163,6 +163,11 @@ public final class FakeAPI: @unchecked Sendable {
         _ = try await admin("POST", "/_admin/faults", body: body)
     }
 
+    /// Drops every queued fault.
+    public func clearFaults() async throws {
+        _ = try await admin("DELETE", "/_admin/faults")
+    }
+
     /// Makes the next `count` creates end as `outcome` (safety, novideo, error, ok).
     public func outcome(_ outcome: String, count: Int = 1) async throws {
         _ = try await admin("POST", "/_admin/outcomes", body: ["outcome": outcome, "count": count])
