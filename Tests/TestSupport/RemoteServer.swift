@@ -1,0 +1,114 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// An S3-compatible server on 127.0.0.1 for tests: moto in server mode,
+/// started once per test process and killed when it exits.
+///
+/// moto answers `PreconditionFailed` to a wrong `If-Match` and to a second
+/// `If-None-Match: *`, so compare-and-swap is exercised for real. It does not
+/// check signatures; the signer is checked against the AWS test vectors.
+public enum RemoteServer {
+    /// The endpoint, such as `http://127.0.0.1:41234`.
+    public static func endpoint() async throws -> String {
+        try await MotoProcess.shared.endpoint()
+    }
+
+    /// Creates a fresh bucket and returns its name.
+    public static func makeBucket(_ label: String = "t") async throws -> String {
+        let base = try await endpoint()
+        let name = "omni-\(label.lowercased().filter { $0.isLetter || $0.isNumber }.prefix(20))-\(UUID().uuidString.prefix(8).lowercased())"
+        let result = try await RunningProcess.run(
+            "curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "\(base)/\(name)"], timeout: 30)
+        guard result.stdout == "200" else { throw TestSupportError("cannot create bucket \(name) on moto:\n\(result)") }
+        return name
+    }
+
+    /// The environment an omnistore process needs to reach the server.
+    /// The secret is a marker tests look for in output and files.
+    public static func environment() async throws -> [String: String] {
+        [
+            "AWS_ACCESS_KEY_ID": "AKIDOMNISTORETEST",
+            "AWS_SECRET_ACCESS_KEY": secretMarker,
+            "AWS_SESSION_TOKEN": tokenMarker,
+            "AWS_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL": try await endpoint(),
+        ]
+    }
+
+    /// The secret key tests use; it must never appear in output or files.
+    public static let secretMarker = "sEcReT-never-print-me-4f1e"
+    /// The session token tests use; it must never appear in output or files.
+    public static let tokenMarker = "ToKeN-never-print-me-9c2a"
+
+    /// `curl` against the server (moto does not check signatures).
+    public static func curl(_ arguments: [String]) async throws -> ProcessResult {
+        try await RunningProcess.run("curl", ["-s"] + arguments, timeout: 60)
+    }
+}
+
+actor MotoProcess {
+    static let shared = MotoProcess()
+    private var started: Task<String, any Error>?
+    nonisolated(unsafe) static var pid: Int32 = 0
+
+    func endpoint() async throws -> String {
+        if let started { return try await started.value }
+        let task = Task.detached { () async throws -> String in try await MotoProcess.start() }
+        started = task
+        return try await task.value
+    }
+
+    private static func start() async throws -> String {
+        let check = try await RunningProcess.run("python3", ["-c", "import moto.server"], timeout: 60)
+        if !check.succeeded {
+            // CI installs it; a developer machine may not have it yet.
+            let install = try await RunningProcess.run("python3", ["-m", "pip", "install", "-q", "moto[server]"], timeout: 600)
+            guard install.succeeded else {
+                throw TestSupportError("moto is not installed and pip could not install it: run 'python3 -m pip install \"moto[server]\"'\n\(install)")
+            }
+        }
+        let port = try freePort()
+        let process = try RunningProcess("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], timeout: 3600)
+        pid = process.pid
+        atexit { if MotoProcess.pid > 0 { kill(MotoProcess.pid, SIGKILL) } }
+        let endpoint = "http://127.0.0.1:\(port)"
+        for _ in 0..<200 {
+            if process.hasFinished { throw TestSupportError("moto exited at once:\n\(await process.wait())") }
+            if canConnect(port) { return endpoint }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        throw TestSupportError("moto did not start listening on \(endpoint) within 10 s")
+    }
+
+    private static func freePort() throws -> UInt16 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestSupportError("socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw TestSupportError("cannot find a free port") }
+        return UInt16(bigEndian: address.sin_port)
+    }
+
+    private static func canConnect(_ port: UInt16) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = port.bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+}
