@@ -65,6 +65,27 @@ import Testing
         #expect((next["interaction"] as? [String: Any])?["rehydrated"] == nil)
     }
 
+    @Test("the state's age is the interaction's: a turn stamped 60 days ago (OMNISTORE_DATE) whose interaction is fresh is continued")
+    func ageFromInteraction() async throws {
+        let world = try await GenerationWorld.make("gen-rehydrate-age")
+        let sixtyDaysAgo = Int(Date().timeIntervalSince1970) - 60 * 86_400
+        let first = try await world.object(
+            ["generate", "a lighthouse at dawn", "--resolution", "360p", "--duration", "3"], extra: ["OMNISTORE_DATE": "@\(sixtyDaysAgo)"])
+        let created = (first["interaction"] as? [String: Any])?["created"] as? String
+        #expect(created != nil, "the server's creation time is recorded: \(first)")
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let stamped = (first["created_at"] as? String).flatMap { formatter.date(from: $0) }
+        #expect(stamped.map { abs($0.timeIntervalSince1970 - Double(sixtyDaysAgo)) < 5 } == true, "the premise: \(first)")
+        let preview = try await world.object(["edit", "make it warm", "--dry-run"])
+        #expect(preview["rehydrated"] as? Bool == false, "the server created this state seconds ago: \(preview)")
+        let turn = try await world.object(["edit", "make it warm"])
+        #expect(try await world.fake.creates().last.map(previousID) == interactionID(first))
+        #expect((turn["interaction"] as? [String: Any])?["rehydrated"] == nil, "\(turn)")
+        // Nothing was refused along the way.
+        #expect(try await world.fake.creates().allSatisfy { $0.status == 200 })
+    }
+
     @Test("retention_days 0: edit rehydrates up front, with no 404 round trip; --dry-run says so")
     func retentionSetting() async throws {
         let world = try await GenerationWorld.make("gen-rehydrate-retention")
