@@ -17,7 +17,7 @@ import Testing
         let fifth = try await world.object(["edit", "add falling snow"])
         let turns = [first, second, third, fourth, fifth]
         let ids = turns.map { $0["id"] as? String ?? "<none>" }
-        let interactions = turns.map { interactionID($0) ?? "<none>" }
+        let interactions = turns.map { turnInteractionID($0) ?? "<none>" }
         #expect(Set(ids).count == 5 && Set(interactions).count == 5, "\(ids) \(interactions)")
         #expect(first["branch"] as? String == "lantern")
         #expect(third["branch"] as? String == "lantern")
@@ -28,14 +28,14 @@ import Testing
         // What the server received: five creates, each continuing the right state.
         let creates = try await world.fake.creates()
         try #require(creates.count == 5, "\(creates)")
-        #expect(creates.map(previousID) == [nil, interactions[0], interactions[1], interactions[0], interactions[3]])
+        #expect(creates.map(createPreviousID) == [nil, interactions[0], interactions[1], interactions[0], interactions[3]])
         let instructions = [
             "a paper lantern drifting over a night harbor", "make the light warm", "add drifting fog", "make it cool blue",
             "add falling snow",
         ]
         for (index, create) in creates.enumerated() {
             let body = create.jsonObject
-            let parts = inputParts(create)
+            let parts = createInputParts(create)
             #expect(create.path == "/v1/interactions")
             #expect(create.status == 200)
             // The state lives on the server: no clip is re-sent, only the instruction.
@@ -59,7 +59,7 @@ import Testing
         for (index, turn) in turns.enumerated() {
             let interaction = turn["interaction"] as? [String: Any] ?? [:]
             #expect(interaction["status"] as? String == "completed")
-            let expectedPrevious = previousID(creates[index])
+            let expectedPrevious = createPreviousID(creates[index])
             #expect((interaction["previous_id"] as? String) == expectedPrevious, "turn \(index): \(interaction)")
             #expect(interaction["rehydrated"] == nil, "turn \(index) was not rehydrated: \(interaction)")
             #expect(turn["kind"] as? String == (index == 0 ? "generate" : "edit"))
@@ -95,7 +95,7 @@ import Testing
             let steps = served["steps"] as? [[String: Any]] ?? []
             let video = (steps.last?["content"] as? [[String: Any]])?.first { $0["type"] as? String == "video" }
             let data = try #require(Data(base64Encoded: video?["data"] as? String ?? ""), "no inline video in \(served.keys)")
-            #expect(try await sha256(of: data) == output, "turn \(index)")
+            #expect(try await sha256Digest(of: data) == output, "turn \(index)")
         }
         // The working file holds HEAD's clip.
         let fifthOutput = try #require(fifth["output"] as? String)
@@ -159,11 +159,11 @@ import Testing
         let creates = try await world.fake.creates()
         try #require(creates.count == 2)
         let create = creates[1]
-        #expect(previousID(create) == interactionID(first))
-        let text = inputParts(create).last?["text"] as? String ?? ""
+        #expect(createPreviousID(create) == turnInteractionID(first))
+        let text = createInputParts(create).last?["text"] as? String ?? ""
         #expect(text.contains("Translate all speech in this video into German"), "\(text)")
         #expect(text.contains("Keep the same speaker"), "\(text)")
-        #expect(inputParts(create).count == 1)
+        #expect(createInputParts(create).count == 1)
         let config = create.jsonObject["generation_config"] as? [String: Any] ?? [:]
         #expect((config["video_config"] as? [String: Any])?["task"] as? String == "edit", "\(create.jsonObject)")
         #expect(turn["kind"] as? String == "translate")

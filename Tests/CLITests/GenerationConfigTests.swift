@@ -20,7 +20,7 @@ import Testing
         let geminiIgnored = try await world.run(
             ["generate", "two", "-b", "two"] + base, extra: ["GOOGLE_API_KEY": wrong, "GEMINI_API_KEY": key])
         #expect(geminiIgnored.failedCleanly, "GEMINI_API_KEY was used although GOOGLE_API_KEY is set: \(geminiIgnored)")
-        #expect(errorLines(geminiIgnored).count == 1, "\(geminiIgnored)")
+        #expect(errorLinesOf(geminiIgnored).count == 1, "\(geminiIgnored)")
         #expect(geminiIgnored.stderr.contains("API key not valid"), "\(geminiIgnored)")
         let geminiAlone = try await world.run(["generate", "three", "-b", "three"] + base, extra: ["GOOGLE_API_KEY": "", "GEMINI_API_KEY": key])
         #expect(geminiAlone.succeeded, "\(geminiAlone)")
@@ -30,7 +30,7 @@ import Testing
         let before = try await world.fake.requests().count
         let none = try await world.run(["generate", "four", "-b", "four"] + base, extra: ["GOOGLE_API_KEY": "", "GEMINI_API_KEY": ""])
         #expect(none.failedCleanly, "\(none)")
-        #expect(errorLines(none).count == 1 && none.stderr.contains("GOOGLE_API_KEY"), "\(none)")
+        #expect(errorLinesOf(none).count == 1 && none.stderr.contains("GOOGLE_API_KEY"), "\(none)")
         #expect(try await world.fake.requests().count == before)
         #expect(try await world.allTurns().count == 2)
     }
@@ -65,7 +65,7 @@ import Testing
         let turn = try await world.object(
             ["generate", "animate the logo", "--ref", png + ":logo", "--ref", jpeg, "--resolution", "360p", "--duration", "3"])
         let create = try #require(try await world.fake.creates().first)
-        let parts = inputParts(create)
+        let parts = createInputParts(create)
         try #require(parts.count == 3, "\(parts.map { $0["type"] ?? "?" })")
         let pngID = try await SHA256Sum.hash(png)
         let jpegID = try await SHA256Sum.hash(jpeg)
@@ -91,7 +91,7 @@ import Testing
         // Strict about chunk sizes, and the upload stays PROCESSING for two looks.
         let world = try await GenerationWorld.make(
             "gen-ref-upload", fakeOptions: ["--enforce-chunk-granularity", "--file-processing-polls", "2"])
-        let limits = try resourceJSON("model-limits.json")["gemini-omni-1.1-flash"] as? [String: Any] ?? [:]
+        let limits = try repoResourceJSON("model-limits.json")["gemini-omni-1.1-flash"] as? [String: Any] ?? [:]
         let inlineLimit = try #require(JSONNumbers.int64(limits["inline_part_max_bytes"]))
         // Lossless noise: just over the limit in 2 s.
         let big = world.ws.file("big.mp4")
@@ -110,7 +110,7 @@ import Testing
         ])
         let refused = try await world.run(["generate", "restyle", "--ref", big + ":big", "--resolution", "360p", "--duration", "3"])
         #expect(refused.failedCleanly, "\(refused)")
-        #expect(errorLines(refused).count == 1, "\(refused)")
+        #expect(errorLinesOf(refused).count == 1, "\(refused)")
         #expect(refused.stderr.contains("Injected upload refusal 5190."), "\(refused)")
         #expect(refused.stderr.contains("PERMISSION_DENIED"), "\(refused)")
         #expect(try await world.fake.creates().isEmpty)
@@ -148,7 +148,7 @@ import Testing
         let looks = requests.filter { $0.method == "GET" && $0.path.hasPrefix("/v1/files/") && $0.seq < creates[0].seq }
         #expect(looks.count >= 3, "\(looks)")
         #expect(!requests.contains { $0.path == "/upload/v1/files" && $0.status == 400 }, "chunks obey the granularity")
-        let part = try #require(inputParts(creates[0]).first)
+        let part = try #require(createInputParts(creates[0]).first)
         #expect(part["type"] as? String == "video")
         #expect(part["mime_type"] as? String == "video/mp4")
         #expect(part["data"] == nil, "a large reference must not be inlined")
@@ -188,7 +188,7 @@ import Testing
             #expect(JSONNumbers.double(json["estimate_usd"]).map { abs($0 - pricing.estimate(resolution, seconds: seconds)) < 1e-9 } == true, "\(resolution): \(json)")
             #expect(json["estimate_labelled"] as? Bool == pricing.estimated.contains(resolution), "\(resolution)")
         }
-        let limits = try resourceJSON("model-limits.json")["gemini-omni-1.1-flash"] as? [String: Any] ?? [:]
+        let limits = try repoResourceJSON("model-limits.json")["gemini-omni-1.1-flash"] as? [String: Any] ?? [:]
         let maxSeconds = JSONNumbers.int((limits["duration_seconds"] as? [String: Any])?["max"]) ?? -1
         let tooLong = try await run(["generate", "x", "--duration", String(maxSeconds + 1), "--dry-run"])
         #expect(tooLong.failedCleanly && tooLong.stderr.contains("\(maxSeconds)"), "\(tooLong)")
@@ -201,7 +201,7 @@ import Testing
     func embeddedTablesMatchResources() async throws {
         let binary = try #require(fileBytes(try OmnistoreCLI.binary()))
         for name in ["pricing.json", "model-limits.json"] {
-            var source = try resourceBytes(name)
+            var source = try repoResourceBytes(name)
             while source.last == 0x0A { source.removeLast() }
             #expect(!source.isEmpty)
             #expect(binary.range(of: source) != nil, "the binary does not embed Resources/\(name) as it is")

@@ -18,7 +18,7 @@ import Testing
         let result = try await world.run(Self.generate + ["--json"])
         #expect(result.succeeded, "\(result)")
         let turn = try? JSONText.object(result.stdout)
-        let gets = try await polls(world, turn.flatMap(interactionID))
+        let gets = try await polls(world, turn.flatMap(turnInteractionID))
         let limited = try await world.fake.requests().filter { $0.fault == "rate_limit" }
         #expect(limited.count == 1 && limited.first?.status == 429, "\(limited)")
         if let hit = limited.first, let retry = try await world.fake.requests().first(where: { $0.seq > hit.seq && $0.method == "GET" }) {
@@ -102,7 +102,7 @@ import Testing
         #expect(creates[1].time - creates[0].time >= 0.9, "Retry-After: 1 was not honoured")
         let server = try await world.fake.interactions()
         #expect(server.count == 1)
-        #expect(server.first?["id"] as? String == interactionID(turn))
+        #expect(server.first?["id"] as? String == turnInteractionID(turn))
         #expect(try await world.allTurns().count == 1)
     }
 
@@ -112,7 +112,7 @@ import Testing
         try await world.fake.fault(["kind": "server_error", "method": "POST", "path": "^/v1/interactions$"])
         let result = try await world.run(Self.generate)
         #expect(result.failedCleanly, "\(result)")
-        #expect(errorLines(result).count == 1, "\(result)")
+        #expect(errorLinesOf(result).count == 1, "\(result)")
         #expect(result.stderr.contains("An internal error has occurred"), "\(result)")
         #expect(try await world.fake.creates().count == 1)
         #expect(try await world.allTurns().isEmpty)
@@ -131,14 +131,14 @@ import Testing
         let result = try await world.run(["edit", "make it spooky"])
         #expect(result.failedCleanly, "\(result)")
         #expect(result.stdout.isEmpty, "\(result)")
-        let errors = errorLines(result)
+        let errors = errorLinesOf(result)
         #expect(errors.count == 1, "\(result)")
         #expect(
             errors.first?.contains("The generation was blocked because the request may violate the safety policy") == true,
             "\(result)")
         let creates = try await world.fake.creates()
         #expect(creates.count == 2)
-        let blockedID = try await world.fake.interactions().map { $0["id"] as? String }.first { $0 != interactionID(first) } ?? nil
+        let blockedID = try await world.fake.interactions().map { $0["id"] as? String }.first { $0 != turnInteractionID(first) } ?? nil
 
         let attempts = try await world.attempts()
         #expect(attempts.count == 1, "\(attempts)")
@@ -159,7 +159,7 @@ import Testing
         try await world.fake.outcome("novideo")
         let result = try await world.run(Self.generate)
         #expect(result.failedCleanly, "\(result)")
-        let errors = errorLines(result)
+        let errors = errorLinesOf(result)
         #expect(errors.count == 1, "\(result)")
         #expect(errors.first?.contains("I can't generate or edit this video in your region") == true, "\(result)")
         #expect(try await world.allTurns().isEmpty)
@@ -180,7 +180,7 @@ import Testing
         ])
         let stringCode = try await world.run(Self.generate)
         #expect(stringCode.failedCleanly, "\(stringCode)")
-        #expect(errorLines(stringCode).count == 1, "\(stringCode)")
+        #expect(errorLinesOf(stringCode).count == 1, "\(stringCode)")
         #expect(stringCode.stderr.contains("Injected string-code failure 7731."), "\(stringCode)")
         #expect(stringCode.stderr.contains("invalid_request"), "\(stringCode)")
         #expect(stringCode.stderr.contains("HTTP 400"), "the status the server sent: \(stringCode)")
@@ -191,7 +191,7 @@ import Testing
         ])
         let numberCode = try await world.run(Self.generate)
         #expect(numberCode.failedCleanly, "\(numberCode)")
-        #expect(errorLines(numberCode).count == 1, "\(numberCode)")
+        #expect(errorLinesOf(numberCode).count == 1, "\(numberCode)")
         #expect(numberCode.stderr.contains("Injected number-code failure 4412."), "\(numberCode)")
         #expect(numberCode.stderr.contains("403"), "\(numberCode)")
         #expect(try await world.allTurns().isEmpty)

@@ -38,9 +38,9 @@ import Testing
         try await world.fake.configure(["polls_per_status": 1])
         let resumed = try await world.check(["resume", "--json"])
         let landed = try JSONText.object(resumed.stdout)
-        #expect(interactionID(landed) == id, "\(resumed)")
+        #expect(turnInteractionID(landed) == id, "\(resumed)")
         let turns = try await world.allTurns()
-        #expect(turns.filter { interactionID($0) == id }.count == 1, "\(turns)")
+        #expect(turns.filter { turnInteractionID($0) == id }.count == 1, "\(turns)")
         #expect(turns.count == 1)
         #expect(turns.first?["kind"] as? String == "generate")
         #expect(turns.first?["instruction"] as? String == "a red kite over dunes")
@@ -84,11 +84,11 @@ import Testing
             var results: [ProcessResult] = []
             for resume in resumes { results.append(await resume.wait()) }
 
-            let landed = try await world.allTurns().filter { interactionID($0) == id }
+            let landed = try await world.allTurns().filter { turnInteractionID($0) == id }
             let attempts = try await world.attempts().filter { $0["interaction"] as? String == id }
             let succeeded = results.filter(\.succeeded)
             let unexpected = results.filter { !$0.succeeded }.filter { result in
-                !errorLines(result).allSatisfy { $0.contains("already recorded") || $0.contains("no pending interaction") }
+                !errorLinesOf(result).allSatisfy { $0.contains("already recorded") || $0.contains("no pending interaction") }
                     || !result.failedCleanly
             }
             #expect(landed.count == 1, "round \(round): \(landed.count) turns for \(id)\n\(results)")
@@ -139,6 +139,6 @@ import Testing
         // Nothing left to resume, and cancelling twice is refused.
         #expect(try await world.check(["resume"]).stdout.contains("nothing to resume"))
         let twice = try await world.run(["cancel", id])
-        #expect(twice.failedCleanly && errorLines(twice).count == 1, "\(twice)")
+        #expect(twice.failedCleanly && errorLinesOf(twice).count == 1, "\(twice)")
     }
 }

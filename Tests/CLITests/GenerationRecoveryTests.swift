@@ -16,7 +16,7 @@ import Testing
         try await world.fake.fault(["kind": "close", "method": "GET", "path": "^/v1/interactions/", "count": 100])
         let failed = try await world.run(["generate", "a harbor at night", "-b", "night", "--resolution", "360p", "--duration", "3"])
         #expect(failed.failedCleanly, "\(failed)")
-        #expect(errorLines(failed).count == 1, "\(failed)")
+        #expect(errorLinesOf(failed).count == 1, "\(failed)")
         #expect(failed.stderr.contains("omnistore resume"), "the error says how to pick the work up: \(failed)")
         let closed = try await world.fake.requests().filter { $0.fault == "close" }
         #expect(closed.count >= 2, "polls are retried after a dropped connection: \(closed)")
@@ -31,7 +31,7 @@ import Testing
         #expect(resumed.stdout.contains("night"), "the turn lands on the branch the command asked for: \(resumed)")
         let turns = try await world.allTurns()
         #expect(turns.count == 1)
-        #expect(turns.first.flatMap(interactionID) == id)
+        #expect(turns.first.flatMap(turnInteractionID) == id)
         let branches = try await world.array(["branch"])
         #expect(branches.first { $0["name"] as? String == "night" }?["turn"] as? String == turns.first?["id"] as? String, "\(branches)")
         #expect(branches.first { $0["current"] as? Bool == true }?["name"] as? String == "night")
@@ -80,16 +80,16 @@ import Testing
     @Test("editing a recorded clip (no server state) sends the clip itself, with task edit")
     func editRecordedClip() async throws {
         let world = try await GenerationWorld.make("gen-edit-recorded")
-        let shot = try await makeClip(world.ws.file("shot.mp4"), seconds: 4, size: "320x180", rate: 24, tone: 440)
+        let shot = try await makeTestClip(world.ws.file("shot.mp4"), seconds: 4, size: "320x180", rate: 24, tone: 440)
         let shotID = try await SHA256Sum.hash(shot)
         let recorded = try await world.object(["record", shot, "-m", "first cut", "--set", "resolution=360p"])
         let turn = try await world.object(["edit", "make it warm"])
         let create = try #require(try await world.fake.creates().first)
         #expect(create.jsonObject["previous_interaction_id"] == nil)
-        let parts = inputParts(create)
+        let parts = createInputParts(create)
         #expect(parts.first?["type"] as? String == "video")
         let data = try #require(Data(base64Encoded: parts.first?["data"] as? String ?? ""))
-        #expect(try await sha256(of: data) == shotID)
+        #expect(try await sha256Digest(of: data) == shotID)
         let config = create.jsonObject["generation_config"] as? [String: Any] ?? [:]
         #expect((config["video_config"] as? [String: Any])?["task"] as? String == "edit")
         // The edit keeps the source's length (4 s) and the recorded resolution.

@@ -13,7 +13,7 @@ import Testing
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
         #expect(create.jsonObject["previous_interaction_id"] == nil, "\(create)", sourceLocation: sourceLocation)
-        let parts = inputParts(create)
+        let parts = createInputParts(create)
         #expect(parts.count == 2, "\(parts.map { $0["type"] ?? "?" })", sourceLocation: sourceLocation)
         let source = parts.first ?? [:]
         #expect(source["type"] as? String == "video", sourceLocation: sourceLocation)
@@ -21,7 +21,7 @@ import Testing
         #expect(source["uri"] == nil, sourceLocation: sourceLocation)
         let data = Data(base64Encoded: source["data"] as? String ?? "")
         #expect(data != nil, "the source part carries no inline base64", sourceLocation: sourceLocation)
-        if let data { #expect(try await sha256(of: data) == parentOutput, sourceLocation: sourceLocation) }
+        if let data { #expect(try await sha256Digest(of: data) == parentOutput, sourceLocation: sourceLocation) }
         #expect(parts.last?["text"] as? String == instruction, sourceLocation: sourceLocation)
         let config = create.jsonObject["generation_config"] as? [String: Any] ?? [:]
         #expect((config["video_config"] as? [String: Any])?["task"] as? String == "edit", "\(create.jsonObject.keys)", sourceLocation: sourceLocation)
@@ -31,7 +31,7 @@ import Testing
     func expiredOnServer() async throws {
         let world = try await GenerationWorld.make("gen-rehydrate-404")
         let first = try await world.object(["generate", "a lighthouse at dusk", "--resolution", "360p", "--duration", "3"])
-        let firstInteraction = try #require(interactionID(first))
+        let firstInteraction = try #require(turnInteractionID(first))
         let firstOutput = try #require(first["output"] as? String)
         try await world.fake.expire(interaction: firstInteraction)
 
@@ -42,7 +42,7 @@ import Testing
         // The first try continues the expired state and gets 404; the one that succeeds re-sends the clip.
         #expect(creates.count == 3, "\(creates)")
         if creates.count >= 2 {
-            #expect(previousID(creates[1]) == firstInteraction)
+            #expect(createPreviousID(creates[1]) == firstInteraction)
             #expect(creates[1].status == 404)
         }
         let succeeded = creates.filter { $0.status == 200 }
@@ -61,7 +61,7 @@ import Testing
         #expect(try await world.attempts().isEmpty)
         // The new turn's own state is live: the next edit continues it directly.
         let next = try await world.object(["edit", "add a seagull"])
-        #expect(try await world.fake.creates().last.map(previousID) == interactionID(turn))
+        #expect(try await world.fake.creates().last.map(createPreviousID) == turnInteractionID(turn))
         #expect((next["interaction"] as? [String: Any])?["rehydrated"] == nil)
     }
 
@@ -80,7 +80,7 @@ import Testing
         let preview = try await world.object(["edit", "make it warm", "--dry-run"])
         #expect(preview["rehydrated"] as? Bool == false, "the server created this state seconds ago: \(preview)")
         let turn = try await world.object(["edit", "make it warm"])
-        #expect(try await world.fake.creates().last.map(previousID) == interactionID(first))
+        #expect(try await world.fake.creates().last.map(createPreviousID) == turnInteractionID(first))
         #expect((turn["interaction"] as? [String: Any])?["rehydrated"] == nil, "\(turn)")
         // Nothing was refused along the way.
         #expect(try await world.fake.creates().allSatisfy { $0.status == 200 })
@@ -117,6 +117,6 @@ import Testing
         // Back to the default: a fresh parent is continued through its server state.
         try await world.check(["config", "--unset", "retention_days"])
         _ = try await world.object(["edit", "add a flock of birds"])
-        #expect(try await world.fake.creates().last.map(previousID) == interactionID(turn))
+        #expect(try await world.fake.creates().last.map(createPreviousID) == turnInteractionID(turn))
     }
 }

@@ -13,7 +13,7 @@ import Testing
         listTree(directory).compactMap { relative in
             let path = directory + "/" + relative
             guard let info = fileStatus(path), (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-            return fileBytes(path).map { contains($0, key) ? relative : nil } ?? nil
+            return fileBytes(path).map { dataContains($0, key) ? relative : nil } ?? nil
         }
     }
 

@@ -108,22 +108,22 @@ struct GenerationWorld {
 }
 
 /// The interaction id in a turn's JSON.
-func interactionID(_ turn: [String: Any]) -> String? {
+func turnInteractionID(_ turn: [String: Any]) -> String? {
     (turn["interaction"] as? [String: Any])?["id"] as? String
 }
 
 /// The `previous_interaction_id` a create body carried (nil when absent).
-func previousID(_ create: FakeAPI.Request) -> String? {
+func createPreviousID(_ create: FakeAPI.Request) -> String? {
     create.jsonObject["previous_interaction_id"] as? String
 }
 
 /// The input parts of a create body (a list of Content).
-func inputParts(_ create: FakeAPI.Request) -> [[String: Any]] {
+func createInputParts(_ create: FakeAPI.Request) -> [[String: Any]] {
     create.jsonObject["input"] as? [[String: Any]] ?? []
 }
 
 /// The lines of stderr that are error messages.
-func errorLines(_ result: ProcessResult) -> [String] {
+func errorLinesOf(_ result: ProcessResult) -> [String] {
     result.stderrLines.filter { $0.hasPrefix("error:") }
 }
 
@@ -146,14 +146,14 @@ func expectRealMP4(
 }
 
 /// sha256sum of bytes (written to a temp file first).
-func sha256(of data: Data) async throws -> String {
+func sha256Digest(of data: Data) async throws -> String {
     let dir = try TemporaryDirectory("sha")
     let path = try dir.write(data, to: "blob")
     return try await SHA256Sum.hash(path)
 }
 
 /// The repository's `Resources/NAME`, parsed.
-func resourceJSON(_ name: String) throws -> [String: Any] {
+func repoResourceJSON(_ name: String) throws -> [String: Any] {
     let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Resources/\(name)").path
     guard let data = fileBytes(path), let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -163,7 +163,7 @@ func resourceJSON(_ name: String) throws -> [String: Any] {
 }
 
 /// The repository's `Resources/NAME`, raw.
-func resourceBytes(_ name: String) throws -> Data {
+func repoResourceBytes(_ name: String) throws -> Data {
     let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Resources/\(name)").path
     guard let data = fileBytes(path) else { throw TestSupportError("cannot read \(path)") }
@@ -178,7 +178,7 @@ struct PricingOracle {
     let perMillionInput: Double
 
     init(model: String = "gemini-omni-1.1-flash") throws {
-        let table = try resourceJSON("pricing.json")
+        let table = try repoResourceJSON("pricing.json")
         guard let entry = table[model] as? [String: Any] else { throw TestSupportError("no \(model) in pricing.json") }
         perSecond = (entry["usd_per_second"] as? [String: Any] ?? [:]).compactMapValues { JSONNumbers.double($0) }
         estimated = Set(entry["estimated_resolutions"] as? [String] ?? [])
@@ -201,7 +201,7 @@ struct PricingOracle {
 
 /// Makes a small test clip with ffmpeg (a lavfi source, H.264, no audio unless asked).
 @discardableResult
-func makeClip(_ path: String, seconds: Double, size: String = "64x48", rate: Int = 10, tone: Double? = nil) async throws
+func makeTestClip(_ path: String, seconds: Double, size: String = "64x48", rate: Int = 10, tone: Double? = nil) async throws
     -> String
 {
     var arguments = ["-v", "error", "-y", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=\(rate)"]
@@ -213,6 +213,6 @@ func makeClip(_ path: String, seconds: Double, size: String = "64x48", rate: Int
 }
 
 /// Whether `haystack` contains the UTF-8 bytes of `needle`.
-func contains(_ haystack: Data, _ needle: String) -> Bool {
+func dataContains(_ haystack: Data, _ needle: String) -> Bool {
     haystack.range(of: Data(needle.utf8)) != nil
 }

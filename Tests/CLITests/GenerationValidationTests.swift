@@ -56,7 +56,7 @@ import Testing
         let head = try await world.object(["show", "HEAD"])
         let edit = try await world.object(["edit", "make it warm", "--dry-run"])
         let editRequest = edit["request"] as? [String: Any] ?? [:]
-        #expect(editRequest["previous_interaction_id"] as? String == interactionID(head), "\(editRequest)")
+        #expect(editRequest["previous_interaction_id"] as? String == turnInteractionID(head), "\(editRequest)")
         #expect((editRequest["response_format"] as? [String: Any])?["duration"] as? String == "3s")
         // A reference is shown as a placeholder, not as base64.
         let image = try await Fixtures.copy(.png, into: world.ws.path)
@@ -75,7 +75,7 @@ import Testing
         let world = try await GenerationWorld.make("gen-max-cost")
         let refused = try await world.run(["generate", "a lantern", "--max-cost", "0.5"])
         #expect(refused.failedCleanly, "\(refused)")
-        #expect(errorLines(refused).count == 1 && refused.stderr.contains("--max-cost"), "\(refused)")
+        #expect(errorLinesOf(refused).count == 1 && refused.stderr.contains("--max-cost"), "\(refused)")
         #expect(refused.stderr.contains("$0.80"), "the estimate is named: \(refused)")
         let dry = try await world.run(["generate", "a lantern", "--max-cost", "0.5", "--dry-run"])
         #expect(dry.failedCleanly, "\(dry)")
@@ -99,10 +99,10 @@ import Testing
         let world = try await GenerationWorld.make("gen-validate")
         let dir = world.ws.path
         let audio = try await Fixtures.copy(.wav, into: dir)
-        async let long = makeClip(dir + "/long.mp4", seconds: 11)
-        async let fourSeconds = makeClip(dir + "/four.mp4", seconds: 4, size: "80x60")
+        async let long = makeTestClip(dir + "/long.mp4", seconds: 11)
+        async let fourSeconds = makeTestClip(dir + "/four.mp4", seconds: 4, size: "80x60")
         var clips: [String] = []
-        for index in 0..<4 { clips.append(try await makeClip(dir + "/clip\(index).mp4", seconds: 1, size: "\(64 + 16 * index)x48")) }
+        for index in 0..<4 { clips.append(try await makeTestClip(dir + "/clip\(index).mp4", seconds: 1, size: "\(64 + 16 * index)x48")) }
         let (longClip, fourClip) = try await (long, fourSeconds)
 
         let cases: [(arguments: [String], mentions: [String])] = [
@@ -123,7 +123,7 @@ import Testing
             let result = try await world.run(arguments)
             #expect(result.failedCleanly, "\(result)")
             #expect(result.stdout.isEmpty, "\(result)")
-            let errors = errorLines(result)
+            let errors = errorLinesOf(result)
             #expect(errors.count == 1, "\(result)")
             for word in mentions { #expect(errors.first?.contains(word) == true, "'\(word)' missing: \(result)") }
         }
@@ -133,8 +133,8 @@ import Testing
         #expect(try await world.attempts().isEmpty)
 
         // The limits are the edges: 3 and 10 s, 3 clips of 3 s, a 10 s reference are fine.
-        let three = try await makeClip(dir + "/three.mp4", seconds: 3, size: "96x48")
-        let ten = try await makeClip(dir + "/ten.mp4", seconds: 10, size: "112x48")
+        let three = try await makeTestClip(dir + "/three.mp4", seconds: 3, size: "96x48")
+        let ten = try await makeTestClip(dir + "/ten.mp4", seconds: 10, size: "112x48")
         for arguments in [
             ["generate", "x", "--duration", "3", "--dry-run"], ["generate", "x", "--duration", "10", "--dry-run"],
             ["generate", "x", "--aspect", "9:16", "--dry-run"],
