@@ -1,72 +1,69 @@
 import OmniStore
 
 /// Draws the turn DAG beside log lines with ASCII lines, in the manner of
-/// `git log --graph`: `*` marks a turn, `|` a line of history passing by,
-/// `\` a merge opening a column and `/` a column closing into another.
+/// `git log --graph`: `*` marks a turn, `|` a line of history passing by, and
+/// `\` and `/` lines moving one column right or left.
+///
+/// Each column is a line waiting for a turn. After a turn is drawn its column
+/// is replaced by its parents; lines that now wait for the same turn join the
+/// leftmost one, and the moves are drawn one column per row, as git does.
 struct GraphDrawer {
-    /// The turn each column is waiting for.
     private var columns: [TurnID] = []
 
     /// The lines to print for one turn, given in topological order.
     mutating func draw(_ id: TurnID, parents: [TurnID], text: String) -> [String] {
-        var lines: [String] = []
         var column = columns.firstIndex(of: id) ?? -1
         if column < 0 {
             columns.append(id)
             column = columns.count - 1
         }
-        // Other columns that were also waiting for this turn join it here.
-        let merging = columns.indices.filter { $0 != column && columns[$0] == id }
-        lines.append(row(marking: column) + " " + text)
+        var lines = [columns.indices.map { $0 == column ? "*" : "|" }.joined(separator: " ") + " " + text]
 
-        var next = columns
-        if let first = parents.first {
-            next[column] = first
-        } else {
-            next.remove(at: column)
-        }
-        var opened = 0
-        for parent in parents.dropFirst() where !next.contains(parent) {
-            next.insert(parent, at: column + 1 + opened)
-            opened += 1
-        }
-        if opened > 0 {
-            var line = ""
-            for index in 0..<columns.count {
-                line += "|"
-                if index == column { line += String(repeating: "\\ ", count: opened).dropLast() + " " } else { line += " " }
+        var next: [TurnID] = []
+        for (index, waiting) in columns.enumerated() {
+            if index == column {
+                for parent in parents where !next.contains(parent) { next.append(parent) }
+            } else if !next.contains(waiting) {
+                next.append(waiting)
             }
-            lines.append(line.trimmingTrailingSpaces())
         }
-        // Close columns that now wait for a turn another column already waits for.
-        let afterMerge = next
-        next = []
-        var closing: [Int] = []
-        for (index, turn) in afterMerge.enumerated() {
-            if next.contains(turn) { closing.append(index) } else { next.append(turn) }
-        }
-        for index in (closing + merging.filter { !closing.contains($0) && $0 < afterMerge.count }).sorted() where index > 0 {
-            var line = ""
-            for other in 0..<afterMerge.count where other != index {
-                line += other == index - 1 ? "|/" : "| "
-                if other == index - 1 { line += "" }
+        // Every line from an old column to the new column it continues in.
+        var edges: [(at: Int, to: Int)] = []
+        for (index, waiting) in columns.enumerated() {
+            if index == column {
+                // A merge fans out in one row, as git draws `|\ \`: the
+                // k-th extra parent's line starts k-1 columns to the right.
+                var extra = 0
+                for parent in parents {
+                    guard let target = next.firstIndex(of: parent) else { continue }
+                    let start = target > index && parent != parents.first ? min(index + extra, target - 1) : index
+                    if parent != parents.first && target > index { extra += 1 }
+                    edges.append((start, target))
+                }
+            } else if let target = next.firstIndex(of: waiting) {
+                edges.append((index, target))
             }
-            lines.append(line.trimmingTrailingSpaces())
-            break
+        }
+        while edges.contains(where: { $0.at != $0.to }) {
+            let width = 2 * max(columns.count, next.count) + 1
+            var row = [Character](repeating: " ", count: width)
+            for index in edges.indices {
+                let edge = edges[index]
+                if edge.to == edge.at {
+                    row[2 * edge.at] = "|"
+                } else if edge.to < edge.at {
+                    row[2 * edge.at - 1] = "/"
+                    edges[index].at -= 1
+                } else {
+                    row[2 * edge.at + 1] = "\\"
+                    edges[index].at += 1
+                }
+            }
+            var line = String(row)
+            while line.hasSuffix(" ") { line.removeLast() }
+            lines.append(line)
         }
         columns = next
         return lines
-    }
-
-    private func row(marking column: Int) -> String {
-        columns.indices.map { $0 == column ? "*" : "|" }.joined(separator: " ")
-    }
-}
-
-extension String {
-    fileprivate func trimmingTrailingSpaces() -> String {
-        var text = self
-        while text.hasSuffix(" ") { text.removeLast() }
-        return text
     }
 }

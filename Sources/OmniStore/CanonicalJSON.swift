@@ -8,8 +8,9 @@ import Foundation
 /// - strings escape only `"`, `\` and control characters (`\b \f \n \r \t`, else `\u00xx`);
 /// - an integral number is written as an integer (`10`, `-3`); any other is
 ///   rounded to 6 decimals and written in fixed notation without trailing
-///   zeros and point (`0.1`, `0.034`, `2.5`; `2.0000001` gives `2`), which is
-///   `("%.6f" % x).rstrip("0").rstrip(".")` in Python.
+///   zeros and point (`0.1`, `0.034`, `2.5`; `2.0000001` gives `2`, `-0.0000001`
+///   gives `0`), which is `("%.6f" % x).rstrip("0").rstrip(".")` in Python, with
+///   `-0` written as `0`.
 ///
 /// Any tool can rebuild the bytes from a turn's JSON and check that their
 /// SHA-256 is the turn's id.
@@ -37,7 +38,8 @@ public enum CanonicalJSON {
         var text = String(format: "%.6f", value)
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
-        return text
+        // A negative value that rounds to zero reads back as the integer 0.
+        return text == "-0" ? "0" : text
     }
 
     private static func write(_ value: JSONValue, to out: inout String) {

@@ -85,7 +85,10 @@ extension Store {
             }
             steps.append(op == "~" ? .ancestor(count) : .parent(count))
         }
-        return (base.isEmpty ? "HEAD" : base, steps)
+        guard !base.isEmpty else {
+            throw StoreError(.invalidArgument, "'\(revision)' is not a revision: name a turn first, as in HEAD\(revision)")
+        }
+        return (base, steps)
     }
 
     static func resolveBase(_ db: Database, _ base: String, revision: String) throws -> Int64 {

@@ -22,7 +22,8 @@ public enum GraphCanonicalPython {
             if isinstance(value, float):
                 if value.is_integer():
                     return int(value)
-                numbers.append(("%.6f" % value).rstrip("0").rstrip("."))
+                number = ("%.6f" % value).rstrip("0").rstrip(".")
+                numbers.append("0" if number == "-0" else number)
                 return "\x00NUM%d\x00" % (len(numbers) - 1)
             if isinstance(value, list):
                 return [prepare(item) for item in value]
