@@ -67,11 +67,36 @@ import Testing
         #expect(try await world.allTurns().count == 1)
     }
 
+    @Test("resume in another terminal while generate is still downloading: one turn, and generate says it was already recorded")
+    func resumeWhileDownloading() async throws {
+        let world = try await GenerationWorld.make("gen-resume-overlap")
+        // generate's download (uri delivery) is held by the server for 3 s.
+        try await world.fake.fault(["kind": "delay", "method": "GET", "path": ":download$", "delay_seconds": 3])
+        let generating = try world.start(["generate", "a kite at noon", "--resolution", "1080p", "--duration", "3"])
+        try await world.waitForRequests { $0.path.hasSuffix(":download") }
+        let resumed = try await world.run(["resume"])
+        #expect(resumed.succeeded, "\(resumed)")
+        let generated = await generating.wait()
+        let id = try await world.fake.creates().count == 1 ? world.fake.interactions().first?["id"] as? String : nil
+
+        #expect(generated.failedCleanly, "\(generated)")
+        let errors = errorLinesOf(generated)
+        #expect(errors.count == 1 && errors.allSatisfy { $0.contains("already recorded") }, "\(generated)")
+        let turns = try await world.allTurns()
+        #expect(turns.count == 1 && turns.first.flatMap(turnInteractionID) == id, "\(turns.count) turns")
+        #expect(try await world.attempts().isEmpty)
+        #expect(try await world.pending().isEmpty)
+        if let output = turns.first?["output"] as? String {
+            try await expectRealMP4(world.ws, asset: output, width: 1920, height: 1080, seconds: 3)
+        }
+        #expect(listTree(world.ws.files.storeDirectory + "/tmp").isEmpty, "\(listTree(world.ws.files.storeDirectory + "/tmp"))")
+    }
+
     @Test("four resumes at once: the turn lands exactly once, no failure is recorded, the others say it was already recorded")
     func concurrentResumes() async throws {
         let world = try await GenerationWorld.make("gen-resume-race", fakeOptions: ["--polls-per-status", "100000"])
-        // The race is in the download-and-store window, so it is tried a few times.
-        for round in 0..<5 {
+        // The race is in the download-and-store window, so it is tried several times.
+        for round in 0..<8 {
             try await world.fake.configure(["polls_per_status": 100_000])
             let (process, id) = try await startPolling(
                 world, ["generate", "round \(round)", "-b", "round\(round)", "--resolution", "360p", "--duration", "3"])
