@@ -27,6 +27,8 @@ public final class FrameExtractor {
     public let path: String
     private let decoder: VideoDecoder
     private var scaler: ScaleContext?
+    /// A still image's one picture, once decoded.
+    private var still: Frame?
 
     /// Opens the first video stream of `path` (cover art is skipped).
     ///
@@ -174,11 +176,15 @@ public final class FrameExtractor {
     }
 
     private func stillFrame(width: Int?) throws(MediaError) -> RGBFrame {
-        try decoder.seek(to: decoder.startTimestamp)
-        guard try decoder.decodeNext() else {
-            throw MediaError(.invalidMedia, path: path, "the image could not be decoded (it may be truncated or damaged)")
+        // Decoded once and kept: image demuxers do not all seek back.
+        if still == nil {
+            guard try decoder.decodeNext() else {
+                throw MediaError(.invalidMedia, path: path, "the image could not be decoded (it may be truncated or damaged)")
+            }
+            still = try decoder.retainFrame()
         }
-        return try render(decoder.frame, width: width)
+        guard let still else { throw MediaError(.library, path: path, "the image was not kept") }
+        return try render(still, width: width)
     }
 
     private func checkTime(_ seconds: Double) throws(MediaError) {
@@ -216,21 +222,31 @@ public final class FrameExtractor {
         return (outWidth, min(max(1, outHeight), MediaProbe.maxDimension))
     }
 
-    /// Scales, converts and turns a decoded frame into an ``RGBFrame``.
+    /// Turns, scales and converts a decoded frame into an ``RGBFrame``.
     func render(_ frame: Frame, width: Int?) throws(MediaError) -> RGBFrame {
-        let source = frame.pointer.pointee
-        guard frame.width > 0, frame.height > 0, source.format >= 0 else {
+        guard frame.width > 0, frame.height > 0, frame.pointer.pointee.format >= 0 else {
             throw MediaError(.invalidMedia, path: path, "the decoder returned an empty picture")
         }
-        let orientation = decoder.orientation
+        let orientation = decoder.orientation(of: frame)
+        var sampleAspect = decoder.sampleAspectRatio(of: frame)
+        // Turned first where the pixel format allows, as ffmpeg's autorotation
+        // does; otherwise scaled first and the RGB picture turned.
+        var source = frame
+        var remaining = orientation
+        if let turned = try orientation.applied(to: frame, path: path) {
+            source = turned
+            remaining = .identity
+            if orientation.swapsAxes { sampleAspect = (sampleAspect.den, sampleAspect.num) }
+        }
         let size = FrameExtractor.outputSize(
-            width: frame.width, height: frame.height, sampleAspect: decoder.sampleAspectRatio(of: frame),
-            orientation: orientation, requestedWidth: width)
-        let (scaledWidth, scaledHeight) = orientation.swapsAxes ? (size.height, size.width) : (size.width, size.height)
+            width: source.width, height: source.height, sampleAspect: sampleAspect, orientation: remaining,
+            requestedWidth: width)
+        let (scaledWidth, scaledHeight) = remaining.swapsAxes ? (size.height, size.width) : (size.width, size.height)
+        let raw = source.pointer.pointee
         let shape = ScaleContext.Shape(
-            sourceWidth: source.width, sourceHeight: source.height, sourceFormat: frame.pixelFormat,
+            sourceWidth: raw.width, sourceHeight: raw.height, sourceFormat: source.pixelFormat,
             width: Int32(scaledWidth), height: Int32(scaledHeight), format: AV_PIX_FMT_RGB24,
-            colorspace: source.colorspace, range: source.color_range)
+            colorspace: raw.colorspace, range: raw.color_range)
         if scaler?.shape != shape { scaler = try ScaleContext(shape, path: path) }
         guard let scaler else { throw MediaError(.library, path: path, "no scaler") }
         let stride = scaledWidth * 3
@@ -240,13 +256,11 @@ public final class FrameExtractor {
         var pixels = [UInt8](repeating: 0, count: byteCount + slack)
         try pixels.withUnsafeMutableBufferPointer { (buffer) throws(MediaError) in
             guard let base = buffer.baseAddress else { return }
-            try scaler.scale(frame, into: base, stride: stride, path: path)
+            try scaler.scale(source, into: base, stride: stride, path: path)
         }
         pixels.removeLast(slack)
-        let time = frame.timestamp.map(decoder.seconds) ?? 0
-        let upright = RGBFrame(
-            width: scaledWidth, height: scaledHeight, pixels: pixels, time: decoder.isStill ? 0 : time)
-        return orientation.apply(upright)
+        let time = decoder.isStill ? 0 : (frame.timestamp.map(decoder.seconds) ?? 0)
+        return remaining.apply(RGBFrame(width: scaledWidth, height: scaledHeight, pixels: pixels, time: time))
     }
 }
 

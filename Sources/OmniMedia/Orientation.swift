@@ -55,6 +55,22 @@ enum Orientation: Equatable {
         }
     }
 
+    /// Where the pixel at (`row`, `column`) of the turned picture comes from
+    /// in a `width`x`height` source.
+    @inline(__always)
+    func sourcePosition(row: Int, column: Int, width: Int, height: Int) -> (row: Int, column: Int) {
+        switch self {
+        case .identity: return (row, column)
+        case .clockwise: return (height - 1 - column, row)
+        case .counterClockwise: return (column, width - 1 - row)
+        case .transpose: return (column, row)
+        case .antiTranspose: return (height - 1 - column, width - 1 - row)
+        case .horizontalFlip: return (row, width - 1 - column)
+        case .verticalFlip: return (height - 1 - row, column)
+        case .upsideDown: return (height - 1 - row, width - 1 - column)
+        }
+    }
+
     /// Applies the transform to a packed RGB picture.
     func apply(_ frame: RGBFrame) -> RGBFrame {
         if self == .identity { return frame }
@@ -68,17 +84,8 @@ enum Orientation: Equatable {
                 guard let src = source.baseAddress, let dst = target.baseAddress else { return }
                 for row in 0..<outHeight {
                     for column in 0..<outWidth {
-                        let (sourceRow, sourceColumn): (Int, Int)
-                        switch self {
-                        case .identity: (sourceRow, sourceColumn) = (row, column)
-                        case .clockwise: (sourceRow, sourceColumn) = (inHeight - 1 - column, row)
-                        case .counterClockwise: (sourceRow, sourceColumn) = (column, inWidth - 1 - row)
-                        case .transpose: (sourceRow, sourceColumn) = (column, row)
-                        case .antiTranspose: (sourceRow, sourceColumn) = (inHeight - 1 - column, inWidth - 1 - row)
-                        case .horizontalFlip: (sourceRow, sourceColumn) = (row, inWidth - 1 - column)
-                        case .verticalFlip: (sourceRow, sourceColumn) = (inHeight - 1 - row, column)
-                        case .upsideDown: (sourceRow, sourceColumn) = (inHeight - 1 - row, inWidth - 1 - column)
-                        }
+                        let (sourceRow, sourceColumn) = sourcePosition(
+                            row: row, column: column, width: inWidth, height: inHeight)
                         let from = (sourceRow * inWidth + sourceColumn) * 3
                         let to = (row * outWidth + column) * 3
                         dst[to] = src[from]

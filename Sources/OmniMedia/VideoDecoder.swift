@@ -88,7 +88,11 @@ final class VideoDecoder {
         let start = format.start_time == cffmpeg_nopts_value() ? 0 : format.start_time
         startTimestamp = av_rescale_q(start, cffmpeg_time_base_q(), timeBase)
         let name = input.formatName
-        isStill = name.hasSuffix("_pipe") || name == "image2"
+        if name == "gif" {
+            isStill = try VideoDecoder.countPackets(path: path, stream: found.pointee.index, upTo: 2) <= 1
+        } else {
+            isStill = name.hasSuffix("_pipe") || name == "image2"
+        }
         if found.pointee.duration > 0, found.pointee.duration != cffmpeg_nopts_value() {
             duration = Double(found.pointee.duration) * av_q2d(timeBase)
         } else if format.duration > 0, format.duration != cffmpeg_nopts_value() {
@@ -117,6 +121,21 @@ final class VideoDecoder {
             return stream
         }
         return nil
+    }
+
+    /// Counts a stream's packets on a separate demuxer, stopping at `limit`:
+    /// a one-frame GIF is a still image.
+    private static func countPackets(path: String, stream: Int32, upTo limit: Int) throws(MediaError) -> Int {
+        let counter = try InputFormatContext(path: path)
+        let packet = try Packet()
+        var count = 0
+        var reads = 0
+        while count < limit, reads < 10_000, av_read_frame(counter.pointer, packet.pointer) >= 0 {
+            if packet.streamIndex == stream { count += 1 }
+            reads += 1
+            packet.unref()
+        }
+        return count
     }
 
     private static func orientation(of stream: UnsafeMutablePointer<AVStream>) -> Orientation {
@@ -209,9 +228,11 @@ final class VideoDecoder {
 
     /// Decodes forward to the first frame whose timestamp is at or after `target`.
     ///
-    /// Packets before the target that no other frame refers to are not decoded
-    /// at all (`AVDISCARD_NONREF`), until the first packet, in decode order,
-    /// at or after the target or without a timestamp.
+    /// Packets before the target that no other frame refers to are not
+    /// decoded at all (`AVDISCARD_NONREF`): that holds until the first packet,
+    /// in decode order, at or after the target or without a timestamp, and
+    /// after it for every packet still before the target (the B-frames shown
+    /// before a reference frame are decoded after it, and are never needed).
     ///
     /// - Parameter drainEarly: stop feeding packets once every frame that can
     ///   still come before the target has been sent, and drain the decoder,
@@ -223,8 +244,8 @@ final class VideoDecoder {
         var switchPTS: Int64? = nil
         var sentSinceSwitch = 0
         var sawLaterPacket = false
+        var drainNow = false
         var earlyDrain = drainEarly
-        codec.skipFrame = AVDISCARD_NONREF
         let found = try run(
             accept: { frame throws(MediaError) in
                 guard let timestamp = frame.timestamp, timestamp < target else { return true }
@@ -232,12 +253,16 @@ final class VideoDecoder {
                 return false
             },
             beforeSend: { packet in
+                let before = packet.pts.map { $0 < target } ?? false
+                self.codec.skipFrame = before ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
                 if !reachedTarget {
-                    if let pts = packet.pts, pts < target { return }
+                    if before { return }
                     reachedTarget = true
-                    self.codec.skipFrame = AVDISCARD_DEFAULT
                     switchPTS = packet.pts
                     if switchPTS == nil { earlyDrain = false }
+                    // A frame exactly at the target is the answer: nothing
+                    // decoded later can be shown between the two.
+                    if earlyDrain, switchPTS == target { drainNow = true }
                     return
                 }
                 guard earlyDrain, let switchPTS else { return }
@@ -247,13 +272,12 @@ final class VideoDecoder {
                     return
                 }
                 if pts > switchPTS { sawLaterPacket = true }
-            },
-            afterSend: {
                 // Every frame shown before the first packet at or after the
-                // target is in: a later reference frame has been sent, and
+                // target is in once a later reference frame has been sent, and
                 // more packets than the decoder's reorder depth.
-                earlyDrain && sawLaterPacket && sentSinceSwitch >= self.codec.reorderDepth + 2
-            })
+                if sawLaterPacket, sentSinceSwitch >= self.codec.reorderDepth + 2 { drainNow = true }
+            },
+            afterSend: { drainNow })
         codec.skipFrame = AVDISCARD_DEFAULT
         if found {
             lastTimestamp = frame.timestamp
@@ -369,6 +393,26 @@ final class VideoDecoder {
         let result = codec.send(nil)
         if result != cffmpeg_averror_eof() {
             try check(result, .library, path: path, "cannot drain the video decoder")
+        }
+    }
+
+    /// A reference to the current frame that survives further decoding.
+    ///
+    /// The corresponding C function is `av_frame_ref`.
+    func retainFrame() throws(MediaError) -> Frame {
+        let kept = try Frame()
+        try check(av_frame_ref(kept.pointer, frame.pointer), .library, path: path, "cannot keep a decoded frame")
+        return kept
+    }
+
+    /// How to turn `frame` upright: from its own display matrix if it has one
+    /// (an H.264 orientation message), else from the stream's, as ffmpeg does.
+    func orientation(of frame: Frame) -> Orientation {
+        guard let side = av_frame_get_side_data(frame.pointer, AV_FRAME_DATA_DISPLAYMATRIX), let data = side.pointee.data,
+            side.pointee.size >= 9 * MemoryLayout<Int32>.size
+        else { return orientation }
+        return data.withMemoryRebound(to: Int32.self, capacity: 9) { matrix in
+            Orientation(matrix: Array(UnsafeBufferPointer(start: matrix, count: 9)), degrees: av_display_rotation_get(matrix))
         }
     }
 
