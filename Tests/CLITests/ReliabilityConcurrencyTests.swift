@@ -75,12 +75,12 @@ import Testing
                 outputOf[id] = turn["output"] as? String
             }
         }
-        let mainHistory = Set(try await StoreState.history("main", in: ws))
-        let branches = try await StoreState.branches(in: ws)
+        let mainHistory = Set(try await ReliabilityStore.history("main", in: ws))
+        let branches = try await ReliabilityStore.branches(in: ws)
         let listed = Set(try await OmnistoreCLI.assetIDs(in: ws))
         let expectedHashes = try await SHA256Sum.hashes(outcomes.map(\.path))
         let hashOf = Dictionary(zip(outcomes.map(\.path), expectedHashes), uniquingKeysWith: { a, _ in a })
-        let badObjects = Set(try await StoreState.badObjects(Array(Set(expectedHashes)), files: files))
+        let badObjects = Set(try await ReliabilityStore.badObjects(Array(Set(expectedHashes)), files: files))
         var sideBranchTurns = 0
         var historyCache: [String: Set<String>] = [:]
 
@@ -104,7 +104,7 @@ import Testing
                         // Allowed only when the command said where it went.
                         let side = Self.sideBranch(in: result)
                         if let side, branches[side] != nil {
-                            if historyCache[side] == nil { historyCache[side] = Set(try await StoreState.history(side, in: ws)) }
+                            if historyCache[side] == nil { historyCache[side] = Set(try await ReliabilityStore.history(side, in: ws)) }
                             if historyCache[side]?.contains(turn) == true {
                                 sideBranchTurns += 1
                             } else {
@@ -121,7 +121,7 @@ import Testing
             }
             tally.record(passed: failures.isEmpty, lost: lost, failure: "worker \(outcome.worker) #\(outcome.index) \(outcome.isRecord ? "record" : "add"): " + failures.joined(separator: "; "))
         }
-        let fsck = try await FsckOutcome.run(in: ws)
+        let fsck = try await ReliabilityFsck.run(in: ws)
         #expect(fsck.isClean, "\(fsck)")
         #expect(files.temporaryFiles().isEmpty)
         tally.note(String(format: "%d commands in %.1f s; %d turn(s) kept on side branches; %d turns on main", outcomes.count, elapsed, sideBranchTurns, mainHistory.count))

@@ -51,7 +51,7 @@ import Testing
         try await OmnistoreCLI.check(["record", paths[6], "-m", "uses two", "--ref", paths[1] + ":logo"], in: ws)
         try await OmnistoreCLI.check(["record", paths[7], "-m", "uses one"], in: ws)
         let ids = try await SHA256Sum.hashes(paths)
-        let clean = try await FsckOutcome.run(in: ws)
+        let clean = try await ReliabilityFsck.run(in: ws)
         if !clean.isClean { failures.append("fsck before any damage: \(clean)") }
 
         // Damage 15 of them: a flipped bit in 10, truncation in 5.
@@ -79,7 +79,7 @@ import Testing
         for id in damaged { perObject[id] = [] }
 
         // --fast sees only what changed size: the 5 truncations.
-        let fast = try await FsckOutcome.run(in: ws, fast: true)
+        let fast = try await ReliabilityFsck.run(in: ws, fast: true)
         if fast.result.exitCode == 0 || !fast.result.failedCleanly { failures.append("fsck --fast exit: \(fast.result)") }
         for id in truncated where !fast.problems.contains(where: { $0.subject == id && $0.kind == "size_mismatch" }) {
             perObject[id, default: []].append("fsck --fast did not report the truncation")
@@ -89,7 +89,7 @@ import Testing
         if !fast.quarantined.isEmpty { failures.append("fsck --fast moved objects: \(fast.quarantined)") }
 
         // A full fsck finds all 15, exits non-zero, and moves them to quarantine.
-        let full = try await FsckOutcome.run(in: ws)
+        let full = try await ReliabilityFsck.run(in: ws)
         if !full.result.failedCleanly { failures.append("fsck exit: \(full.result)") }
         for id in damaged where !full.problems.contains(where: { $0.subject == id && $0.kind == "corrupt_object" }) {
             perObject[id, default: []].append("fsck did not report it as corrupt_object")
@@ -109,7 +109,7 @@ import Testing
         if !extra.isEmpty { failures.append("undamaged objects quarantined: \(extra.map { $0.prefix(12) })") }
         // Undamaged objects are untouched.
         let intact = ids.filter { !damaged.contains($0) }
-        let wrongIntact = try await StoreState.badObjects(intact, files: files)
+        let wrongIntact = try await ReliabilityStore.badObjects(intact, files: files)
         if !wrongIntact.isEmpty { failures.append("undamaged objects changed: \(wrongIntact.map { $0.prefix(12) })") }
 
         // Reading a quarantined asset says what to do instead of returning bad bytes.
@@ -120,9 +120,9 @@ import Testing
         let damagedPaths = paths.enumerated().filter { damaged.contains(ids[$0.offset]) }.map(\.element)
         let readd = try await OmnistoreCLI.run(["add", "--json"] + damagedPaths, in: ws)
         if !readd.succeeded { failures.append("re-adding the originals: \(readd)") }
-        let repaired = try await FsckOutcome.run(in: ws)
+        let repaired = try await ReliabilityFsck.run(in: ws)
         if !repaired.isClean { failures.append("fsck after re-adding: \(repaired)") }
-        let stillBad = try await StoreState.badObjects(ids, files: files)
+        let stillBad = try await ReliabilityStore.badObjects(ids, files: files)
         for id in stillBad { perObject[id, default: []].append("still missing or wrong after re-adding the original") }
         for id in damaged where permissionBits(files.objectPath(id)) != 0o444 {
             perObject[id, default: []].append("repaired object is not read-only")

@@ -84,7 +84,7 @@ import Testing
         _ = try await timed(.checkout("main", expectBranch: "main"))
         // Those were only for timing; what they made is checked like everything else below.
         ackBranches["warmup"] = base.id
-        for id in try await StoreState.turnIDs(in: ws) { ackTurns.insert(id) }
+        for id in try await ReliabilityStore.turnIDs(in: ws) { ackTurns.insert(id) }
         for asset in try await OmnistoreCLI.assetsJSON(in: ws) {
             if let id = asset["id"] as? String, let path = (asset["paths"] as? [String])?.first { ackAssets[id] = path }
         }
@@ -169,7 +169,7 @@ import Testing
             }
 
             // The store after the kill: fsck is clean...
-            let fsck = try await FsckOutcome.run(in: ws)
+            let fsck = try await ReliabilityFsck.run(in: ws)
             if !fsck.isClean {
                 failures.append("fsck after \(op) (\(result.signaled ? "killed" : "finished")): \(fsck.result.stdout.prefix(1500)) \(fsck.result.stderr.prefix(300))")
             }
@@ -188,9 +188,9 @@ import Testing
             let listed = Set(try await OmnistoreCLI.assetIDs(in: ws))
             let missingAssets = Set(ackAssets.keys).subtracting(listed)
             let newObjects = Set(ackAssets.keys).subtracting(verifiedObjects).subtracting(missingAssets)
-            let badObjects = try await StoreState.badObjects(newObjects.sorted(), files: files)
+            let badObjects = try await ReliabilityStore.badObjects(newObjects.sorted(), files: files)
             verifiedObjects.formUnion(newObjects.subtracting(badObjects))
-            let turnIDs = try await StoreState.turnIDs(in: ws)
+            let turnIDs = try await ReliabilityStore.turnIDs(in: ws)
             // A turn recorded on a detached HEAD drops out of log --all once HEAD moves on
             // (as a commit does in git); it must still be stored and verify by its id.
             var missingTurns: Set<String> = []
@@ -202,7 +202,7 @@ import Testing
                     missingTurns.insert(turn)
                 }
             }
-            let branches = try await StoreState.branches(in: ws)
+            let branches = try await ReliabilityStore.branches(in: ws)
             let missingBranches = Set(ackBranches.keys).subtracting(branches.keys)
             for item in missingAssets.union(badObjects).union(missingTurns).union(missingBranches) where !lostItems.contains(item) {
                 lostItems.insert(item)
@@ -233,14 +233,14 @@ import Testing
             if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
             tally.note("\(emptyTemps.count) killed writer(s) left an empty temp file, spared for 10 s by design; the final fsck must remove them")
         }
-        let finalFsck = try await FsckOutcome.run(in: ws)
+        let finalFsck = try await ReliabilityFsck.run(in: ws)
         #expect(finalFsck.isClean, "\(finalFsck)")
         #expect(files.temporaryFiles().isEmpty, "temp files left at the end: \(files.temporaryFiles())")
         // Every acknowledged object, re-hashed independently; every branch still leads to its turn.
-        let bad = try await StoreState.badObjects(ackAssets.keys.sorted(), files: files)
+        let bad = try await ReliabilityStore.badObjects(ackAssets.keys.sorted(), files: files)
         tally.addLost(Set(bad).subtracting(lostItems).count, "final sweep: objects missing or wrong: \(bad.map { $0.prefix(12) })")
         for (name, turn) in ackBranches.sorted(by: { $0.key < $1.key }) {
-            let history = Set((try? await StoreState.history(name, in: ws)) ?? [])
+            let history = Set((try? await ReliabilityStore.history(name, in: ws)) ?? [])
             if !history.contains(turn) { tally.addLost(1, "branch \(name) no longer contains the turn it was created at") }
         }
         let strays = listTree(ws).filter { $0.contains(".omnistore-") && !$0.hasPrefix(".omnistore/") }

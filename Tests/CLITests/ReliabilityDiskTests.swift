@@ -47,10 +47,10 @@ struct ReliabilityDisk {
             let listed = Set(try await OmnistoreCLI.assetIDs(in: ws))
             let ids = earlier.map(\.id)
             if !Set(ids).isSubset(of: listed) { problems.append("earlier assets missing: \(Set(ids).subtracting(listed).map { $0.prefix(12) })") }
-            let bad = try await StoreState.badObjects(ids, files: files)
+            let bad = try await ReliabilityStore.badObjects(ids, files: files)
             if !bad.isEmpty { problems.append("earlier objects damaged: \(bad.map { $0.prefix(12) })") }
-            if !(try await StoreState.turnIDs(in: ws)).contains(turn) { problems.append("the earlier turn is missing") }
-            let fsck = try await FsckOutcome.run(in: ws)
+            if !(try await ReliabilityStore.turnIDs(in: ws)).contains(turn) { problems.append("the earlier turn is missing") }
+            let fsck = try await ReliabilityFsck.run(in: ws)
             if !fsck.isClean { problems.append("fsck: \(fsck)") }
             return problems
         }
@@ -63,7 +63,7 @@ struct ReliabilityDisk {
         let seed = Reliability.seed()
         let tally = ReliabilityTally("5 full disk (\(store.fs.kind.rawValue) 8 MiB)", seed: seed)
         let objectsBefore = store.files.objectIDs()
-        let turnsBefore = try await StoreState.turnIDs(in: store.ws)
+        let turnsBefore = try await ReliabilityStore.turnIDs(in: store.ws)
 
         // Bigger than the whole filesystem: a real WAV (sparse, so the source costs nothing).
         let big = store.dir.file("src/big.wav")
@@ -92,7 +92,7 @@ struct ReliabilityDisk {
             }
             if store.files.objectIDs() != objectsBefore { failures.append("objects/ changed: \(store.files.objectIDs().subtracting(objectsBefore))") }
             if !store.files.temporaryFiles().isEmpty { failures.append("temp files left: \(store.files.temporaryFiles())") }
-            if try await StoreState.turnIDs(in: store.ws) != turnsBefore { failures.append("a turn was recorded") }
+            if try await ReliabilityStore.turnIDs(in: store.ws) != turnsBefore { failures.append("a turn was recorded") }
             failures += try await store.intactProblems()
             let leftovers = listTree(store.ws).filter { $0.contains("tmp_obj_") || $0.contains(".omnistore-") }
             if !leftovers.isEmpty { failures.append("leftover files: \(leftovers)") }
@@ -154,7 +154,7 @@ struct ReliabilityDisk {
             failures += try await store.intactProblems()
             let listed = Set(try await OmnistoreCLI.assetIDs(in: store.ws))
             let lost = acknowledged.filter { !listed.contains($0) }
-            let bad = try await StoreState.badObjects(acknowledged, files: store.files)
+            let bad = try await ReliabilityStore.badObjects(acknowledged, files: store.files)
             if !lost.isEmpty || !bad.isEmpty { failures.append("acknowledged assets lost: \(lost) bad: \(bad)") }
             tally.record(
                 passed: failures.isEmpty, lost: Set(lost + bad).count,

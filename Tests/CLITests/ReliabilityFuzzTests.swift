@@ -165,7 +165,7 @@ import Testing
                 let listing = try await OmnistoreCLI.run(arguments, in: ws, timeout: 60)
                 if !listing.succeeded { batchFailures.append("\(arguments.joined(separator: " ")) after the batch: \(RelCLI.brief(listing))") }
             }
-            let fsck = try await FsckOutcome.run(in: ws)
+            let fsck = try await ReliabilityFsck.run(in: ws)
             if !fsck.isClean { batchFailures.append("fsck after the batch: \(fsck.result.stdout.prefix(1000))") }
             let objects = files.objectIDs()
             if objects != accepted {

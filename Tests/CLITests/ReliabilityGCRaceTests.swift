@@ -86,7 +86,7 @@ import Testing
 
         // Every recorded turn: there, with its output and inputs stored and hashing right.
         let recorded = writerResults.flatMap(\.1)
-        let turnIDs = try await StoreState.turnIDs(in: ws)
+        let turnIDs = try await ReliabilityStore.turnIDs(in: ws)
         var needed: Set<String> = []
         for turn in recorded {
             var failures: [String] = []
@@ -110,14 +110,14 @@ import Testing
             needed.formUnion(turn.inputs)
             tally.record(passed: failures.isEmpty, lost: lost, failure: "'\(turn.message)': " + failures.joined(separator: "; "))
         }
-        let bad = try await StoreState.badObjects(needed.sorted(), files: files)
+        let bad = try await ReliabilityStore.badObjects(needed.sorted(), files: files)
         tally.addLost(bad.count, "objects of recorded turns missing or wrong: \(bad.map { $0.prefix(12) })")
-        let fsck = try await FsckOutcome.run(in: ws)
+        let fsck = try await ReliabilityFsck.run(in: ws)
         #expect(fsck.isClean, "\(fsck)")
         #expect(files.temporaryFiles().isEmpty)
         // A last gc with nothing running keeps every turn's assets.
         try await OmnistoreCLI.check(["gc", "--prune=now"], in: ws)
-        let afterGC = try await StoreState.badObjects(needed.sorted(), files: files)
+        let afterGC = try await ReliabilityStore.badObjects(needed.sorted(), files: files)
         #expect(afterGC.isEmpty, "a quiet gc removed assets turns use: \(afterGC)")
         tally.note("\(gcRuns.count) gc runs during \(writers) writers × \(iterations) add+record; gc removed \(removedDuringRace) unused assets meanwhile")
         tally.printSummary()

@@ -70,7 +70,7 @@ import Testing
         let listed = (try ExactJSON.parse(try await OmnistoreCLI.check(["branch", "--json"], in: ws).stdout).array ?? [])
             .compactMap { $0["name"]?.string }
         #expect(Set(listed.map { Array($0.utf8) }) == Set(accepted.map { Array($0.utf8) }), "listed: \(listed.map(Self.visible))")
-        let fsck = try await FsckOutcome.run(in: ws)
+        let fsck = try await ReliabilityFsck.run(in: ws)
         #expect(fsck.isClean, "\(fsck)")
         tally.printSummary()
     }
@@ -171,7 +171,7 @@ import Testing
         tally.record(passed: recordedOK, failure: "add link/../dotdot.wav recorded \(recorded) for \(target)")
         #expect(recordedOK, "the path recorded for link/../dotdot.wav must name that file: \(recorded), \(viaLink)")
 
-        let fsck = try await FsckOutcome.run(in: ws)
+        let fsck = try await ReliabilityFsck.run(in: ws)
         #expect(fsck.isClean, "\(fsck)")
         // Foundation cannot remove a tree deeper than PATH_MAX; rm can.
         try await Tool.check("rm", ["-rf", ws + "/r"])
@@ -277,9 +277,9 @@ import Testing
             return name.hasPrefix(".") && name.contains(".omnistore-")
         }
         #expect(leftovers.isEmpty, "temp files left: \(leftovers)")
-        let fsck = try await FsckOutcome.run(in: ws)
+        let fsck = try await ReliabilityFsck.run(in: ws)
         #expect(fsck.isClean, "\(fsck)")
-        let bad = try await StoreState.badObjects([id], files: files)
+        let bad = try await ReliabilityStore.badObjects([id], files: files)
         #expect(bad.isEmpty, "the object was damaged")
         tally.addLost(bad.count, "object damaged by a write through a symlink")
         tally.printSummary()
@@ -338,9 +338,9 @@ import Testing
         }
         let assets = try await OmnistoreCLI.assetIDs(in: ws)
         #expect(assets.count == texts.count + 1)
-        let branches = try await StoreState.branches(in: ws)
+        let branches = try await ReliabilityStore.branches(in: ws)
         #expect(Array(branches.keys) == ["main"])
-        let fsck = try await FsckOutcome.run(in: ws)
+        let fsck = try await ReliabilityFsck.run(in: ws)
         #expect(fsck.isClean, "\(fsck)")
         tally.printSummary()
     }

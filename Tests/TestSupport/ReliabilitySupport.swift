@@ -141,7 +141,7 @@ public final class ReliabilityTally: @unchecked Sendable {
 }
 
 /// `omnistore fsck --json`, read.
-public struct FsckOutcome: Sendable, CustomStringConvertible {
+public struct ReliabilityFsck: Sendable, CustomStringConvertible {
     public let result: ProcessResult
     public let clean: Bool
     public let problems: [(kind: String, subject: String, message: String)]
@@ -167,14 +167,14 @@ public struct FsckOutcome: Sendable, CustomStringConvertible {
     public var description: String { result.description }
 
     /// Runs `omnistore fsck --json [--fast]` in `workspace`.
-    public static func run(in workspace: String, fast: Bool = false, timeout: Double = 300) async throws -> FsckOutcome {
-        FsckOutcome(
+    public static func run(in workspace: String, fast: Bool = false, timeout: Double = 300) async throws -> ReliabilityFsck {
+        ReliabilityFsck(
             try await OmnistoreCLI.run(["fsck", "--json"] + (fast ? ["--fast"] : []), in: workspace, timeout: timeout))
     }
 }
 
 /// Reading the state of a store through the CLI.
-public enum StoreState {
+public enum ReliabilityStore {
     /// Ids listed by `log --all --json`.
     public static func turnIDs(in workspace: String) async throws -> Set<String> {
         let result = try await OmnistoreCLI.check(["log", "--all", "--json"], in: workspace)
@@ -220,29 +220,5 @@ public func writeSparseWAV(_ path: String, dataBytes: Int, sampleRate: Int = 800
     _ = FileManager.default.createFile(atPath: path, contents: header)
     guard truncate(path, off_t(header.count + dataBytes)) == 0 else {
         throw TestSupportError("cannot extend \(path): \(String(cString: strerror(errno)))")
-    }
-}
-
-/// Runs `work` over `items` with at most `width` running at once, keeping order.
-public func mapConcurrently<T: Sendable, R: Sendable>(
-    _ items: [T], width: Int, _ work: @escaping @Sendable (T) async throws -> R
-) async throws -> [R] {
-    try await withThrowingTaskGroup(of: (Int, R).self) { group in
-        var results = [R?](repeating: nil, count: items.count)
-        var next = 0
-        while next < min(width, items.count) {
-            let index = next
-            group.addTask { (index, try await work(items[index])) }
-            next += 1
-        }
-        while let (index, value) = try await group.next() {
-            results[index] = value
-            if next < items.count {
-                let index = next
-                group.addTask { (index, try await work(items[index])) }
-                next += 1
-            }
-        }
-        return results.map { $0! }
     }
 }
