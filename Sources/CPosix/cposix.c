@@ -36,6 +36,12 @@ void cposix_catch_interrupt(void) {
     sigemptyset(&action.sa_mask);
     action.sa_flags = 0;
     sigaction(SIGINT, &action, NULL);
+    // A parent (a test runner, a supervisor) may have started us with SIGINT
+    // blocked; Ctrl-C must still reach the handler.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 int cposix_interrupted(void) { return interrupted; }

@@ -56,6 +56,9 @@ struct GenerationRunner {
 
     static func report(_ result: GenerationResult, json: Bool) {
         let turn = result.record.turn
+        if result.alreadyRecorded {
+            Terminal.err("note: interaction \(result.interaction) was already recorded by another omnistore as turn \(turn.id.short)")
+        }
         if json {
             var members = turn.json.objectValue ?? [:]
             members["branch"] = JSONValue(result.record.branch?.name)

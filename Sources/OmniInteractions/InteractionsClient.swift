@@ -46,13 +46,13 @@ public final class InteractionsClient: Sendable {
             defer { unlink(path) }
             if response.status == 429, attempt < maxAttempts - 1 {
                 // 429 means the create was refused, so sending it again cannot bill twice.
-                let error = InteractionsError.from(response: try bodyOf(path), context: "create")
+                let error = InteractionsError.from(response: bodyOf(path, response), context: "create")
                 sleepBackoff(attempt, retryAfter: error.retryAfter)
                 attempt += 1
                 continue
             }
             guard (200..<300).contains(response.status) else {
-                throw InteractionsError.from(response: try bodyOf(path), context: "create interaction")
+                throw InteractionsError.from(response: bodyOf(path, response), context: "create interaction")
             }
             return try Interaction(SpilledJSON.parse(file: path, spillDirectory: spillDirectory))
         }
@@ -68,7 +68,7 @@ public final class InteractionsClient: Sendable {
             let (response, path) = try sendToFile(request, spillDirectory: spillDirectory)
             if (200..<300).contains(response.status) { return .success(path) }
             defer { unlink(path) }
-            return .failure(InteractionsError.from(response: try bodyOf(path), context: "get interaction \(id)"))
+            return .failure(InteractionsError.from(response: bodyOf(path, response), context: "get interaction \(id)"))
         }
         defer { unlink(path) }
         return try Interaction(SpilledJSON.parse(file: path, spillDirectory: spillDirectory))
@@ -152,8 +152,12 @@ public final class InteractionsClient: Sendable {
     public func download(_ uri: String, to descriptor: Int32, progress: ((Int64) -> Void)? = nil) throws -> Int64 {
         var received: Int64 = 0
         var attempt = 0
+        // The key goes only to the API's own host; a link elsewhere (a signed
+        // storage URL) must work without it.
+        let apiHosts: Set<String> = [URLComponents(string: configuration.baseURL)?.host ?? "", "generativelanguage.googleapis.com"]
+        let sendsKey = apiHosts.contains(URLComponents(string: uri)?.host ?? "")
         while true {
-            var headers = try headers()
+            var headers = sendsKey ? try headers() : []
             if received > 0 { headers.append(("Range", "bytes=\(received)-")) }
             let request = HTTPRequest(method: "GET", url: uri, headers: headers, sensitiveHeaders: Self.sensitive)
             do {
@@ -199,10 +203,11 @@ public final class InteractionsClient: Sendable {
         }
     }
 
-    /// The start of an error response body, enough to decode the error.
-    private func bodyOf(_ path: String) throws -> HTTPResponse {
+    /// The response with the start of its body (enough to decode an error),
+    /// read back from the file it was streamed to.
+    private func bodyOf(_ path: String, _ response: HTTPResponse) -> HTTPResponse {
         let data = FileManager.default.contents(atPath: path) ?? Data()
-        return HTTPResponse(status: 0, headers: [:], body: Array(data.prefix(1 << 20)))
+        return HTTPResponse(status: response.status, headers: response.headers, body: Array(data.prefix(1 << 20)))
     }
 
     private func retrying<T>(_ what: String, _ call: () throws -> Result<T, InteractionsError>) throws -> T {

@@ -13,6 +13,14 @@ public enum GenerationEvent: Sendable {
 public struct GenerationResult: Sendable {
     public let record: RecordResult
     public let interaction: String
+    /// True when another process recorded this interaction first; the turn is that one.
+    public var alreadyRecorded = false
+
+    public init(record: RecordResult, interaction: String, alreadyRecorded: Bool = false) {
+        self.record = record
+        self.interaction = interaction
+        self.alreadyRecorded = alreadyRecorded
+    }
 }
 
 /// A generation stopped by the user before it finished; the interaction is

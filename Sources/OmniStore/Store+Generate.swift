@@ -63,7 +63,10 @@ extension Store {
             if duration == nil, let seconds = parentOutput.duration {
                 duration = min(max(Int(seconds.rounded()), limits.minDuration), limits.maxDuration)
             }
-            let age = Timestamp.parse(parentTurn.createdAt).map { Date().timeIntervalSince($0) / 86_400 } ?? 0
+            // The server's own creation time says how old its state is; the
+            // turn's date can be set by the user and says less.
+            let serverCreated = parentTurn.interaction?.extra["created"]?.stringValue.flatMap(Store.parseServerTime)
+            let age = (serverCreated ?? Timestamp.parse(parentTurn.createdAt)).map { Date().timeIntervalSince($0) / 86_400 } ?? 0
             if let interaction = parentTurn.interaction, interaction.status == "completed", age < (try retentionDays()) {
                 previousInteraction = interaction.id
             } else {
@@ -291,7 +294,8 @@ extension Store {
             throw failure
         }
         guard let video = interaction.video else { throw InteractionsError(.noVideo, message: "no video") }
-        let clip = try temporaryDirectory() + "/\(Store.safeFileName(id)).mp4"
+        // A name of its own: another process may be finishing the same interaction.
+        let clip = try temporaryDirectory() + "/\(Store.safeFileName(id))-\(UUID().uuidString.prefix(8)).mp4"
         let fd = Glibc.open(clip, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw FileDescriptor.posixError(errno, "cannot write '\(clip)'") }
         defer { unlink(clip) }
@@ -331,7 +335,30 @@ extension Store {
         request.cost = pricing.cost(model: plan.model, resolution: plan.resolution, seconds: seconds, usage: usage)
         request.newBranch = plan.newBranch
         request.pendingInteraction = id
-        return GenerationResult(record: try record(request), interaction: id)
+        do {
+            return GenerationResult(record: try record(request), interaction: id)
+        } catch let error as StoreError where error.code == .conflict {
+            if let existing = try recordedTurn(interaction: id) { return existing }
+            throw error
+        }
+    }
+
+    /// The result for an interaction another process already recorded, so
+    /// both finish successfully and the turn exists once.
+    func recordedTurn(interaction id: String) throws -> GenerationResult? {
+        let found = try read("cannot look up interaction \(id)") { db in
+            try String.fetchOne(db, sql: "SELECT id FROM turn WHERE interaction_id = ? ORDER BY seq LIMIT 1", arguments: [id])
+        }
+        guard let hex = found, let turnID = TurnID(hex) else { return nil }
+        let turn = try self.turn(turnID)
+        let branch = try branchLabels()[turnID]?.first
+        return GenerationResult(
+            record: RecordResult(turn: turn, branch: branch, sideBranch: nil, branchTip: nil, workfileUpdated: false),
+            interaction: id, alreadyRecorded: true)
+    }
+
+    static func parseServerTime(_ text: String) -> Date? {
+        Timestamp.parse(text) ?? (try? Date.ISO8601FormatStyle().parse(text))
     }
 
     static var initialPollDelay: Double {
@@ -348,6 +375,9 @@ extension Store {
 
     private func recordFailure(_ id: String, plan: GenerationPlan, status: String, error: InteractionsError) throws {
         try write("cannot record the failed attempt") { db in
+            // Only the process that clears the pending entry records the outcome.
+            try db.execute(sql: "DELETE FROM pending WHERE interaction_id = ?", arguments: [id])
+            guard db.changesCount == 1 else { return }
             try db.execute(
                 sql: """
                     INSERT INTO attempt (interaction_id, kind, instruction, parent, status, error_code, message, plan, created_at)
@@ -357,7 +387,6 @@ extension Store {
                     id, plan.kind, plan.instruction, plan.parent?.hex, status, error.apiCode ?? error.kind.rawValue,
                     error.message, plan.json.compactText, Store.now(),
                 ])
-            try db.execute(sql: "DELETE FROM pending WHERE interaction_id = ?", arguments: [id])
         }
     }
 
