@@ -120,7 +120,6 @@ extension Store {
     // MARK: - Remote layout
 
     static func objectKey(_ id: AssetID) -> String { "objects/\(id.hex.prefix(2))/\(id.hex.dropFirst(2))" }
-    static func assetKey(_ id: AssetID) -> String { "assets/\(id.hex)" }
     static func turnKey(_ id: TurnID) -> String { "turns/\(id.hex)" }
     static func branchKey(_ branch: String) -> String { "refs/heads/\(branch)" }
 
@@ -150,21 +149,29 @@ extension Store {
         return found.value
     }
 
-    /// The record a remote keeps about an object, so lazy clones know an
-    /// asset (kind, size, probe) before they have its bytes.
-    func assetRecord(_ id: AssetID) throws -> [UInt8] {
+    /// What a remote keeps about an object, so lazy clones know an asset
+    /// (kind, size, probe) before they have its bytes.
+    func assetRecord(_ id: AssetID) throws -> JSONValue {
         let row = try read("cannot read asset \(id.short)") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM asset WHERE id = ?", arguments: [id.hex])
         }
         guard let row else { throw StoreError(.notFound, "asset \(id.short) is not in the store: run 'omnistore fsck'") }
-        let record = JSONValue.object([
+        return JSONValue.object([
             "id": .string(id.hex), "size": .int(row["size"]), "kind": .string(row["kind"]), "mime": .string(row["mime"]),
             "format": .string(row["format"]), "duration": JSONValue(row["duration"] as Double?),
             "bit_rate": JSONValue(row["bit_rate"] as Int64?), "width": JSONValue(row["width"] as Int64?),
             "height": JSONValue(row["height"] as Int64?), "fps": JSONValue(row["fps"] as Double?),
             "probe": .string(row["probe"]), "added_at": .string(row["added_at"]),
         ])
-        return Array(CanonicalJSON.text(record).utf8)
+    }
+
+    /// One file of asset records for a push, named by its SHA-256 like
+    /// everything else on a remote: `assets/<sha256>`. One request per push
+    /// instead of one per object.
+    func assetPack(_ ids: [AssetID]) throws -> (key: String, bytes: [UInt8]) {
+        let text = CanonicalJSON.text(.object(["assets": .array(try ids.map(assetRecord))]))
+        let bytes = Array(text.utf8)
+        return ("assets/" + CanonicalJSON.hexDigest(bytes), bytes)
     }
 
     // MARK: - Push
@@ -257,9 +264,7 @@ extension Store {
             for id in [turn.output] + turn.inputs.map(\.asset) where seen.insert(id).inserted { assetIDs.append(id) }
         }
         let presentObjects = try existing(assetIDs.map(Store.objectKey), prefix: "objects/", on: transport)
-        let presentRecords = try existing(assetIDs.map(Store.assetKey), prefix: "assets/", on: transport)
         let objectsToSend = assetIDs.filter { !presentObjects.contains(Store.objectKey($0)) }
-        let recordsToSend = assetIDs.filter { !presentRecords.contains(Store.assetKey($0)) }
         // A lazy clone first fetches what it has not downloaded.
         try fetchLazyObjects(objectsToSend.filter { !objects.contains($0) })
         let sizes = try read("cannot read asset sizes") { db in
@@ -285,11 +290,9 @@ extension Store {
             for index in large { try upload(index) }
             try ParallelWork.run(small.count, workers: jobs) { try upload(small[$0]) }
         }
-        let records = try recordsToSend.map { ($0, try assetRecord($0)) }
-        try remoteCall {
-            try ParallelWork.run(records.count, workers: jobs) { index in
-                try transport.write(Store.assetKey(records[index].0), bytes: records[index].1)
-            }
+        if !assetIDs.isEmpty {
+            let pack = try assetPack(assetIDs)
+            try remoteCall { try transport.write(pack.key, bytes: pack.bytes) }
         }
         // Turns after their objects; parents first, so a stopped push leaves few orphans.
         let turnMeter = TransferMeter(phase: .turns, files: turnsToSend.count, bytes: 0, handler: progress)

@@ -56,22 +56,11 @@ extension Store {
         }
         let lazyKnown = try lazyObjectIDs()
         let newAssets = needed.filter { !known.contains($0.hex) }
-        let records = Locked([AssetID: [UInt8]]())
-        try remoteCall {
-            try ParallelWork.run(newAssets.count, workers: S3Remote.jobs()) { index in
-                let id = newAssets[index]
-                guard let bytes = try transport.read(Store.assetKey(id)) else { return }
-                records.withValue { $0[id] = bytes }
-            }
-        }
+        // A lazy fetch learns about assets from the remote's records; a full
+        // one probes the bytes it downloads, as 'add' does.
         var rows: [AssetID: AssetRow] = [:]
-        for id in newAssets {
-            if let bytes = records.value[id] {
-                rows[id] = try AssetRow(id: id, record: bytes, remote: config.name)
-            } else if lazy {
-                throw StoreError(
-                    .notFound, "\(config.name) has no record of asset \(id.short): the remote is incomplete; push to it again from a full store")
-            }
+        if lazy && !newAssets.isEmpty {
+            rows = try assetRecords(Set(newAssets), transport: transport, remoteName: config.name)
         }
         // Objects: everything new unless lazy, plus any whose file is missing here.
         let sizes = try read("cannot read asset sizes") { db in
@@ -80,16 +69,34 @@ extension Store {
             })
         }
         var downloads: [(AssetID, Int64)] = []
+        var unsized: [AssetID] = []
         for id in needed where !objects.contains(id) {
-            if let row = rows[id] {
-                if !lazy { downloads.append((id, row.size)) }
-            } else if let size = sizes[id], !lazyKnown.contains(id.hex) {
-                downloads.append((id, size))
-            } else if sizes[id] == nil {
-                // No record on the remote: fetch the bytes and probe them here.
-                let size = try remoteCall { try transport.size(of: Store.objectKey(id)) }
-                guard let size else {
-                    throw StoreError(.notFound, "object \(id.short) is missing from \(config.name): the remote is incomplete; push to it again")
+            if rows[id] != nil { continue }  // lazy: recorded, not downloaded
+            if let size = sizes[id] {
+                if !lazyKnown.contains(id.hex) { downloads.append((id, size)) }
+            } else {
+                unsized.append(id)
+            }
+        }
+        if !unsized.isEmpty {
+            // New objects to download: their sizes come from a listing (or a HEAD each, for a few).
+            let listed: [String: Int64]
+            if unsized.count > 32 {
+                listed = Dictionary(try remoteCall { try transport.list("objects/") }.map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
+            } else {
+                let found = Locked([String: Int64]())
+                let ids = unsized
+                try remoteCall {
+                    try ParallelWork.run(ids.count, workers: S3Remote.jobs()) { index in
+                        let key = Store.objectKey(ids[index])
+                        if let size = try transport.size(of: key) { found.withValue { $0[key] = size } }
+                    }
+                }
+                listed = found.value
+            }
+            for id in unsized {
+                guard let size = listed[Store.objectKey(id)] else {
+                    throw StoreError(.notFound, "object \(id.short) is missing from \(config.name): the remote is incomplete; push to it again from a full store")
                 }
                 downloads.append((id, size))
             }
@@ -129,6 +136,29 @@ extension Store {
             }
         }
         return fetched
+    }
+
+    /// Reads the remote's asset records (every `assets/` pack) for `wanted`.
+    func assetRecords(_ wanted: Set<AssetID>, transport: any RemoteTransport, remoteName: String) throws -> [AssetID: AssetRow] {
+        let packs = try remoteCall { try transport.list("assets/") }.map(\.key)
+        let found = Locked([AssetID: AssetRow]())
+        try remoteCall {
+            try ParallelWork.run(packs.count, workers: S3Remote.jobs()) { index in
+                guard let bytes = try transport.read(packs[index]) else { return }
+                guard Digest.sha256(bytes) == String(packs[index].dropFirst("assets/".count)),
+                    let value = try? JSONParser.parse(String(decoding: bytes, as: UTF8.self)),
+                    let records = value["assets"]?.arrayValue
+                else {
+                    throw StoreError(.corrupt, "\(packs[index]) on \(remoteName) is damaged: push to the remote again from a full store")
+                }
+                for record in records {
+                    guard let id = record["id"]?.stringValue.flatMap(AssetID.init), wanted.contains(id) else { continue }
+                    let row = try AssetRow(id: id, record: record, remote: remoteName)
+                    found.withValue { $0[id] = row }
+                }
+            }
+        }
+        return found.value
     }
 
     /// Downloads the turns reachable from `tips` that this store lacks,
@@ -389,12 +419,10 @@ struct AssetRow {
     let probe: String
     let addedAt: String
 
-    init(id: AssetID, record bytes: [UInt8], remote: String) throws {
+    init(id: AssetID, record value: JSONValue, remote: String) throws {
         func bad(_ what: String) -> StoreError {
             StoreError(.corrupt, "the record of asset \(id.short) on \(remote) is damaged (\(what)): push it again from a full store")
         }
-        let value: JSONValue
-        do { value = try JSONParser.parse(String(decoding: bytes, as: UTF8.self)) } catch { throw bad("not JSON") }
         guard value["id"]?.stringValue == id.hex else { throw bad("wrong id") }
         guard let size = value["size"]?.doubleValue, size >= 0, let kind = value["kind"]?.stringValue,
             let mime = value["mime"]?.stringValue, let format = value["format"]?.stringValue,
