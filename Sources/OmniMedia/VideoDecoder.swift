@@ -337,6 +337,7 @@ final class VideoDecoder {
         var packets = 0
         var errors = 0
         func fail(_ code: Int32) throws(MediaError) {
+            guard code < 0, code != cffmpeg_averror_eof(), code != cffmpeg_averror_eagain() else { return }
             errors += 1
             if errors > VideoDecoder.errorBudget {
                 try check(code, .invalidMedia, path: path, "the video is too damaged to decode")
@@ -368,7 +369,7 @@ final class VideoDecoder {
                 // The end of the file, or a read error that ends it early: let
                 // the decoder hand out what it still holds.
                 atEndOfFile = true
-                try startDraining()
+                try fail(startDraining())
                 continue
             }
             guard packet.streamIndex == streamIndex else { continue }
@@ -379,21 +380,17 @@ final class VideoDecoder {
                     "gave up after \(VideoDecoder.packetBudget) packets without finding the frame")
             }
             beforeSend(packet)
-            let sent = codec.send(packet)
-            if sent < 0, sent != cffmpeg_averror_eagain() {
-                try fail(sent)
-            }
-            if afterSend() { try startDraining() }
+            try fail(codec.send(packet))
+            if afterSend() { try fail(startDraining()) }
         }
     }
 
-    private func startDraining() throws(MediaError) {
-        guard !draining else { return }
+    /// Tells the decoder no more packets come. With frame threading, the
+    /// result may be a damaged earlier packet's error; draining starts anyway.
+    private func startDraining() -> Int32 {
+        guard !draining else { return 0 }
         draining = true
-        let result = codec.send(nil)
-        if result != cffmpeg_averror_eof() {
-            try check(result, .library, path: path, "cannot drain the video decoder")
-        }
+        return codec.send(nil)
     }
 
     /// A reference to the current frame that survives further decoding.

@@ -15,13 +15,16 @@ public enum FrameClip: String, CaseIterable, Sendable, CustomStringConvertible {
     case otherRate = "rate30-4s.mp4"
     /// A still WebP picture.
     case webp = "still.webp"
+    /// ``gop48`` with its index at the front (`-movflags +faststart`), so a
+    /// copy cut short still opens.
+    case faststart = "gop48-faststart.mp4"
 
     public var fileName: String { rawValue }
     public var description: String { rawValue }
 
     var inputs: [FrameClip] {
         switch self {
-        case .graded, .rotated: return [.gop48]
+        case .graded, .rotated, .faststart: return [.gop48]
         default: return []
         }
     }
@@ -39,6 +42,8 @@ public enum FrameClip: String, CaseIterable, Sendable, CustomStringConvertible {
             return ["-f", "lavfi", "-i", "testsrc2=size=240x240:rate=24", "-t", "2", "-vf", "setsar=2/1"] + x264 + [output]
         case .otherRate:
             return ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-t", "4"] + x264 + [output]
+        case .faststart:
+            return ["-i", paths[0], "-c", "copy", "-movflags", "+faststart", output]
         case .webp:
             return ["-f", "lavfi", "-i", "testsrc2=size=80x60", "-frames:v", "1", "-c:v", "libwebp", output]
         }
