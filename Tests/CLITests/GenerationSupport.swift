@@ -93,7 +93,7 @@ struct GenerationWorld {
     /// `count` times, and returns those requests.
     @discardableResult
     func waitForRequests(
-        count: Int = 1, timeout: Double = 30, _ predicate: @escaping (FakeAPI.Request) -> Bool
+        count: Int = 1, timeout: Double = 120, _ predicate: @escaping (FakeAPI.Request) -> Bool
     ) async throws -> [FakeAPI.Request] {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
