@@ -19,6 +19,12 @@ ssize_t cposix_copy_file_range(int src, int dst, size_t length) {
     return copy_file_range(src, NULL, dst, NULL, length, 0);
 }
 
+#include <fcntl.h>
+
+int cposix_start_writeback(int fd, long long offset, long long length) {
+    return sync_file_range(fd, (off64_t)offset, (off64_t)length, SYNC_FILE_RANGE_WRITE);
+}
+
 #include <signal.h>
 #include <stdlib.h>
 
