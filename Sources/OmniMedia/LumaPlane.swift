@@ -1,79 +1,95 @@
 internal import CFFmpeg
 
-/// The luma (Y) samples of one decoded frame, copied out of the decoder so it
-/// can be compared on another thread.
-struct LumaPlane: Sendable {
+/// The luma (Y) samples of one decoded frame, handed from a decoding thread
+/// to the thread comparing them.
+///
+/// Planar formats are not copied: the plane keeps a reference to the decoder's
+/// frame. Other formats are converted to gray first.
+struct LumaPlane: @unchecked Sendable {
+    // @unchecked: `base` points into `storage`, which this value keeps alive;
+    // the samples are never written once the plane is made (libavcodec never
+    // writes into a picture it has output while a reference to it is held).
     let width: Int
     let height: Int
     /// Bits per sample: 8, or 9 to 16 stored in two little-endian bytes.
     let depth: Int
-    /// `width * height` samples, row after row, one or two bytes each.
-    var bytes: [UInt8]
+    /// The first sample of the top row.
+    let base: UnsafePointer<UInt8>
+    /// Bytes from one row to the next.
+    let stride: Int
     /// When the frame is shown, in seconds from the start of its file.
     let time: Double
+    private let storage: PlaneStorage
 
     var bytesPerSample: Int { depth > 8 ? 2 : 1 }
-    var rowBytes: Int { width * bytesPerSample }
     /// The largest sample value: 255 for 8 bits, 1023 for 10.
     var maxValue: Int { (1 << depth) - 1 }
 
-    init(width: Int, height: Int, depth: Int, bytes: [UInt8], time: Double) {
+    private init(width: Int, height: Int, depth: Int, storage: PlaneStorage, base: UnsafePointer<UInt8>, stride: Int, time: Double) {
         self.width = width
         self.height = height
         self.depth = depth
-        self.bytes = bytes
+        self.storage = storage
+        self.base = base
+        self.stride = stride
         self.time = time
     }
 
-    /// Copies the luma plane of `frame`; formats whose luma is not a plane
-    /// of its own (packed YUV, RGB) are converted to gray first.
-    init(copying frame: Frame, time: Double, scaler: inout ScaleContext?, path: String) throws(MediaError) {
+    /// A plane of `width`x`height` samples in a new buffer, filled by `fill`
+    /// (given the buffer and its row stride).
+    private static func filled(
+        width: Int, height: Int, depth: Int, time: Double,
+        _ fill: (UnsafeMutablePointer<UInt8>, Int) throws(MediaError) -> Void
+    ) throws(MediaError) -> LumaPlane {
+        let stride = width * (depth > 8 ? 2 : 1)
+        // swscale may write a little past the last sample.
+        let storage = PlaneStorage(byteCount: stride * height + 64)
+        guard let buffer = storage.buffer else { throw MediaError(.library, path: nil, "no plane buffer") }
+        try fill(buffer, stride)
+        return LumaPlane(
+            width: width, height: height, depth: depth, storage: storage, base: UnsafePointer(buffer), stride: stride,
+            time: time)
+    }
+
+    /// The luma plane of the decoder's current frame; formats whose luma is
+    /// not a plane of its own (packed YUV, RGB) are converted to gray.
+    init(of decoder: VideoDecoder, time: Double, scaler: inout ScaleContext?) throws(MediaError) {
+        let frame = decoder.frame
+        let path = decoder.path
         let format = frame.pixelFormat
         guard let descriptor = av_pix_fmt_desc_get(format), frame.width > 0, frame.height > 0 else {
             throw MediaError(.invalidMedia, path: path, "the decoder returned a picture in an unknown pixel format")
         }
         let luma = descriptor.pointee.comp.0
         let flags = descriptor.pointee.flags
-        let unusable = UInt64(AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_BE | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_HWACCEL | AV_PIX_FMT_FLAG_BITSTREAM)
+        let unusable = UInt64(
+            AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_BE | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_HWACCEL
+                | AV_PIX_FMT_FLAG_BITSTREAM)
         let depth = Int(luma.depth)
         let planar =
             flags & unusable == 0 && luma.plane == 0 && luma.offset == 0 && luma.shift == 0
             && ((depth == 8 && luma.step == 1) || (depth > 8 && depth <= 16 && luma.step == 2))
-        let width = frame.width
-        let height = frame.height
-        self.width = width
-        self.height = height
-        self.time = time
-        if planar, let source = frame.pointer.pointee.data.0 {
-            self.depth = depth
-            let stride = Int(frame.pointer.pointee.linesize.0)
-            let rowBytes = width * (depth > 8 ? 2 : 1)
-            var copy = [UInt8](repeating: 0, count: rowBytes * height)
-            copy.withUnsafeMutableBufferPointer { target in
-                guard let base = target.baseAddress else { return }
-                for row in 0..<height {
-                    (base + row * rowBytes).update(from: source + row * stride, count: rowBytes)
-                }
+        if planar, frame.pointer.pointee.linesize.0 > 0 {
+            let kept = try decoder.retainFrame()
+            guard let data = kept.pointer.pointee.data.0 else {
+                throw MediaError(.invalidMedia, path: path, "the decoder returned a picture without samples")
             }
-            bytes = copy
+            self.init(
+                width: frame.width, height: frame.height, depth: depth, storage: PlaneStorage(frame: kept),
+                base: UnsafePointer(data), stride: Int(kept.pointer.pointee.linesize.0), time: time)
             return
         }
-        self.depth = depth > 8 ? 16 : 8
         let gray = depth > 8 ? AV_PIX_FMT_GRAY16LE : AV_PIX_FMT_GRAY8
         let shape = ScaleContext.Shape(
-            sourceWidth: Int32(width), sourceHeight: Int32(height), sourceFormat: format, width: Int32(width),
-            height: Int32(height), format: gray, colorspace: frame.pointer.pointee.colorspace,
-            range: frame.pointer.pointee.color_range)
+            sourceWidth: Int32(frame.width), sourceHeight: Int32(frame.height), sourceFormat: format,
+            width: Int32(frame.width), height: Int32(frame.height), format: gray,
+            colorspace: frame.pointer.pointee.colorspace, range: frame.pointer.pointee.color_range)
         if scaler?.shape != shape { scaler = try ScaleContext(shape, path: path) }
         guard let scaler else { throw MediaError(.library, path: path, "no scaler") }
-        let rowBytes = width * (depth > 8 ? 2 : 1)
-        var converted = [UInt8](repeating: 0, count: rowBytes * height + 64)
-        try converted.withUnsafeMutableBufferPointer { (target) throws(MediaError) in
-            guard let base = target.baseAddress else { return }
-            try scaler.scale(frame, into: base, stride: rowBytes, path: path)
+        self = try LumaPlane.filled(width: frame.width, height: frame.height, depth: depth > 8 ? 16 : 8, time: time) {
+            (buffer, stride) throws(MediaError) in
+            try scaler.scale(frame, into: buffer, stride: stride, path: path)
         }
-        converted.removeLast(64)
-        bytes = converted
     }
 
     /// The same picture at another size (bicubic), for comparing clips whose sizes differ.
@@ -84,32 +100,54 @@ struct LumaPlane: Sendable {
             height: Int32(newHeight), format: gray, colorspace: AVCOL_SPC_UNSPECIFIED, range: AVCOL_RANGE_UNSPECIFIED)
         if scaler?.shape != shape { scaler = try ScaleContext(shape, path: nil) }
         guard let scaler else { throw MediaError(.library, path: nil, "no scaler") }
-        let newRowBytes = newWidth * bytesPerSample
-        var out = [UInt8](repeating: 0, count: newRowBytes * newHeight + 64)
-        let sourceRowBytes = Int32(rowBytes)
-        try bytes.withUnsafeBufferPointer { (source) throws(MediaError) in
-            try out.withUnsafeMutableBufferPointer { (target) throws(MediaError) in
-                try scaler.scale(
-                    source: [source.baseAddress, nil, nil, nil], sourceStrides: [sourceRowBytes, 0, 0, 0],
-                    into: [target.baseAddress, nil, nil, nil], destinationStrides: [Int32(newRowBytes), 0, 0, 0],
-                    path: nil)
-            }
+        let source = self
+        return try LumaPlane.filled(width: newWidth, height: newHeight, depth: depth, time: time) {
+            (buffer, stride) throws(MediaError) in
+            try scaler.scale(
+                source: [source.base, nil, nil, nil], sourceStrides: [Int32(source.stride), 0, 0, 0],
+                into: [buffer, nil, nil, nil], destinationStrides: [Int32(stride), 0, 0, 0], path: nil)
         }
-        out.removeLast(64)
-        return LumaPlane(width: newWidth, height: newHeight, depth: depth, bytes: out, time: time)
     }
 
     /// The same picture with 8-bit samples (the top bits of deeper ones).
-    func reducedTo8Bits() -> LumaPlane {
+    func reducedTo8Bits() throws(MediaError) -> LumaPlane {
         guard depth > 8 else { return self }
         let shift = depth - 8
-        var out = [UInt8](repeating: 0, count: width * height)
-        bytes.withUnsafeBufferPointer { source in
-            for index in 0..<(width * height) {
-                let value = Int(source[2 * index]) | Int(source[2 * index + 1]) << 8
-                out[index] = UInt8(truncatingIfNeeded: min(value >> shift, 255))
+        let source = self
+        return try LumaPlane.filled(width: width, height: height, depth: 8, time: time) { (buffer, stride) in
+            for row in 0..<source.height {
+                let from = source.base + row * source.stride
+                let to = buffer + row * stride
+                for column in 0..<source.width {
+                    let value = Int(from[2 * column]) | Int(from[2 * column + 1]) << 8
+                    to[column] = UInt8(truncatingIfNeeded: min(value >> shift, 255))
+                }
             }
         }
-        return LumaPlane(width: width, height: height, depth: 8, bytes: out, time: time)
+    }
+}
+
+/// The memory a plane's samples live in: a reference to a decoded frame, or
+/// a buffer of converted samples.
+final class PlaneStorage: @unchecked Sendable {
+    // @unchecked: the frame reference and the buffer are only read after the
+    // plane is made, on whichever single thread holds it at the time.
+    private let frame: Frame?
+    let buffer: UnsafeMutablePointer<UInt8>?
+
+    init(frame: Frame) {
+        self.frame = frame
+        buffer = nil
+    }
+
+    init(byteCount: Int) {
+        frame = nil
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: byteCount)
+        buffer.initialize(repeating: 0, count: byteCount)
+        self.buffer = buffer
+    }
+
+    deinit {
+        buffer?.deallocate()
     }
 }

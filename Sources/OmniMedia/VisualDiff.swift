@@ -90,10 +90,11 @@ public struct VisualDiff: Sendable {
         var samples: [Sample] = []
         while let (planeA, planeB, time) = try pairing.next() {
             let (first, second) = try pairing.comparable(planeA, planeB)
-            let mse = PSNR.meanSquaredError(first, second)
+            let structural = SSIM.compare(first, second)
+            let mse = PSNR.meanSquaredError(first, second, blockSquaredError: structural.blockSquaredError)
             samples.append(
                 Sample(
-                    time: time, timeA: planeA.time, timeB: planeB.time, ssim: SSIM.compare(first, second),
+                    time: time, timeA: planeA.time, timeB: planeB.time, ssim: structural.ssim,
                     meanSquaredError: mse, psnr: PSNR.decibels(meanSquaredError: mse, maxValue: first.maxValue)))
         }
         guard !samples.isEmpty else {
@@ -151,7 +152,7 @@ public struct VisualDiff: Sendable {
                     // A frame without a timestamp follows the one before it.
                     let time = decoder.frame.timestamp.map(decoder.seconds) ?? (lastTime.isFinite ? lastTime + step : 0)
                     lastTime = time
-                    let plane = try LumaPlane(copying: decoder.frame, time: time, scaler: &scaler, path: path)
+                    let plane = try LumaPlane(of: decoder, time: time, scaler: &scaler)
                     guard channel.put(.frame(plane)) else { return }
                     if decoder.isStill { break }
                 }
@@ -295,8 +296,8 @@ private struct Pairing {
         var second = b
         if first.depth != second.depth {
             depthNote = "bit depths differ (A \(a.depth)-bit, B \(b.depth)-bit): both compared as 8-bit"
-            first = first.reducedTo8Bits()
-            second = second.reducedTo8Bits()
+            first = try first.reducedTo8Bits()
+            second = try second.reducedTo8Bits()
         }
         if first.width != second.width || first.height != second.height {
             sizeNote = "sizes differ (A \(a.width)x\(a.height), B \(b.width)x\(b.height)): B was scaled to A's size"

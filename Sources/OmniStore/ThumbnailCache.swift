@@ -1,10 +1,6 @@
 import Foundation
 import OmniMedia
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Encoded thumbnails kept under `.omnistore/cache/thumbnails/`, keyed by
 /// object id, time, width and format, so asking again reads a small file
 /// instead of decoding video.
@@ -13,8 +9,8 @@ import OmniMedia
 /// .omnistore/cache/thumbnails/v1/ab/cdef…/12500000us-w320.png
 /// ```
 ///
-/// Entries are written to a temp file and renamed into place, so a reader
-/// sees a whole file or none. They are not fsynced (a cache can be rebuilt):
+/// Entries are written to a temp file and renamed into place
+/// (``FrameFiles/replace(_:with:)``), so a reader sees a whole file or none. They are not fsynced (a cache can be rebuilt):
 /// an entry cut short by a crash fails the completeness check and is decoded
 /// again. Failing to write the cache never fails the command.
 struct ThumbnailCache {
@@ -45,21 +41,6 @@ struct ThumbnailCache {
     func write(_ bytes: [UInt8], to path: String) {
         let folder = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let temporary = "\(folder)/.tmp-\(UUID().uuidString.prefix(12).lowercased())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return }
-        var written = 0
-        let complete = bytes.withUnsafeBytes { buffer -> Bool in
-            guard let base = buffer.baseAddress else { return false }
-            while written < buffer.count {
-                let n = Glibc.write(fd, base + written, buffer.count - written)
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else { return false }
-                written += n
-            }
-            return true
-        }
-        close(fd)
-        if !complete || rename(temporary, path) != 0 { unlink(temporary) }
+        try? FrameFiles.replace(path, with: bytes)
     }
 }
