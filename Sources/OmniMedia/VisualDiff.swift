@@ -74,8 +74,10 @@ public struct VisualDiff: Sendable {
     }
 
     static func compareTyped(_ pathA: String, _ pathB: String, moments count: Int) throws(MediaError) -> VisualDiff {
-        let channelA = FrameChannel(capacity: 6)
-        let channelB = FrameChannel(capacity: 6)
+        // A few frames of slack keep both decoders busy; more would only
+        // grow their buffer pools (every new buffer is fresh pages to fault in).
+        let channelA = FrameChannel(capacity: 3)
+        let channelB = FrameChannel(capacity: 3)
         let finished = DispatchGroup()
         startDecoding(pathA, into: channelA, group: finished)
         startDecoding(pathB, into: channelB, group: finished)
@@ -137,7 +139,10 @@ public struct VisualDiff: Sendable {
         let thread = Thread {
             defer { group.leave() }
             do throws(MediaError) {
-                let decoder = try VideoDecoder(path: path, threads: 0)
+                // Two decoders share the cores: frame threading on half of
+                // them each, rather than libavcodec's cores + 1 each.
+                let cores = ProcessInfo.processInfo.activeProcessorCount
+                let decoder = try VideoDecoder(path: path, threads: max(2, cores / 2 + 1))
                 guard
                     channel.put(
                         .opened(
