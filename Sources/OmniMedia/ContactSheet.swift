@@ -46,7 +46,10 @@ public struct ContactSheet: Sendable {
             throw MediaError(.outOfRange, path: path, "a \(columns)x\(rows) sheet of \(tileWidth)-pixel frames is too large")
         }
         let probe = try VideoDecoder(path: path, threads: 1)
-        let count = probe.isStill ? 1 : columns * rows
+        // A still image has one picture: its sheet is that picture.
+        let columns = probe.isStill ? 1 : columns
+        let rows = probe.isStill ? 1 : rows
+        let count = columns * rows
         guard probe.isStill || probe.duration != nil else {
             throw MediaError(.invalidMedia, path: path, "the clip does not say how long it is, so frames cannot be spread over it")
         }

@@ -208,8 +208,9 @@ public final class FrameExtractor {
     /// square pixels, and `requestedWidth` wide with the height rounded as
     /// the scale filter's `-1` rounds it (`av_rescale`).
     static func outputSize(
-        width: Int, height: Int, sampleAspect: (num: Int, den: Int), orientation: Orientation, requestedWidth: Int?
-    ) -> (width: Int, height: Int) {
+        width: Int, height: Int, sampleAspect: (num: Int, den: Int), orientation: Orientation, requestedWidth: Int?,
+        path: String?
+    ) throws(MediaError) -> (width: Int, height: Int) {
         let displayWidth = Int64(width) * Int64(sampleAspect.num)
         let displayHeight = Int64(height) * Int64(sampleAspect.den)
         let (uprightWidth, uprightHeight) =
@@ -217,9 +218,15 @@ public final class FrameExtractor {
         let naturalWidth =
             orientation.swapsAxes
             ? height : Int(av_rescale(Int64(width), Int64(sampleAspect.num), Int64(sampleAspect.den)))
-        let outWidth = min(max(1, requestedWidth ?? naturalWidth), MediaProbe.maxDimension)
-        let outHeight = Int(av_rescale(Int64(outWidth), uprightHeight, uprightWidth))
-        return (outWidth, min(max(1, outHeight), MediaProbe.maxDimension))
+        let outWidth = max(1, requestedWidth ?? naturalWidth)
+        let outHeight = max(1, Int(av_rescale(Int64(outWidth), uprightHeight, uprightWidth)))
+        let limit = MediaProbe.maxDimension
+        if outWidth > limit || outHeight > limit {
+            throw MediaError(
+                .limitExceeded, path: path,
+                "the picture would be \(outWidth)x\(outHeight), larger than the \(limit)x\(limit) limit: ask for a smaller width")
+        }
+        return (outWidth, outHeight)
     }
 
     /// Turns, scales and converts a decoded frame into an ``RGBFrame``.
@@ -238,9 +245,9 @@ public final class FrameExtractor {
             remaining = .identity
             if orientation.swapsAxes { sampleAspect = (sampleAspect.den, sampleAspect.num) }
         }
-        let size = FrameExtractor.outputSize(
+        let size = try FrameExtractor.outputSize(
             width: source.width, height: source.height, sampleAspect: sampleAspect, orientation: remaining,
-            requestedWidth: width)
+            requestedWidth: width, path: path)
         let (scaledWidth, scaledHeight) = remaining.swapsAxes ? (size.height, size.width) : (size.width, size.height)
         let raw = source.pointer.pointee
         let shape = ScaleContext.Shape(

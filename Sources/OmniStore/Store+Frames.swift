@@ -16,6 +16,21 @@ extension Store {
         }
     }
 
+    /// The picture an asset shows at `time`, in memory: upright RGB with
+    /// square pixels, the exact frame `ffmpeg -ss` would give.
+    ///
+    /// - Parameters:
+    ///   - time: when; ignored for a still image.
+    ///   - width: output width in pixels (the height follows); nil keeps the display size.
+    public func frame(of asset: Asset, at time: FrameTime, width: Int? = nil) throws -> RGBFrame {
+        try requirePictures(asset)
+        return try media(asset) {
+            let extractor = try FrameExtractor(path: objectPath(for: asset.id))
+            let seconds = time.seconds(duration: extractor.duration ?? asset.duration) ?? 0
+            return try extractor.frame(at: seconds, width: width)
+        }
+    }
+
     /// Thumbnails of an asset, served from `.omnistore/cache/thumbnails/`
     /// when they were made before, otherwise decoded in-process and cached.
     ///

@@ -185,6 +185,13 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         #expect(result.exitCode == 64 && !result.signaled, "\(result)")
     }
 
+    @Test("an output taller than the size limit is refused with a one-line error")
+    func tooLarge() async throws {
+        let fw = try await FrameWorkspace.make("cli-thumb-large")
+        let id = try await fw.add(try await FrameFixtures.path(.rotated), as: "phone.mov")
+        expectOneLineError(try await fw.run(["thumbnail", id, "--width", "16000", "-o", "big.png"]), mentioning: "limit")
+    }
+
     @Test("audio has no pictures: a one-line error")
     func audio() async throws {
         let fw = try await FrameWorkspace.make("cli-thumb-audio")
@@ -235,6 +242,14 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         let exactTimes = (exact["times"] as? [Double]) ?? []
         #expect(exactTimes.count == 3 && zip(exactTimes, [1.0, 3.0, 5.0]).allSatisfy { abs($0 - $1) < 0.05 })
         #expect(try #require(fileBytes(fw.ws.file("e.jpg"))).prefix(2) == Data([0xFF, 0xD8]))
+    }
+
+    @Test("a still image's sheet is the image itself")
+    func still() async throws {
+        let fw = try await FrameWorkspace.make("cli-sheet-still")
+        let id = try await fw.add(try await Fixtures.path(.png), as: "still.png")
+        let json = try await fw.json(["sheet", id, "--width", "32", "-o", "s.png"])
+        #expect(json["columns"] as? Int == 1 && json["rows"] as? Int == 1 && json["width"] as? Int == 32)
     }
 
     @Test("a bad grid is a usage error", arguments: ["5", "0x2", "axb", "5x2x1"])
