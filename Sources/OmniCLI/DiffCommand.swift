@@ -23,7 +23,9 @@ struct DiffCommand: ParsableCommand {
     @Flag(help: "Compare the clips frame by frame: SSIM and PSNR on luma, and the 3 most changed moments.")
     var visual = false
 
-    @Option(help: ArgumentHelp("Write a picture of the most changed moments, A above B (implies --visual).", valueName: "OUT.png"))
+    @Option(
+        help: ArgumentHelp(
+            "Write a picture of the most changed moments, A above B (implies --visual).", valueName: "OUT.png"))
     var frames: String?
 
     func run() throws {
@@ -43,7 +45,8 @@ struct DiffCommand: ParsableCommand {
             var written: String? = nil
             if let frames, !diff.moments.isEmpty {
                 let picture = try store.visualDiffPicture(diff, assetA, assetB)
-                try FrameFiles.write(ImageEncoder.encode(picture, as: ImageFormat(pathExtensionOf: frames) ?? .png), to: frames)
+                try FrameFiles.write(
+                    ImageEncoder.encode(picture, as: ImageFormat(pathExtensionOf: frames) ?? .png), to: frames)
                 written = frames
             }
             visualResult = (diff, assetA, assetB, written)
@@ -71,7 +74,8 @@ struct DiffCommand: ParsableCommand {
 
     func printGraph(_ diff: TurnDiff) {
         Terminal.out("diff \(diff.a.id.short) \(diff.b.id.short)")
-        Terminal.out("merge base: \(diff.mergeBases.map(\.short).joined(separator: " ").ifEmpty("none (unrelated histories)"))")
+        Terminal.out(
+            "merge base: \(diff.mergeBases.map(\.short).joined(separator: " ").ifEmpty("none (unrelated histories)"))")
         for (label, turns, cost) in [(a, diff.onlyA, diff.costA), (b, diff.onlyB, diff.costB)] {
             Terminal.out("")
             Terminal.out("only in \(label): \(turns.count) turn\(turns.count == 1 ? "" : "s"), \(TurnText.usd(cost))")
@@ -85,7 +89,8 @@ struct DiffCommand: ParsableCommand {
             for input in diff.inputsRemoved { Terminal.out("- \(input.name) \(input.asset.short)") }
             for input in diff.inputsAdded { Terminal.out("+ \(input.name) \(input.asset.short)") }
         }
-        for (title, changes) in [("settings", diff.settingChanges), ("output", diff.mediaChanges)] where !changes.isEmpty {
+        for (title, changes) in [("settings", diff.settingChanges), ("output", diff.mediaChanges)]
+        where !changes.isEmpty {
             Terminal.out("")
             Terminal.out("\(title):")
             let rows = changes.map { ["  " + $0.field, Self.text($0.old), "->", Self.text($0.new)] }
@@ -102,10 +107,14 @@ struct DiffCommand: ParsableCommand {
         Terminal.out("visual: \(assetA.id.short) (\(clip(diff.a))) vs \(assetB.id.short) (\(clip(diff.b)))")
         Terminal.out("  \(diff.samples.count) frame pairs compared, aligned by timestamp")
         Formatting.table([
-            ["  SSIM (Y)", String(format: "mean %.4f", diff.ssim.mean), String(format: "min %.4f", diff.ssim.min),
-             String(format: "max %.4f", diff.ssim.max)],
-            ["  PSNR (Y)", "mean \(decibels(diff.psnr.mean))", "min \(decibels(diff.psnr.min))",
-             "max \(decibels(diff.psnr.max))"],
+            [
+                "  SSIM (Y)", String(format: "mean %.4f", diff.ssim.mean), String(format: "min %.4f", diff.ssim.min),
+                String(format: "max %.4f", diff.ssim.max),
+            ],
+            [
+                "  PSNR (Y)", "mean \(decibels(diff.psnr.mean))", "min \(decibels(diff.psnr.min))",
+                "max \(decibels(diff.psnr.max))",
+            ],
         ]).forEach(Terminal.out)
         if diff.moments.isEmpty {
             Terminal.out("  no changed moment: the pictures are identical")
@@ -113,11 +122,14 @@ struct DiffCommand: ParsableCommand {
             Terminal.out("  most changed:")
             for moment in diff.moments {
                 Terminal.out(
-                    "    \(Formatting.duration(moment.time))  SSIM \(String(format: "%.4f", moment.ssim))  PSNR \(decibels(moment.psnr))")
+                    "    \(Formatting.duration(moment.time))  SSIM \(String(format: "%.4f", moment.ssim))  PSNR \(decibels(moment.psnr))"
+                )
             }
         }
         for note in diff.notes { Terminal.out("  note: \(note)") }
-        if let picture { Terminal.out("  frames: \(picture) (A above B)") } else if frames != nil {
+        if let picture {
+            Terminal.out("  frames: \(picture) (A above B)")
+        } else if frames != nil {
             Terminal.out("  frames: not written (nothing changed)")
         }
     }

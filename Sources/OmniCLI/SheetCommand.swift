@@ -24,7 +24,9 @@ struct SheetCommand: ParsableCommand {
     @Flag(help: "Exact frames at evenly spaced times instead of the keyframes before them.")
     var exact = false
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The picture to write (.png or .jpg; '-' for a PNG on stdout).", valueName: "OUT"))
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp("The picture to write (.png or .jpg; '-' for a PNG on stdout).", valueName: "OUT"))
     var output: String
 
     var columnsAndRows: (columns: Int, rows: Int)? {

@@ -16,7 +16,9 @@ struct ThumbnailCommand: ParsableCommand {
     @Argument(help: "A revision (its output clip) or an asset id; unique prefixes of 4+ hex digits work.")
     var name: String
 
-    @Option(help: ArgumentHelp("When: seconds (12.5), a clock time (00:00:12.5) or a share (50%); default 10%.", valueName: "TIME"))
+    @Option(
+        help: ArgumentHelp(
+            "When: seconds (12.5), a clock time (00:00:12.5) or a share (50%); default 10%.", valueName: "TIME"))
     var at: String?
 
     @Option(help: ArgumentHelp("Write N thumbnails spread evenly over the clip: OUT-001.png…", valueName: "N"))
@@ -28,12 +30,16 @@ struct ThumbnailCommand: ParsableCommand {
     @Option(help: ArgumentHelp("png or jpg; default from OUT's extension, else png.", valueName: "FORMAT"))
     var format: String?
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The file to write ('-' for stdout); default <asset>.png in the current folder.", valueName: "OUT"))
+    @Option(
+        name: .shortAndLong,
+        help: ArgumentHelp(
+            "The file to write ('-' for stdout); default <asset>.png in the current folder.", valueName: "OUT"))
     var output: String?
 
     func validate() throws {
         if let at, FrameTime(parsing: at) == nil {
-            throw ValidationError("'\(at)' is not a time: give seconds (12.5), a clock time (00:00:12.5) or a share (50%)")
+            throw ValidationError(
+                "'\(at)' is not a time: give seconds (12.5), a clock time (00:00:12.5) or a share (50%)")
         }
         if !(1...1000).contains(count) { throw ValidationError("--count must be from 1 to 1000") }
         if at != nil && count > 1 { throw ValidationError("give either --at or --count, not both") }

@@ -43,7 +43,8 @@ public struct ContactSheet: Sendable {
         guard columns >= 1, rows >= 1, columns * rows <= 1000, tileWidth >= 1,
             tileWidth * columns <= MediaProbe.maxDimension
         else {
-            throw MediaError(.outOfRange, path: path, "a \(columns)x\(rows) sheet of \(tileWidth)-pixel frames is too large")
+            throw MediaError(
+                .outOfRange, path: path, "a \(columns)x\(rows) sheet of \(tileWidth)-pixel frames is too large")
         }
         let probe = try VideoDecoder(path: path, threads: 1)
         // A still image has one picture: its sheet is that picture.
@@ -51,7 +52,8 @@ public struct ContactSheet: Sendable {
         let rows = probe.isStill ? 1 : rows
         let count = columns * rows
         guard probe.isStill || probe.duration != nil else {
-            throw MediaError(.invalidMedia, path: path, "the clip does not say how long it is, so frames cannot be spread over it")
+            throw MediaError(
+                .invalidMedia, path: path, "the clip does not say how long it is, so frames cannot be spread over it")
         }
         let times = probe.isStill ? [0] : FrameTime.evenlySpaced(count: count, duration: probe.duration ?? 0)
         var cells = decodeInParallel(path: path, times: times, width: tileWidth, exact: exact)

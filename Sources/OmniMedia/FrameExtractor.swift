@@ -153,7 +153,8 @@ public final class FrameExtractor {
             guard decoder.previous.width > 0, let last = decoder.previous.timestamp else {
                 throw MediaError(
                     .outOfRange, path: path,
-                    "no frame could be decoded at or before \(FrameTime.format(seconds)) s (the video may be truncated or damaged)")
+                    "no frame could be decoded at or before \(FrameTime.format(seconds)) s (the video may be truncated or damaged)"
+                )
             }
             let lastSeconds = decoder.seconds(last)
             let covered = lastSeconds + 2 * Double(decoder.frameTicks) * av_q2d(decoder.timeBase)
@@ -179,7 +180,8 @@ public final class FrameExtractor {
         // Decoded once and kept: image demuxers do not all seek back.
         if still == nil {
             guard try decoder.decodeNext() else {
-                throw MediaError(.invalidMedia, path: path, "the image could not be decoded (it may be truncated or damaged)")
+                throw MediaError(
+                    .invalidMedia, path: path, "the image could not be decoded (it may be truncated or damaged)")
             }
             still = try decoder.retainFrame()
         }
@@ -224,7 +226,8 @@ public final class FrameExtractor {
         if outWidth > limit || outHeight > limit {
             throw MediaError(
                 .limitExceeded, path: path,
-                "the picture would be \(outWidth)x\(outHeight), larger than the \(limit)x\(limit) limit: ask for a smaller width")
+                "the picture would be \(outWidth)x\(outHeight), larger than the \(limit)x\(limit) limit: ask for a smaller width"
+            )
         }
         return (outWidth, outHeight)
     }

@@ -54,10 +54,16 @@ public enum ImageEncoder {
             try check(av_frame_get_buffer(raw, 0), .library, path: nil, "cannot allocate a picture")
             try convertToYUV(frame, into: picture)
         }
-        try check(avcodec_send_frame(encoder.pointer, raw), .library, path: nil, "the \(format.rawValue) encoder refused the picture")
-        try check(avcodec_send_frame(encoder.pointer, nil), .library, path: nil, "cannot finish the \(format.rawValue) encoder")
+        try check(
+            avcodec_send_frame(encoder.pointer, raw), .library, path: nil,
+            "the \(format.rawValue) encoder refused the picture")
+        try check(
+            avcodec_send_frame(encoder.pointer, nil), .library, path: nil,
+            "cannot finish the \(format.rawValue) encoder")
         let packet = try Packet()
-        try check(avcodec_receive_packet(encoder.pointer, packet.pointer), .library, path: nil, "the \(format.rawValue) encoder produced nothing")
+        try check(
+            avcodec_receive_packet(encoder.pointer, packet.pointer), .library, path: nil,
+            "the \(format.rawValue) encoder produced nothing")
         guard let data = packet.pointer.pointee.data, packet.pointer.pointee.size > 0 else {
             throw MediaError(.library, path: nil, "the \(format.rawValue) encoder produced an empty file")
         }

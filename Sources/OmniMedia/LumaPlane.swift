@@ -25,7 +25,10 @@ struct LumaPlane: @unchecked Sendable {
     /// The largest sample value: 255 for 8 bits, 1023 for 10.
     var maxValue: Int { (1 << depth) - 1 }
 
-    private init(width: Int, height: Int, depth: Int, storage: PlaneStorage, base: UnsafePointer<UInt8>, stride: Int, time: Double) {
+    private init(
+        width: Int, height: Int, depth: Int, storage: PlaneStorage, base: UnsafePointer<UInt8>, stride: Int,
+        time: Double
+    ) {
         self.width = width
         self.height = height
         self.depth = depth
@@ -93,7 +96,9 @@ struct LumaPlane: @unchecked Sendable {
     }
 
     /// The same picture at another size (bicubic), for comparing clips whose sizes differ.
-    func resized(width newWidth: Int, height newHeight: Int, scaler: inout ScaleContext?) throws(MediaError) -> LumaPlane {
+    func resized(width newWidth: Int, height newHeight: Int, scaler: inout ScaleContext?) throws(MediaError)
+        -> LumaPlane
+    {
         let gray = depth > 8 ? AV_PIX_FMT_GRAY16LE : AV_PIX_FMT_GRAY8
         let shape = ScaleContext.Shape(
             sourceWidth: Int32(width), sourceHeight: Int32(height), sourceFormat: gray, width: Int32(newWidth),

@@ -45,9 +45,13 @@ extension Orientation {
             target.pointee.sample_aspect_ratio = AVRational(num: aspect.den, den: aspect.num)
         }
 
-        let sourcePlanes = withUnsafeBytes(of: source.pointee.data) { Array($0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self)) }
+        let sourcePlanes = withUnsafeBytes(of: source.pointee.data) {
+            Array($0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self))
+        }
         let sourceStrides = withUnsafeBytes(of: source.pointee.linesize) { Array($0.bindMemory(to: Int32.self)) }
-        let targetPlanes = withUnsafeBytes(of: target.pointee.data) { Array($0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self)) }
+        let targetPlanes = withUnsafeBytes(of: target.pointee.data) {
+            Array($0.bindMemory(to: UnsafeMutablePointer<UInt8>?.self))
+        }
         let targetStrides = withUnsafeBytes(of: target.pointee.linesize) { Array($0.bindMemory(to: Int32.self)) }
         for (plane, size) in elementSize {
             guard let from = sourcePlanes[plane], let to = targetPlanes[plane] else {

@@ -24,7 +24,9 @@ enum SSIM {
         guard blocksWide >= 2, blocksHigh >= 2 else {
             // Too small for one 8x8 group: alike or not (PSNR still counts every sample).
             let rowBytes = a.width * a.bytesPerSample
-            let same = (0..<a.height).allSatisfy { memcmp(a.base + $0 * a.stride, b.base + $0 * b.stride, rowBytes) == 0 }
+            let same = (0..<a.height).allSatisfy {
+                memcmp(a.base + $0 * a.stride, b.base + $0 * b.stride, rowBytes) == 0
+            }
             return Result(ssim: same ? 1 : 0, blockSquaredError: 0)
         }
         if a.depth == 8 {
@@ -77,7 +79,8 @@ enum SSIM {
         for y in 1..<blocksHigh {
             while z <= y {
                 swap(&sum0, &sum1)
-                squaredError &+= blockSums8(a + 4 * z * strideA, strideA, b + 4 * z * strideB, strideB, into: sum0, blocks: blocksWide)
+                squaredError &+= blockSums8(
+                    a + 4 * z * strideA, strideA, b + 4 * z * strideB, strideB, into: sum0, blocks: blocksWide)
                 z += 1
             }
             total += endLine8(sum0, sum1, count: blocksWide - 1)
@@ -116,8 +119,10 @@ enum SSIM {
             for dy in 0..<4 {
                 let va = UnsafeRawPointer(a + dy * strideA + x).loadUnaligned(as: SIMD8<UInt16>.self)
                 let vb = UnsafeRawPointer(b + dy * strideB + x).loadUnaligned(as: SIMD8<UInt16>.self)
-                let evenA = va & low, oddA = va &>> 8
-                let evenB = vb & low, oddB = vb &>> 8
+                let evenA = va & low
+                let oddA = va &>> 8
+                let evenB = vb & low
+                let oddB = vb &>> 8
                 s1 &+= evenA &+ oddA
                 s2 &+= evenB &+ oddB
                 ss &+= pairs(evenA &* evenA) &+ pairs(oddA &* oddA) &+ pairs(evenB &* evenB) &+ pairs(oddB &* oddB)

@@ -1,5 +1,5 @@
-import Foundation
 internal import CFFmpeg
+import Foundation
 
 /// One video stream of a file, demuxed and decoded in-process: seeks, exact
 /// frames, keyframes and sequential reading.
@@ -144,7 +144,8 @@ final class VideoDecoder {
             size >= 9 * MemoryLayout<Int32>.size
         else { return .identity }
         return data.withMemoryRebound(to: Int32.self, capacity: 9) { matrix in
-            Orientation(matrix: Array(UnsafeBufferPointer(start: matrix, count: 9)), degrees: av_display_rotation_get(matrix))
+            Orientation(
+                matrix: Array(UnsafeBufferPointer(start: matrix, count: 9)), degrees: av_display_rotation_get(matrix))
         }
     }
 
@@ -405,11 +406,13 @@ final class VideoDecoder {
     /// How to turn `frame` upright: from its own display matrix if it has one
     /// (an H.264 orientation message), else from the stream's, as ffmpeg does.
     func orientation(of frame: Frame) -> Orientation {
-        guard let side = av_frame_get_side_data(frame.pointer, AV_FRAME_DATA_DISPLAYMATRIX), let data = side.pointee.data,
+        guard let side = av_frame_get_side_data(frame.pointer, AV_FRAME_DATA_DISPLAYMATRIX),
+            let data = side.pointee.data,
             side.pointee.size >= 9 * MemoryLayout<Int32>.size
         else { return orientation }
         return data.withMemoryRebound(to: Int32.self, capacity: 9) { matrix in
-            Orientation(matrix: Array(UnsafeBufferPointer(start: matrix, count: 9)), degrees: av_display_rotation_get(matrix))
+            Orientation(
+                matrix: Array(UnsafeBufferPointer(start: matrix, count: 9)), degrees: av_display_rotation_get(matrix))
         }
     }
 

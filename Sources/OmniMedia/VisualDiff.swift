@@ -181,15 +181,19 @@ public struct VisualDiff: Sendable {
         let extractorA = try FrameExtractor(opening: pathA, threads: 0)
         let extractorB = try FrameExtractor(opening: pathB, threads: 0)
         // Half a millisecond early, so rounding a frame's own time never skips to the next frame.
-        let framesA = try extractorA.framesTyped(at: moments.map { max(0, $0.timeA - 0.0005) }, width: tileWidth, exact: true)
+        let framesA = try extractorA.framesTyped(
+            at: moments.map { max(0, $0.timeA - 0.0005) }, width: tileWidth, exact: true)
         let tileHeight = framesA.map(\.height).max() ?? 1
         var widthB = tileWidth
-        if let probe = try extractorB.framesTyped(at: [max(0, moments[0].timeB - 0.0005)], width: tileWidth, exact: true).first,
+        if let probe = try extractorB.framesTyped(
+            at: [max(0, moments[0].timeB - 0.0005)], width: tileWidth, exact: true
+        ).first,
             probe.height > tileHeight
         {
             widthB = max(1, tileWidth * tileHeight / probe.height)
         }
-        let framesB = try extractorB.framesTyped(at: moments.map { max(0, $0.timeB - 0.0005) }, width: widthB, exact: true)
+        let framesB = try extractorB.framesTyped(
+            at: moments.map { max(0, $0.timeB - 0.0005) }, width: widthB, exact: true)
         return ContactSheet.compose(
             framesA.map { Optional($0) } + framesB.map { Optional($0) }, columns: moments.count, rows: 2,
             tileWidth: tileWidth, tileHeight: tileHeight)
@@ -232,8 +236,16 @@ private struct Pairing {
         clipB = VisualDiff.Clip(duration: factsB.duration, frameRate: factsB.frameRate, width: 0, height: 0, frames: 0)
         nextA = try Pairing.frame(channelA)
         nextB = try Pairing.frame(channelB)
-        if let nextA { factsA.width = nextA.width; factsA.height = nextA.height; framesA = 1 }
-        if let nextB { factsB.width = nextB.width; factsB.height = nextB.height; framesB = 1 }
+        if let nextA {
+            factsA.width = nextA.width
+            factsA.height = nextA.height
+            framesA = 1
+        }
+        if let nextB {
+            factsB.width = nextB.width
+            factsB.height = nextB.height
+            framesB = 1
+        }
         updateClips()
     }
 
@@ -268,18 +280,20 @@ private struct Pairing {
         facts.frameRate.map { 1 / $0 } ?? 0.04
     }
 
+    private func stillShowing(_ last: LumaPlane?, _ facts: ClipFacts, at time: Double) -> Bool {
+        guard let last else { return false }
+        return time < last.time + frameDuration(facts) - tolerance
+    }
+
     /// The next pair of frames on screen together, and the moment; nil when
     /// either clip has ended.
     mutating func next() throws(MediaError) -> (LumaPlane, LumaPlane, Double)? {
         while true {
             guard nextA != nil || nextB != nil else { return nil }
             let time = min(nextA?.time ?? .infinity, nextB?.time ?? .infinity)
-            if nextA == nil, (currentA.map { time >= $0.time + frameDuration(factsA) - tolerance } ?? true) {
-                return nil
-            }
-            if nextB == nil, (currentB.map { time >= $0.time + frameDuration(factsB) - tolerance } ?? true) {
-                return nil
-            }
+            // A clip that has ended shows its last frame for one frame's time, then nothing.
+            if nextA == nil, !stillShowing(currentA, factsA, at: time) { return nil }
+            if nextB == nil, !stillShowing(currentB, factsB, at: time) { return nil }
             if let candidate = nextA, candidate.time <= time + tolerance {
                 currentA = candidate
                 nextA = try Pairing.frame(channelA)

@@ -28,7 +28,8 @@ extension VisualDiff {
         func clip(_ clip: Clip, _ asset: AssetID) -> JSONValue {
             .object([
                 "asset": .string(asset.hex), "duration": JSONValue(clip.duration), "fps": JSONValue(clip.frameRate),
-                "width": .int(Int64(clip.width)), "height": .int(Int64(clip.height)), "frames": .int(Int64(clip.frames)),
+                "width": .int(Int64(clip.width)), "height": .int(Int64(clip.height)),
+                "frames": .int(Int64(clip.frames)),
             ])
         }
         return .object([

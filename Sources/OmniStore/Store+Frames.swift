@@ -65,7 +65,8 @@ extension Store {
                 items[index] = .init(thumbnail: thumbnail, cached: false)
                 cache.write(
                     thumbnail.data,
-                    to: cache.path(asset: asset.id, seconds: times[index], width: request.width, format: request.format))
+                    to: cache.path(asset: asset.id, seconds: times[index], width: request.width, format: request.format)
+                )
             }
         }
         return ThumbnailResult(
@@ -124,7 +125,8 @@ extension Store {
         let time = request.time ?? .defaultThumbnail
         guard let seconds = time.seconds(duration: asset.duration) else {
             throw StoreError(
-                .invalidArgument, "asset \(asset.id.short) does not say how long it is: give --at in seconds, not \(time)")
+                .invalidArgument,
+                "asset \(asset.id.short) does not say how long it is: give --at in seconds, not \(time)")
         }
         if let duration = asset.duration, seconds > duration {
             throw StoreError(

@@ -27,7 +27,8 @@ struct ThumbnailCache {
     func path(asset: AssetID, seconds: Double, width: Int?, format: ImageFormat) -> String {
         let micros = Int64((seconds * 1_000_000).rounded())
         let size = width.map { "w\($0)" } ?? "full"
-        return "\(directory)/\(asset.hex.prefix(2))/\(asset.hex.dropFirst(2))/\(micros)us-\(size).\(format.fileExtension)"
+        return
+            "\(directory)/\(asset.hex.prefix(2))/\(asset.hex.dropFirst(2))/\(micros)us-\(size).\(format.fileExtension)"
     }
 
     /// The cached file's bytes, if there is a complete one.

@@ -55,19 +55,25 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         let fw = try await FrameWorkspace.make("cli-thumb")
         let clip = try await FrameFixtures.path(.gop48)
         let id = try await fw.add(clip, as: "clip.mp4")
-        let first = try await fw.json(["thumbnail", String(id.prefix(8)), "--at", "2.5", "--width", "160", "-o", "t.png"])
+        let first = try await fw.json([
+            "thumbnail", String(id.prefix(8)), "--at", "2.5", "--width", "160", "-o", "t.png",
+        ])
         let item = try #require((first["thumbnails"] as? [[String: Any]])?.first)
         #expect(first["asset"] as? String == id)
         #expect(item["cached"] as? Bool == false)
         #expect(item["width"] as? Int == 160 && item["height"] as? Int == 120)
         #expect(item["path"] as? String == "t.png" && item["format"] as? String == "png")
         let ours = try await fw.picture("t.png")
-        let oracle = try await FFmpegFrames.frame(clip, at: 2.5, filters: "scale=160:-1:flags=bicubic", width: 160, height: 120)
+        let oracle = try await FFmpegFrames.frame(
+            clip, at: 2.5, filters: "scale=160:-1:flags=bicubic", width: 160, height: 120)
         #expect(try #require(ours.psnr(against: oracle)) >= 40)
-        let neighbour = try await FFmpegFrames.frame(clip, at: 2.55, filters: "scale=160:-1:flags=bicubic", width: 160, height: 120)
+        let neighbour = try await FFmpegFrames.frame(
+            clip, at: 2.55, filters: "scale=160:-1:flags=bicubic", width: 160, height: 120)
         #expect(try #require(ours.psnr(against: neighbour)) < 36)
 
-        let cached = try #require(try await fw.json(["thumbnail", id, "--at", "2.5", "--width", "160", "-o", "again.png"])["thumbnails"] as? [[String: Any]])
+        let cached = try #require(
+            try await fw.json(["thumbnail", id, "--at", "2.5", "--width", "160", "-o", "again.png"])["thumbnails"]
+                as? [[String: Any]])
         #expect(cached.first?["cached"] as? Bool == true)
         #expect(fileBytes(fw.ws.file("again.png")) == fileBytes(fw.ws.file("t.png")))
         let entries = fw.cacheFiles.filter { $0.hasSuffix(".png") }
@@ -112,7 +118,8 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         #expect(result.stdout.hasPrefix(name), "\(result)")
         let ours = try await fw.picture(name)
         #expect(ours.width == 320 && ours.height == 240)
-        let oracle = try await FFmpegFrames.frame(clip, at: 0.6, filters: "scale=320:-1:flags=bicubic", width: 320, height: 240)
+        let oracle = try await FFmpegFrames.frame(
+            clip, at: 0.6, filters: "scale=320:-1:flags=bicubic", width: 320, height: 240)
         #expect(try #require(ours.psnr(against: oracle)) >= 40)
     }
 
@@ -128,7 +135,8 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         #expect(items.map { $0["time"] as? Double } == [1, 3, 5])
         for (index, seconds) in [1.0, 3.0, 5.0].enumerated() {
             let ours = try await fw.picture("shots/t-00\(index + 1).png")
-            let oracle = try await FFmpegFrames.frame(clip, at: seconds, filters: "scale=80:-1:flags=bicubic", width: 80, height: 60)
+            let oracle = try await FFmpegFrames.frame(
+                clip, at: seconds, filters: "scale=80:-1:flags=bicubic", width: 80, height: 60)
             #expect(try #require(ours.psnr(against: oracle)) >= 40)
         }
     }
@@ -154,7 +162,8 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         let result = try await fw.run(["thumbnail", "HEAD", "--at", "1", "-o", "head.png"])
         #expect(result.succeeded, "\(result)")
         let ours = try await fw.picture("head.png")
-        let oracle = try await FFmpegFrames.frame(clip, at: 1, filters: "scale=320:-1:flags=bicubic", width: 320, height: 240)
+        let oracle = try await FFmpegFrames.frame(
+            clip, at: 1, filters: "scale=320:-1:flags=bicubic", width: 320, height: 240)
         #expect(try #require(ours.psnr(against: oracle)) >= 40)
     }
 
@@ -174,10 +183,12 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         #expect(!fileExists(fw.ws.file("x.png")))
     }
 
-    @Test("bad arguments are usage errors", arguments: [
-        ["--at", "soon"], ["--at", "120%"], ["--count", "0"], ["--width", "0"], ["--format", "gif"],
-        ["--at", "1", "--count", "2"],
-    ])
+    @Test(
+        "bad arguments are usage errors",
+        arguments: [
+            ["--at", "soon"], ["--at", "120%"], ["--count", "0"], ["--width", "0"], ["--format", "gif"],
+            ["--at", "1", "--count", "2"],
+        ])
     func usage(_ arguments: [String]) async throws {
         let fw = try await FrameWorkspace.make("cli-thumb-usage")
         let id = try await fw.add(try await FrameFixtures.path(.gop48), as: "clip.mp4")
@@ -189,7 +200,8 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
     func tooLarge() async throws {
         let fw = try await FrameWorkspace.make("cli-thumb-large")
         let id = try await fw.add(try await FrameFixtures.path(.rotated), as: "phone.mov")
-        expectOneLineError(try await fw.run(["thumbnail", id, "--width", "16000", "-o", "big.png"]), mentioning: "limit")
+        expectOneLineError(
+            try await fw.run(["thumbnail", id, "--width", "16000", "-o", "big.png"]), mentioning: "limit")
     }
 
     @Test("audio has no pictures: a one-line error")
@@ -290,7 +302,9 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
 
         let text = try await fw.run(["diff", "HEAD~1", "HEAD", "--visual"])
         #expect(text.succeeded, "\(text)")
-        #expect(text.stdout.contains("merge base:") && text.stdout.contains("SSIM (Y)") && text.stdout.contains("most changed:"))
+        #expect(
+            text.stdout.contains("merge base:") && text.stdout.contains("SSIM (Y)")
+                && text.stdout.contains("most changed:"))
     }
 
     @Test("diff --visual takes asset ids, and says how clips of other rates and lengths were aligned")
@@ -301,7 +315,8 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         let json = try await fw.json(["diff", String(a.prefix(10)), String(b.prefix(10)), "--visual"])
         #expect(json["a"] as? String == a && json["b"] as? String == b)
         let notes = try #require((json["visual"] as? [String: Any])?["notes"] as? [String])
-        #expect(notes.contains { $0.contains("frame rates differ") } && notes.contains { $0.contains("durations differ") })
+        #expect(
+            notes.contains { $0.contains("frame rates differ") } && notes.contains { $0.contains("durations differ") })
         let text = try await fw.run(["diff", a, b, "--visual"])
         #expect(text.stdout.contains("note: frame rates differ"), "\(text)")
     }

@@ -43,10 +43,12 @@ import Testing
 }
 
 @Suite struct FrameTimeParsing {
-    @Test("seconds, clock times and shares parse", arguments: [
-        ("12.5", FrameTime.seconds(12.5)), ("00:00:12.5", .seconds(12.5)), ("1:30", .seconds(90)),
-        ("01:02:03", .seconds(3723)), ("50%", .fraction(0.5)), ("0", .seconds(0)), ("100%", .fraction(1)),
-    ])
+    @Test(
+        "seconds, clock times and shares parse",
+        arguments: [
+            ("12.5", FrameTime.seconds(12.5)), ("00:00:12.5", .seconds(12.5)), ("1:30", .seconds(90)),
+            ("01:02:03", .seconds(3723)), ("50%", .fraction(0.5)), ("0", .seconds(0)), ("100%", .fraction(1)),
+        ])
     func parses(_ text: String, _ expected: FrameTime) {
         #expect(FrameTime(parsing: text) == expected)
     }

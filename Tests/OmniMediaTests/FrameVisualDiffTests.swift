@@ -70,7 +70,9 @@ import Testing
         // The graded copy is brighter: the bottom row's luma is higher.
         func brightness(_ rows: Range<Int>) -> Int {
             var sum = 0
-            for y in rows { for x in stride(from: 0, to: picture.width, by: 7) { sum += Int(picture.pixel(x: x, y: y).green) } }
+            for y in rows {
+                for x in stride(from: 0, to: picture.width, by: 7) { sum += Int(picture.pixel(x: x, y: y).green) }
+            }
             return sum
         }
         #expect(brightness(120..<240) > brightness(0..<120))
@@ -91,7 +93,9 @@ import Testing
     @Test("an exact sheet shows the frames at evenly spaced times, like ffmpeg -ss")
     func exact() async throws {
         let path = try await FrameFixtures.path(.gop48)
-        let sheet = try await onThread { try ContactSheet.make(path: path, columns: 3, rows: 2, tileWidth: 80, exact: true) }
+        let sheet = try await onThread {
+            try ContactSheet.make(path: path, columns: 3, rows: 2, tileWidth: 80, exact: true)
+        }
         #expect(sheet.tileHeight == 60)
         for (index, seconds) in FrameTime.evenlySpaced(count: 6, duration: 6).enumerated() {
             let oracle = try await FFmpegFrames.frame(

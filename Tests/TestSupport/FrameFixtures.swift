@@ -39,7 +39,9 @@ public enum FrameClip: String, CaseIterable, Sendable, CustomStringConvertible {
         case .rotated:
             return ["-i", paths[0], "-c", "copy", "-metadata:s:v:0", "rotate=90", output]
         case .anamorphic:
-            return ["-f", "lavfi", "-i", "testsrc2=size=240x240:rate=24", "-t", "2", "-vf", "setsar=2/1"] + x264 + [output]
+            return ["-f", "lavfi", "-i", "testsrc2=size=240x240:rate=24", "-t", "2", "-vf", "setsar=2/1"] + x264 + [
+                output
+            ]
         case .otherRate:
             return ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-t", "4"] + x264 + [output]
         case .faststart:

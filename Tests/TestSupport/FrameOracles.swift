@@ -58,7 +58,8 @@ public enum FFmpegFrames {
     /// Decodes a picture file (PNG, JPEG) to RGB with ffmpeg, at its own size.
     public static func picture(_ path: String) async throws -> FrameRGB {
         let probe = try await Tool.check(
-            "ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", path])
+            "ffprobe",
+            ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", path])
         let parts = probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",")
         guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]) else {
             throw TestSupportError("ffprobe gave no size for \(path): \(probe.stdout)")
@@ -69,7 +70,8 @@ public enum FFmpegFrames {
     /// The presentation times (seconds) of every frame, from ffprobe.
     public static func frameTimes(_ path: String) async throws -> [Double] {
         let result = try await Tool.check(
-            "ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time", "-of", "csv=p=0", path])
+            "ffprobe",
+            ["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time", "-of", "csv=p=0", path])
         // A line may carry more fields (side data) after the time.
         return result.stdout.split(separator: "\n").compactMap { line in
             line.split(separator: ",", omittingEmptySubsequences: false).first.flatMap { Double($0) }
@@ -85,7 +87,7 @@ public enum FFmpegFrames {
         func value(after marker: String) -> Double? {
             guard let range = result.stderr.range(of: marker) else { return nil }
             let rest = result.stderr[range.upperBound...]
-            return Double(rest.prefix { $0.isNumber || $0 == "." || $0 == "-" } )
+            return Double(rest.prefix { $0.isNumber || $0 == "." || $0 == "-" })
         }
         guard let ssim = value(after: "SSIM Y:"), let psnr = value(after: "PSNR y:") else {
             throw TestSupportError("no SSIM/PSNR in ffmpeg's output:\n\(result.stderr.suffix(2000))")
