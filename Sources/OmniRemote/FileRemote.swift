@@ -88,7 +88,7 @@ public final class FileRemote: RemoteTransport {
         LocalFile.syncDirectory(directory)
     }
 
-    public func upload(_ key: String, from source: String, size: Int64, sha256: String, progress: TransferProgress) throws {
+    public func upload(_ key: String, from source: String, size: Int64, sha256: String, progress: @escaping TransferProgress) throws {
         let target = path(key)
         if access(target, F_OK) == 0 { return }
         let directory = (target as NSString).deletingLastPathComponent
@@ -145,7 +145,7 @@ public final class FileRemote: RemoteTransport {
         LocalFile.syncDirectory(directory)
     }
 
-    public func download(_ key: String, size: Int64, to destination: String, progress: TransferProgress) throws {
+    public func download(_ key: String, size: Int64, to destination: String, progress: @escaping TransferProgress) throws {
         let input: LocalFile
         do {
             input = try LocalFile.open(path(key), flags: O_RDONLY)

@@ -52,11 +52,11 @@ public protocol RemoteTransport: Sendable {
     /// Uploads a local file under `key`; `sha256` is its hex SHA-256 (for an
     /// object, its id), which the receiving side checks where it can.
     /// Interrupted uploads of large files resume where they stopped.
-    func upload(_ key: String, from path: String, size: Int64, sha256: String, progress: TransferProgress) throws
+    func upload(_ key: String, from path: String, size: Int64, sha256: String, progress: @escaping TransferProgress) throws
 
     /// Downloads `key` into `path`, resuming what an interrupted download of
     /// the same key left there. The caller verifies the bytes.
-    func download(_ key: String, size: Int64, to path: String, progress: TransferProgress) throws
+    func download(_ key: String, size: Int64, to path: String, progress: @escaping TransferProgress) throws
 
     /// Reads a ref file with its version, or nil when it does not exist.
     func readRef(_ key: String) throws -> RemoteRef?

@@ -11,11 +11,19 @@ extension S3Remote {
     /// under S3's 10,000 parts. It depends only on the size, so a resumed
     /// upload cuts the file exactly as the interrupted one did.
     static func partSize(for size: Int64) -> Int64 {
-        max(16 << 20, (size + 9_999) / 10_000)
+        max(8 << 20, (size + 9_999) / 10_000)
     }
 
-    static func parts(of size: Int64) -> [(number: Int, offset: Int64, length: Int64)] {
-        let step = partSize(for: size)
+    /// Download ranges are fewer and larger: eight per object (64 MiB at
+    /// least). Servers that read a whole object to answer each range (moto,
+    /// some gateways) then pay eight reads, not hundreds, while S3 still gets
+    /// eight parallel streams.
+    static func downloadPartSize(for size: Int64) -> Int64 {
+        max(64 << 20, (size + 7) / 8)
+    }
+
+    static func parts(of size: Int64, step fixed: Int64? = nil) -> [(number: Int, offset: Int64, length: Int64)] {
+        let step = fixed ?? partSize(for: size)
         var parts: [(Int, Int64, Int64)] = []
         var offset: Int64 = 0
         while offset < size {
@@ -28,7 +36,7 @@ extension S3Remote {
     /// Uploads in parallel parts, continuing an unfinished upload of the
     /// same key when S3 still holds one: parts already there with the right
     /// size and MD5 are kept.
-    func uploadMultipart(_ key: String, from path: String, size: Int64, progress: TransferProgress) throws {
+    func uploadMultipart(_ key: String, from path: String, size: Int64, progress: @escaping TransferProgress) throws {
         let parts = S3Remote.parts(of: size)
         let uploadID: String
         let existing: [Int: (etag: String, size: Int64)]
@@ -139,8 +147,8 @@ extension S3Remote {
     /// Downloads with parallel ranged GETs into one file, each part written
     /// at its offset through its own descriptor. Finished parts are noted in
     /// `<path>.parts`, so a rerun fetches only the rest.
-    func downloadInParts(_ key: String, size: Int64, to path: String, progress: TransferProgress) throws {
-        let parts = S3Remote.parts(of: size)
+    func downloadInParts(_ key: String, size: Int64, to path: String, progress: @escaping TransferProgress) throws {
+        let parts = S3Remote.parts(of: size, step: S3Remote.downloadPartSize(for: size))
         let journalPath = path + ".parts"
         var done: Set<Int> = []
         if let text = try? String(contentsOfFile: journalPath, encoding: .utf8),
@@ -165,15 +173,21 @@ extension S3Remote {
         unlink(journalPath)
     }
 
-    private func downloadPart(_ key: String, part: (offset: Int64, length: Int64), to path: String, progress: TransferProgress) throws {
+    private func downloadPart(_ key: String, part: (offset: Int64, length: Int64), to path: String, progress: @escaping TransferProgress) throws {
         let file = try LocalFile.open(path, flags: O_WRONLY)
         var offset = part.offset
         let end = part.offset + part.length
         for attempt in 1...6 {
             try file.seek(to: offset)
             let request = Request(method: "GET", key: key, headers: [("range", "bytes=\(offset)-\(end - 1)")])
+            var reported: Int64 = 0
             do {
-                let (response, written) = try clients.with { try $0.send(signed(request), bodyTo: file.raw) }
+                let (response, written) = try clients.with {
+                    try $0.send(signed(request), bodyTo: file.raw) { now in
+                        progress(now - reported)
+                        reported = now
+                    }
+                }
                 guard response.status == 206 else {
                     if [500, 502, 503, 504, 429].contains(response.status), attempt < 6 {
                         S3Remote.backoff(attempt)
@@ -185,7 +199,7 @@ extension S3Remote {
                     throw failure(response, "download \(key)")
                 }
                 offset += written
-                progress(written)
+                progress(written - reported)
                 guard offset == end else {
                     throw RemoteError(.corrupt, "\(key) on \(displayURL) is shorter than its listed size: the remote copy is damaged")
                 }
@@ -195,7 +209,7 @@ extension S3Remote {
                     throw RemoteError(.transport, "cannot download \(key) from \(displayURL): \(error.message); run the command again to resume")
                 }
                 offset += error.bytesReceived
-                progress(error.bytesReceived)
+                progress(error.bytesReceived - reported)
                 S3Remote.backoff(attempt)
             }
         }

@@ -221,7 +221,7 @@ public final class S3Remote: RemoteTransport {
         guard response.status == 200 else { throw failure(response, "write \(key)") }
     }
 
-    public func upload(_ key: String, from path: String, size: Int64, sha256: String, progress: TransferProgress) throws {
+    public func upload(_ key: String, from path: String, size: Int64, sha256: String, progress: @escaping TransferProgress) throws {
         if size > S3Remote.multipartThreshold {
             try uploadMultipart(key, from: path, size: size, progress: progress)
             return
@@ -239,7 +239,7 @@ public final class S3Remote: RemoteTransport {
         progress(size)
     }
 
-    public func download(_ key: String, size: Int64, to path: String, progress: TransferProgress) throws {
+    public func download(_ key: String, size: Int64, to path: String, progress: @escaping TransferProgress) throws {
         if size > S3Remote.multipartThreshold {
             try downloadInParts(key, size: size, to: path, progress: progress)
             return
@@ -255,11 +255,19 @@ public final class S3Remote: RemoteTransport {
             var request = Request(method: "GET", key: key)
             if done > 0 { request.headers.append(("range", "bytes=\(done)-")) }
             let before = done
+            // An error answer's body must not stay behind the good bytes.
+            guard ftruncate(file.raw, off_t(done)) == 0 else { throw LocalFile.posixError(errno, "cannot reset '\(path)'") }
+            var reported: Int64 = 0
             do {
-                let (response, written) = try clients.with { try $0.send(signed(request), bodyTo: file.raw) }
+                let (response, written) = try clients.with {
+                    try $0.send(signed(request), bodyTo: file.raw) { now in
+                        progress(now - reported)
+                        reported = now
+                    }
+                }
                 if response.status == 206 || (response.status == 200 && before == 0) {
                     done += written
-                    progress(written)
+                    progress(written - reported)
                     guard done == size else {
                         throw RemoteError(.corrupt, "\(key) on \(displayURL) has \(done) bytes, not \(size): the remote copy is damaged")
                     }
@@ -285,7 +293,7 @@ public final class S3Remote: RemoteTransport {
                     throw RemoteError(.transport, "cannot download \(key) from \(displayURL): \(error.message); run the command again to resume")
                 }
                 done = before + error.bytesReceived
-                progress(error.bytesReceived)
+                progress(error.bytesReceived - reported)
                 S3Remote.backoff(attempt)
             }
         }

@@ -25,13 +25,20 @@ extension Store {
             throw FileDescriptor.posixError(errno, "cannot create '\(partialDirectory)'")
         }
         let partial = partialDirectory + "/" + id.hex
-        try remoteCall {
-            try transport.download(Store.objectKey(id), size: size, to: partial, progress: { meter?.add(bytes: $0) })
-        }
-        let actual = try ObjectStore.hash(partial)
-        guard actual == id else {
+        var actual = id
+        // A second try starts from nothing, in case a resumed or interrupted
+        // download mixed in bad bytes; a mismatch then is the remote's copy.
+        for attempt in 1...2 {
+            try remoteCall {
+                try transport.download(Store.objectKey(id), size: size, to: partial, progress: { meter?.add(bytes: $0) })
+            }
+            actual = try ObjectStore.hash(partial)
+            if actual == id { break }
             unlink(partial)
             unlink(partial + ".parts")
+            if attempt == 1 { meter?.add(bytes: -size) }
+        }
+        guard actual == id else {
             throw StoreError(
                 .corrupt,
                 "object \(id.short) on \(remoteName) is corrupt (its bytes hash to \(actual.short)): nothing was stored; push it again from a store that has it intact")

@@ -22,6 +22,9 @@ extension Store {
         _ config: RemoteConfig, transport: any RemoteTransport, branches names: [String], lazy: Bool,
         progress: SyncProgressHandler?, result: inout SyncResult
     ) throws -> [FetchedBranch] {
+        // Held from before the first object lands until the process ends, so
+        // gc cannot take downloaded objects for strays before their rows exist.
+        try lease.acquireShared()
         // Remote tips.
         var refKeys: [String]
         if names.isEmpty {
@@ -110,7 +113,6 @@ extension Store {
         result.bytes = downloads.reduce(0) { $0 + $1.1 }
         result.lazyObjects = lazy ? newAssets.filter { !objects.contains($0) }.count : 0
         // Index: assets, then turns (parents first), then the tracking refs, in one transaction.
-        try lease.acquireShared()
         let author = try self.author()
         let ordered = Store.parentsFirst(turns)
         var fetched: [FetchedBranch] = []
