@@ -13,9 +13,15 @@ final class AtomicFile {
     let file: FileDescriptor
     private var committed = false
 
+    /// Temp files are named `.omnistore-XXXXXXXX.tmp`: short, so any
+    /// destination name that fits the filesystem works too.
+    static let temporaryPrefix = ".omnistore-"
+    static let temporarySuffix = ".tmp"
+
     init(destination: String, mode: mode_t = 0o644) throws(StoreError) {
-        let url = URL(fileURLWithPath: destination)
-        let directory = url.deletingLastPathComponent().path
+        // The folder is taken textually: '..' after a symlink must be resolved
+        // by the kernel, the way every other tool writing there would.
+        let directory = AtomicFile.folder(of: destination)
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: destination, isDirectory: &isDirectory), isDirectory.boolValue {
             throw StoreError(.invalidArgument, "'\(destination)' is a directory: give a file name")
@@ -24,8 +30,33 @@ final class AtomicFile {
             throw StoreError(.notFound, "cannot write '\(destination)': the folder '\(directory)' does not exist")
         }
         self.destination = destination
-        self.temporaryPath = "\(directory)/.\(url.lastPathComponent).omnistore-\(UUID().uuidString.prefix(8).lowercased())"
+        self.temporaryPath =
+            "\(directory)/\(AtomicFile.temporaryPrefix)\(UUID().uuidString.prefix(8).lowercased())\(AtomicFile.temporarySuffix)"
         self.file = try FileDescriptor.createExclusive(temporaryPath, mode: mode)
+        // The lock marks the temp file as having a live writer (see removeAbandoned).
+        _ = file.lockExclusive(wait: true)
+    }
+
+    /// The folder part of a path, without collapsing `..` or following links.
+    static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        if slash == path.startIndex { return "/" }
+        return String(path[..<slash])
+    }
+
+    /// Removes temp files that killed writers left in `directory`: a live
+    /// writer holds an flock on its temp file, which the kernel drops when it dies.
+    static func removeAbandoned(in directory: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(temporaryPrefix) && name.hasSuffix(temporarySuffix) {
+            let path = directory + "/" + name
+            guard let file = try? FileDescriptor.openForReading(path), file.lockExclusive(wait: false),
+                let info = try? file.status()
+            else { continue }
+            let age = Date().timeIntervalSince1970 - Double(info.st_mtim.tv_sec)
+            if info.st_size == 0 && age < 10 { continue }
+            unlink(path)
+        }
     }
 
     func commit() throws(StoreError) {
@@ -36,8 +67,7 @@ final class AtomicFile {
             throw FileDescriptor.posixError(errno, "cannot write '\(destination)'")
         }
         committed = true
-        let directory = URL(fileURLWithPath: destination).deletingLastPathComponent().path
-        try? FileDescriptor.openDirectory(directory).sync()
+        try? FileDescriptor.openDirectory(AtomicFile.folder(of: destination)).sync()
     }
 
     deinit {

@@ -35,7 +35,6 @@ public struct BranchName: Hashable, Sendable, CustomStringConvertible, Comparabl
     /// The first rule `name` breaks, or nil if it is valid.
     static func problem(_ name: String) -> String? {
         if name.isEmpty { return "it is empty" }
-        if name.utf8.count > 200 { return "it is longer than 200 bytes" }
         if name == "@" { return "'@' alone is reserved" }
         if name == "HEAD" { return "HEAD is reserved" }
         if name.hasPrefix("-") { return "it starts with '-'" }

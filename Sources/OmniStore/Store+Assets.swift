@@ -65,6 +65,7 @@ extension Store {
     /// Adds one file, remembering `recordedPath` (such as `interaction:v1_…`)
     /// instead of the temp file's path.
     func add(file path: String, recordedPath: String?) throws -> (asset: Asset, isNew: Bool) {
+        objects.removeAbandonedTemporaries()
         switch addOne(path, recordedPath: recordedPath, progress: { _, _ in }) {
         case .added(let asset, _): return (asset, true)
         case .alreadyStored(let asset, _): return (asset, false)

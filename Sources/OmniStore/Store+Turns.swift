@@ -88,6 +88,7 @@ extension Store {
         // The turn is recorded; refreshing the working file is a courtesy that
         // must neither fail the command nor overwrite unrecorded work.
         var updated = false
+        AtomicFile.removeAbandoned(in: layout.workspace)
         if result.2 == nil, workfileBefore.isSafeToReplace {
             updated = (try? writeWorkfile(turn: result.0, force: false, previous: workfileBefore)) ?? false
         }

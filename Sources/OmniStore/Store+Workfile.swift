@@ -182,7 +182,7 @@ extension Store {
         let turnID = try resolve(revision)
         let turn = try self.turn(turnID)
         if let destination {
-            let path = Store.absolute(destination)
+            let path = Store.absoluteDestination(destination)
             if !force, let state = try? workfileState(at: path), state.state == .modified {
                 throw StoreError(
                     .conflict,
@@ -191,6 +191,7 @@ extension Store {
             try copyObject(turn.output, to: path)
             return CheckoutResult(head: try head(), turn: turn, path: path, wroteFile: true)
         }
+        AtomicFile.removeAbandoned(in: layout.workspace)
         let previous = try workfileState()
         if !force, !previous.isSafeToReplace {
             throw StoreError(

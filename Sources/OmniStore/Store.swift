@@ -183,6 +183,15 @@ public final class Store: Sendable {
         }
     }
 
+    /// A user's destination path made absolute without touching `..` or
+    /// symlinks, so it names exactly what the kernel will open.
+    static func absoluteDestination(_ path: String) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        if expanded.hasPrefix("/") { return expanded }
+        let cwd = FileManager.default.currentDirectoryPath
+        return (cwd.hasSuffix("/") ? cwd : cwd + "/") + expanded
+    }
+
     static func absolute(_ path: String) -> String {
         let expanded = (path as NSString).expandingTildeInPath
         if expanded.hasPrefix("/") { return URL(fileURLWithPath: expanded).standardizedFileURL.path }
