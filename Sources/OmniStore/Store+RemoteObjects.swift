@@ -25,6 +25,15 @@ extension Store {
             throw FileDescriptor.posixError(errno, "cannot create '\(partialDirectory)'")
         }
         let partial = partialDirectory + "/" + id.hex
+        // Two pulls into one store must not write one partial file at once:
+        // the second waits on the first's flock, then finds the object stored.
+        let lock = try FileDescriptor.openForLocking(partial)
+        guard flock(lock.raw, LOCK_EX) == 0 else { throw FileDescriptor.posixError(errno, "cannot lock '\(partial)'") }
+        if objects.contains(id) {
+            unlink(partial)
+            meter?.add(bytes: size, files: 1)
+            return
+        }
         var actual = id
         // A second try starts from nothing, in case a resumed or interrupted
         // download mixed in bad bytes; a mismatch then is the remote's copy.
