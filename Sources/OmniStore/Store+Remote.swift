@@ -274,33 +274,42 @@ extension Store {
         }
         let meter = TransferMeter(phase: .uploading, files: objectsToSend.count, bytes: sizes.reduce(0, +), handler: progress)
         let jobs = S3Remote.jobs()
-        // Large objects one at a time (their parts go in parallel), then the rest in parallel.
+        // What lazy clones learn about the assets: before anything that names them.
+        if !assetIDs.isEmpty {
+            let pack = try assetPack(assetIDs)
+            try remoteCall { try transport.write(pack.key, bytes: pack.bytes) }
+        }
+        // Each turn goes up as soon as the last of its missing objects is
+        // there (objects before turns, turn by turn), so sending turns
+        // overlaps sending objects. Large objects go one at a time (their
+        // parts in parallel), then the rest in parallel.
+        let gate = TurnGate(turns: turnsToSend, missing: Set(objectsToSend))
+        let texts = turnsToSend.map { (Store.turnKey($0.id), Array($0.canonicalText.utf8)) }
         let order = objectsToSend.indices.sorted { sizes[$0] > sizes[$1] }
         let large = order.filter { sizes[$0] > S3Remote.multipartThreshold }
         let small = order.filter { sizes[$0] <= S3Remote.multipartThreshold }
         let layout = self.layout
-        let upload: @Sendable (Int) throws -> Void = { index in
+        let sendTurn: @Sendable (Int) throws -> Void = { index in
+            try transport.write(texts[index].0, bytes: texts[index].1)
+        }
+        let upload: @Sendable (Int) throws -> [Int] = { index in
             let id = objectsToSend[index]
             try transport.upload(
                 Store.objectKey(id), from: layout.objectPath(id), size: sizes[index], sha256: id.hex,
                 progress: { meter.add(bytes: $0) })
             meter.add(files: 1)
+            return gate.stored(id)
         }
         try remoteCall {
-            for index in large { try upload(index) }
-            try ParallelWork.run(small.count, workers: jobs) { try upload(small[$0]) }
-        }
-        if !assetIDs.isEmpty {
-            let pack = try assetPack(assetIDs)
-            try remoteCall { try transport.write(pack.key, bytes: pack.bytes) }
-        }
-        // Turns after their objects; parents first, so a stopped push leaves few orphans.
-        let turnMeter = TransferMeter(phase: .turns, files: turnsToSend.count, bytes: 0, handler: progress)
-        let texts = turnsToSend.map { (Store.turnKey($0.id), Array($0.canonicalText.utf8)) }
-        try remoteCall {
-            try ParallelWork.run(texts.count, workers: jobs) { index in
-                try transport.write(texts[index].0, bytes: texts[index].1)
-                turnMeter.add(files: 1)
+            var readyTurns = gate.readyAtStart
+            for index in large { readyTurns += try upload(index) }
+            let tasks: [(object: Int?, turn: Int?)] = small.map { ($0, nil) } + readyTurns.map { (nil, $0) }
+            try ParallelWork.run(tasks.count, workers: jobs) { task in
+                if let object = tasks[task].object {
+                    for turn in try upload(object) { try sendTurn(turn) }
+                } else if let turn = tasks[task].turn {
+                    try sendTurn(turn)
+                }
             }
         }
         result.objects = objectsToSend.count
@@ -345,6 +354,43 @@ extension Store {
                 try Store.updateRef(db, ref, expected: current, to: turn, reason: "\(reason): \(remote)/\(branch)", author: author)
             }
         }
+    }
+}
+
+/// Which turns may be sent: those whose missing objects are all on the remote now.
+final class TurnGate: @unchecked Sendable {
+    // @unchecked: the maps are only touched under `lock`.
+    private let lock = NSLock()
+    private var waiting: [AssetID: [Int]] = [:]
+    private var remaining: [Int: Int] = [:]
+    /// Turns that need no object sent.
+    let readyAtStart: [Int]
+
+    init(turns: [Turn], missing: Set<AssetID>) {
+        var ready: [Int] = []
+        for (index, turn) in turns.enumerated() {
+            let needs = Set([turn.output] + turn.inputs.map(\.asset)).intersection(missing)
+            if needs.isEmpty {
+                ready.append(index)
+            } else {
+                remaining[index] = needs.count
+                for id in needs { waiting[id, default: []].append(index) }
+            }
+        }
+        readyAtStart = ready
+    }
+
+    /// Notes that an object is stored and returns the turns that became ready.
+    func stored(_ id: AssetID) -> [Int] {
+        lock.lock()
+        defer { lock.unlock() }
+        var ready: [Int] = []
+        for index in waiting.removeValue(forKey: id) ?? [] {
+            let left = (remaining[index] ?? 1) - 1
+            remaining[index] = left
+            if left == 0 { ready.append(index) }
+        }
+        return ready
     }
 }
 
