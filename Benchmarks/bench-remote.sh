@@ -8,6 +8,7 @@
 # inherits another's state; starting moto and filling buckets is not timed.
 #
 # Environment: RUNS (default 3), BIG_MIB (default 1024), CLIPS (default 200),
+# ONLY (rows to measure, such as "omni_push aws_up"; default all),
 # OMNISTORE (use this binary instead of building), QUIET_WAIT / QUIET_LOAD (lib.sh).
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -15,6 +16,7 @@ source "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-3}
 BIG_MIB=${BIG_MIB:-1024}
 CLIPS=${CLIPS:-200}
+ONLY=${ONLY:-omni_push omni_clone aws_up aws_down dvc_push dvc_pull}
 
 apt_install ffmpeg curl
 OMNI=$(ensure_omnistore) && [ -x "$OMNI" ] || { log "cannot build omnistore"; exit 1; }
@@ -100,6 +102,7 @@ dvc_pull() {
 declare -A T
 measure() {
     local name=$1 setup=$2 cmd=$3 times=() t r
+    case " $ONLY " in *" $name "*) ;; *) return 0 ;; esac
     for ((r = 0; r < RUNS; r++)); do
         start_moto
         $setup >"$WORK_DIR/setup.log" 2>&1 || { log "setup for $name failed"; tail -n 5 "$WORK_DIR/setup.log" >&2; return 1; }
@@ -119,7 +122,7 @@ seed_dvc() { dvc_prepare && dvc_push; }
 measure omni_push none omni_push
 measure omni_clone seed_omni omni_clone
 # The clone is complete and verified: every object re-hashed.
-(cd "$WORK_DIR/omni-clone" && "$OMNI" fsck --fast >/dev/null) || log "WARNING: the clone is not fsck-clean"
+[ -d "$WORK_DIR/omni-clone" ] && { (cd "$WORK_DIR/omni-clone" && "$OMNI" fsck --fast >/dev/null) || log "WARNING: the clone is not fsck-clean"; }
 [ -n "$AWS" ] && measure aws_up none aws_up && measure aws_down seed_aws aws_down
 [ -n "$DVC" ] && measure dvc_push dvc_prepare dvc_push && measure dvc_pull seed_dvc dvc_pull
 stop_moto

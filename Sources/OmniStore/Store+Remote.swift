@@ -237,9 +237,12 @@ extension Store {
             }
         }
         // What the remote already has: everything reachable from the tips we know are there.
-        let known = try read("cannot read remote branches") { db in
-            try String.fetchAll(db, sql: "SELECT target FROM ref WHERE name LIKE ?", arguments: ["refs/remotes/\(config.name)/%"])
-        }.compactMap(TurnID.init) + plans.compactMap(\.remoteTip)
+        // (Tracking tips are checked: a remote emptied since the last push holds none of them.)
+        let tracked = try read("cannot read remote branches") { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT target FROM ref WHERE name LIKE ?", arguments: ["refs/remotes/\(config.name)/%"])
+        }.compactMap(TurnID.init)
+        let stillThere = try existing(tracked.map(Store.turnKey), prefix: "turns/", on: transport)
+        let known = tracked.filter { stillThere.contains(Store.turnKey($0)) } + plans.compactMap(\.remoteTip)
         let candidates = try read("cannot walk the graph") { db -> [Turn] in
             let graph = TurnGraph(db)
             let include = try sending.map { try graph.seq(of: $0.local) }

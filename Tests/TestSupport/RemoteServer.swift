@@ -71,7 +71,20 @@ actor MotoProcess {
             }
         }
         let port = try freePort()
-        let process = try RunningProcess("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], timeout: 3600)
+        // moto, plus a watchdog thread that ends it when the test process is
+        // gone, even if that process was killed before its atexit ran.
+        let script = """
+            import os, runpy, sys, threading, time
+            parent = os.getppid()
+            def watch():
+                while os.getppid() == parent:
+                    time.sleep(0.5)
+                os._exit(0)
+            threading.Thread(target=watch, daemon=True).start()
+            sys.argv = ["moto.server", "-H", "127.0.0.1", "-p", "\(port)"]
+            runpy.run_module("moto.server", run_name="__main__")
+            """
+        let process = try RunningProcess("python3", ["-c", script], timeout: 3600)
         pid = process.pid
         atexit { if MotoProcess.pid > 0 { kill(MotoProcess.pid, SIGKILL) } }
         let endpoint = "http://127.0.0.1:\(port)"
