@@ -201,6 +201,7 @@ public struct GitGraphBuild: Sendable {
         return items.map { $0["instruction"] as? String ?? "<no instruction>" }
     }
 
+    @discardableResult
     static func omnistoreCheck(_ arguments: [String], in directory: String, environment: [String: String])
         async throws -> ProcessResult
     {
