@@ -49,7 +49,7 @@ ensure_dvc() { # prints the dvc command, or fails
 # Call it as OMNI=$(ensure_omnistore) && export_build_commit.
 ensure_omnistore() {
     if [ -n "${OMNISTORE:-}" ]; then
-        [ -n "${OMNISTORE_COMMIT:-}" ] || echo "? (given binary $OMNISTORE)" >"$WORK_DIR/build-commit"
+        echo "${OMNISTORE_COMMIT:-? (given binary $OMNISTORE)}" >"$WORK_DIR/build-commit"
         echo "$OMNISTORE"
         return 0
     fi

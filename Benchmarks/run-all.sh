@@ -7,8 +7,8 @@ cd "$(dirname "$0")"
 source ./lib.sh
 out="$WORK_DIR/results-$(date -u +%Y%m%dT%H%M%SZ).md"
 # Build once up front so neither script rebuilds (nor measures a build).
+[ -n "${OMNISTORE:-}" ] || unset OMNISTORE_COMMIT   # a build below says what it was built from
 OMNISTORE=$(ensure_omnistore) || { log "cannot build omnistore"; exit 1; }
-unset OMNISTORE_COMMIT
 export_build_commit
 export OMNISTORE
 {
