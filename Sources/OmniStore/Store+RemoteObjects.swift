@@ -88,6 +88,8 @@ extension Store {
                 return (id, row["remote"], row["size"])
             }
         }
+        // Not a lazy object (or not a lazy clone): nothing to do, and nothing written.
+        guard !rows.isEmpty else { return 0 }
         let wanted = rows.filter { !objects.contains($0.0) }
         var fetched = 0
         for remoteName in Set(wanted.map(\.1)).sorted() {
