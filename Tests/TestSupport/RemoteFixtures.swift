@@ -40,20 +40,8 @@ public enum RemoteFixtures {
                 try bytes.write(to: URL(fileURLWithPath: path))
                 return
             }
-            guard let bucket, let endpoint = environment["AWS_ENDPOINT_URL"] else { return }
-            let scratch = try TemporaryDirectory("corrupt")
-            let signing = ["--fail", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "AKIDOMNISTORETEST:\(RemoteServer.secretMarker)"]
-            let got = try await RemoteServer.curl(signing + ["-o", scratch.file("object"), "\(endpoint)/\(bucket)/\(objectLocation(hex))"])
-            guard got.succeeded, var bytes = fileBytes(scratch.file("object")), !bytes.isEmpty else {
-                throw TestSupportError("cannot read object:\n\(got)")
-            }
-            bytes[bytes.count / 2] ^= 0xFF
-            let path = try scratch.write(bytes, to: "bad")
-            let put = try await RemoteServer.curl(signing + [
-                "-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary", "@\(path)",
-                "\(endpoint)/\(bucket)/\(objectLocation(hex))",
-            ])
-            guard put.succeeded else { throw TestSupportError("cannot overwrite object:\n\(put)") }
+            guard let bucket else { return }
+            try await RemoteServer.corrupt(bucket: bucket, key: objectLocation(hex))
         }
     }
 

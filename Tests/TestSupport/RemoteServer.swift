@@ -20,9 +20,9 @@ public enum RemoteServer {
     public static func makeBucket(_ label: String = "t") async throws -> String {
         let base = try await endpoint()
         let name = "omni-\(label.lowercased().filter { $0.isLetter || $0.isNumber }.prefix(20))-\(UUID().uuidString.prefix(8).lowercased())"
-        let result = try await RunningProcess.run(
-            "curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "\(base)/\(name)"], timeout: 30)
-        guard result.stdout == "200" else { throw TestSupportError("cannot create bucket \(name) on moto:\n\(result)") }
+        let script = "import urllib.request as u; print(u.urlopen(u.Request('\(base)/\(name)', method='PUT')).status)"
+        let result = try await RunningProcess.run("python3", ["-c", script], timeout: 30)
+        guard result.stdout.hasPrefix("200") else { throw TestSupportError("cannot create bucket \(name) on moto:\n\(result)") }
         return name
     }
 
@@ -43,9 +43,21 @@ public enum RemoteServer {
     /// The session token tests use; it must never appear in output or files.
     public static let tokenMarker = "ToKeN-never-print-me-9c2a"
 
-    /// `curl` against the server (moto does not check signatures).
-    public static func curl(_ arguments: [String]) async throws -> ProcessResult {
-        try await RunningProcess.run("curl", ["-s"] + arguments, timeout: 60)
+    /// Flips one byte in the middle of an object on the server, through
+    /// boto3 (which moto brings along).
+    public static func corrupt(bucket: String, key: String) async throws {
+        let environment = try await self.environment()
+        let script = """
+            import boto3, sys
+            s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1",
+                              aws_access_key_id="AKIDOMNISTORETEST", aws_secret_access_key=sys.argv[2])
+            body = bytearray(s3.get_object(Bucket=sys.argv[3], Key=sys.argv[4])["Body"].read())
+            body[len(body) // 2] ^= 0xFF
+            s3.put_object(Bucket=sys.argv[3], Key=sys.argv[4], Body=bytes(body))
+            """
+        let result = try await RunningProcess.run(
+            "python3", ["-c", script, environment["AWS_ENDPOINT_URL"] ?? "", secretMarker, bucket, key], timeout: 60)
+        guard result.succeeded else { throw TestSupportError("cannot corrupt \(key):\n\(result)") }
     }
 }
 
