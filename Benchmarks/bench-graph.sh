@@ -9,6 +9,7 @@ total=${1:-100000}
 branches=${2:-1000}
 work=Benchmarks/.work/graph
 rm -rf "$work" && mkdir -p "$work"
+command -v bc >/dev/null || { echo "bench-graph needs bc: apt-get install bc" >&2; exit 1; }
 swift build -c release --product omnistore >/dev/null
 swift build -c release --product omnistore-graph-bench >/dev/null
 bin=$(swift build -c release --show-bin-path)
@@ -28,7 +29,8 @@ measure() {
     local times=() mems=()
     for _ in 1 2 3 4 5; do
         local out
-        out=$( { /usr/bin/time -f "%e %M" "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1 )
+        /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>&1 || true
+        out=$(tail -1 "$work/time.txt")
         times+=("${out% *}"); mems+=("${out#* }")
     done
     local t m
@@ -56,7 +58,7 @@ row "log -n 20 (git default order)" "log -n 20" "log -n 20 main"
 row "count the full log" "log --count" "rev-list --count main"
 row "full log, one line per turn" "log" "log --topo-order --oneline main"
 row "show main~5000" "show main~5000" "show -s main~5000"
-row "resolve main~5000" "log -n 1 main~5000 --count" "rev-parse main~5000"
+row "resolve main~5000" "rev-parse main~5000" "rev-parse main~5000"
 row "merge-base of two far branches" "merge-base $far_a $far_b" "merge-base refs/heads/$far_a refs/heads/$far_b"
 row "log --all -n 20" "log --all -n 20" "log --all --topo-order -n 20"
 echo

@@ -15,7 +15,7 @@ public struct OmnistoreCommand: ParsableCommand {
             ProbeCommand.self, RecordCommand.self, LogCommand.self, BranchCommand.self, CheckoutCommand.self,
             StatusCommand.self, ReflogCommand.self, DiffCommand.self, ConfigCommand.self, GenerateCommand.self,
             EditCommand.self, TranslateCommand.self, ResumeCommand.self, CancelCommand.self, CostCommand.self,
-            FsckCommand.self, GcCommand.self, MergeBaseCommand.self,
+            FsckCommand.self, GcCommand.self, MergeBaseCommand.self, RevParseCommand.self,
             RemoteCommand.self, PushCommand.self, PullCommand.self, CloneCommand.self, FetchObjectsCommand.self,
             ThumbnailCommand.self, SheetCommand.self,
         ])
