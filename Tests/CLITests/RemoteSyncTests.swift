@@ -231,6 +231,40 @@ struct RemoteSyncTests {
         try await expectFsckClean(lazy, remote)
     }
 
+    @Test("remote add checks names and URLs; remove drops the tracking branches, but not while a lazy clone needs the remote")
+    func remoteManagement() async throws {
+        let dir = try TemporaryDirectory("remote-manage")
+        let remote = try await RemoteFixtures.make(.folder, in: dir)
+        let a = try dir.makeDirectory("a")
+        try await remoteCheck(["init"], in: a, remote)
+        for (arguments, text) in [
+            (["remote", "add", "nas", "ftp://host/x"], "not a remote URL"),
+            (["remote", "add", "bad/name", remote.url], "not a valid remote name"),
+            (["remote", "add", "s3", "s3://Bad_Bucket/x"], "not an S3 bucket name"),
+            (["push"], "no remote"),
+        ] {
+            let result = try await remoteRun(arguments, in: a, remote)
+            #expect(result.failedCleanly && result.stderr.contains(text), "\(result)")
+        }
+        try await recordClip(a, seed: 60, message: "take", remote)
+        try await remoteCheck(["remote", "add", "origin", remote.url], in: a, remote)
+        let twice = try await remoteRun(["remote", "add", "origin", remote.url], in: a, remote)
+        #expect(twice.failedCleanly && twice.stderr.contains("already exists"), "\(twice)")
+        try await remoteCheck(["push"], in: a, remote)
+        #expect(try await branchTip(a, "origin/main", remote) != nil)
+        try await remoteCheck(["remote", "remove", "origin"], in: a, remote)
+        #expect(try await branchTip(a, "origin/main", remote) == nil)
+        #expect(try await remoteCheck(["remote"], in: a, remote).stdout.isEmpty)
+
+        let lazy = dir.file("lazy")
+        try await remoteCheck(["clone", "--lazy", remote.url, lazy], in: dir.path, remote)
+        let refused = try await remoteRun(["remote", "remove", "origin"], in: lazy, remote)
+        #expect(refused.failedCleanly && refused.stderr.contains("fetch-objects --all"), "\(refused)")
+        try await remoteCheck(["fetch-objects", "--all"], in: lazy, remote)
+        try await remoteCheck(["remote", "remove", "origin"], in: lazy, remote)
+        try await expectFsckClean(lazy, remote)
+    }
+
     @Test("credentials never reach output, errors or the store")
     func secretsStayOut() async throws {
         let dir = try TemporaryDirectory("remote-secrets")
