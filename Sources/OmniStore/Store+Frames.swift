@@ -7,6 +7,12 @@ extension Store {
         layout.objectPath(id)
     }
 
+    /// The object's file, downloaded first if this is a lazy clone that lacks it.
+    func readyObjectPath(_ id: AssetID) throws -> String {
+        try fetchIfLazy(id)
+        return layout.objectPath(id)
+    }
+
     /// The media a name stands for: an asset id (or unique prefix), or a
     /// revision, whose output clip is used.
     public func mediaAsset(named name: String) throws -> Asset {
@@ -25,7 +31,7 @@ extension Store {
     public func frame(of asset: Asset, at time: FrameTime, width: Int? = nil) throws -> RGBFrame {
         try requirePictures(asset)
         return try media(asset) {
-            let extractor = try FrameExtractor(path: objectPath(for: asset.id))
+            let extractor = try FrameExtractor(path: readyObjectPath(asset.id))
             let seconds = time.seconds(duration: extractor.duration ?? asset.duration) ?? 0
             return try extractor.frame(at: seconds, width: width)
         }
@@ -58,7 +64,7 @@ extension Store {
         }
         if !missing.isEmpty {
             let made = try media(asset) {
-                try Thumbnailer(path: objectPath(for: asset.id)).thumbnails(
+                try Thumbnailer(path: readyObjectPath(asset.id)).thumbnails(
                     at: missing.map { times[$0] }, width: request.width, format: request.format)
             }
             for (index, thumbnail) in zip(missing, made) {
@@ -85,7 +91,7 @@ extension Store {
         try requirePictures(asset)
         return try media(asset) {
             try ContactSheet.make(
-                path: objectPath(for: asset.id), columns: columns, rows: rows, tileWidth: tileWidth, exact: exact)
+                path: readyObjectPath(asset.id), columns: columns, rows: rows, tileWidth: tileWidth, exact: exact)
         }
     }
 
@@ -99,14 +105,14 @@ extension Store {
         try requirePictures(a)
         try requirePictures(b)
         return try media([a, b]) {
-            try VisualDiff.compare(objectPath(for: a.id), objectPath(for: b.id), moments: moments)
+            try VisualDiff.compare(readyObjectPath(a.id), readyObjectPath(b.id), moments: moments)
         }
     }
 
     /// A picture of a visual diff's most changed moments: A's frames above B's.
     public func visualDiffPicture(_ diff: VisualDiff, _ a: Asset, _ b: Asset, tileWidth: Int = 320) throws -> RGBFrame {
         try media([a, b]) {
-            try diff.picture(pathA: objectPath(for: a.id), pathB: objectPath(for: b.id), tileWidth: tileWidth)
+            try diff.picture(pathA: readyObjectPath(a.id), pathB: readyObjectPath(b.id), tileWidth: tileWidth)
         }
     }
 

@@ -160,6 +160,7 @@ extension Store {
         var shownParts: [JSONValue] = []
         var inlineFiles: [String] = []
         for item in plan.media {
+            if client != nil { try fetchIfLazy(item.asset) }
             let path = layout.objectPath(item.asset)
             var part: [String: JSONValue] = ["type": .string(item.partType), "mime_type": .string(item.mime)]
             var shown = part

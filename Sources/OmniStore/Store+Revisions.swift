@@ -105,6 +105,9 @@ extension Store {
         if base.hasPrefix("refs/"), let target = try refTarget(db, base) {
             return try graph.seq(of: target)
         }
+        if base.contains("/"), let target = try refTarget(db, "refs/remotes/" + base) {
+            return try graph.seq(of: target)
+        }
         if let prefix = AssetID.validPrefix(base) {
             let rows = try Row.fetchAll(
                 db, sql: "SELECT seq, id FROM turn WHERE id >= ? AND id < ? ORDER BY id LIMIT 11",
