@@ -83,7 +83,13 @@ extension Store {
             } catch let error as MediaError {
                 throw StoreError(.media, "cannot add '\(path)': \(error.message)")
             }
-            let wroteObject = try staged.publish()
+            // Re-adding the bytes of an asset whose object went missing (say,
+            // quarantined by fsck) repairs it and counts as adding; racing
+            // another process that adds the same new bytes does not.
+            let repairing = try read("cannot look up the asset") { db in
+                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM asset WHERE id = ?)", arguments: [staged.id.hex]) ?? false
+            } && !objects.contains(staged.id)
+            _ = try staged.publish()
             let id = staged.id
             let now = Timestamp.format(Date())
             let absolutePath = recordedPath ?? Store.absolute(path)
@@ -108,7 +114,7 @@ extension Store {
                         ON CONFLICT(asset_id, path) DO UPDATE SET touched_at = excluded.touched_at
                         """,
                     arguments: [id.hex, absolutePath, now, now])
-                return inserted || wroteObject
+                return inserted || repairing
             }
             let asset = try asset(id: id)
             return isNew ? .added(asset, path: path) : .alreadyStored(asset, path: path)

@@ -71,7 +71,7 @@ import Testing
     func resumeWhileDownloading() async throws {
         let world = try await GenerationWorld.make("gen-resume-overlap")
         // generate's download (uri delivery) is held by the server for 3 s.
-        try await world.fake.fault(["kind": "delay", "method": "GET", "path": ":download$", "delay_seconds": 3])
+        try await world.fake.fault(["kind": "delay", "method": "GET", "path": ":download$", "delay_seconds": 15])
         let generating = try world.start(["generate", "a kite at noon", "--resolution", "1080p", "--duration", "3"])
         try await world.waitForRequests { $0.path.hasSuffix(":download") }
         let resumed = try await world.run(["resume"])

@@ -48,7 +48,7 @@ import Testing
         let first = try await world.object(["generate", "a lighthouse", "--resolution", "360p", "--duration", "3"])
         let firstID = try #require(first["id"] as? String)
         // The edit's create is held for 3 s; meanwhile a recorded clip moves main.
-        try await world.fake.fault(["kind": "delay", "method": "POST", "path": "^/v1/interactions$", "delay_seconds": 3])
+        try await world.fake.fault(["kind": "delay", "method": "POST", "path": "^/v1/interactions$", "delay_seconds": 15])
         let before = try await world.fake.requests().last?.seq ?? 0
         let editing = try world.start(["edit", "make the light warm"])
         try await world.waitForRequests { $0.isCreate && $0.seq > before }
