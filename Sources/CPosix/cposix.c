@@ -2,6 +2,8 @@
 #include "cposix.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -20,6 +22,10 @@ ssize_t cposix_copy_file_range(int src, int dst, size_t length) {
 }
 
 #include <fcntl.h>
+
+int cposix_reserve(int fd, long long length) {
+    return fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)length) == 0 ? 0 : errno;
+}
 
 int cposix_start_writeback(int fd, long long offset, long long length) {
     return sync_file_range(fd, (off64_t)offset, (off64_t)length, SYNC_FILE_RANGE_WRITE);

@@ -1,3 +1,4 @@
+internal import CPosix
 import Crypto
 import Foundation
 
@@ -35,6 +36,15 @@ struct ObjectStore: Sendable {
         // Hashing and writing overlap: while this thread hashes a chunk, a
         // second thread writes it (and starts its writeback), so the copy
         // costs about as much as the hash alone instead of adding to it.
+        // Reserving the blocks up front spares the filesystem from growing the
+        // file chunk by chunk (and fails early, cleanly, when the disk is full);
+        // the size still grows with what is written.
+        if total > 0 {
+            let reserved = cposix_reserve(staged.file.raw, total)
+            if reserved == ENOSPC || reserved == EDQUOT {
+                throw FileDescriptor.posixError(reserved, "cannot add '\(sourcePath)'")
+            }
+        }
         let writer = ChunkWriter(fd: staged.file.raw, path: staged.temporaryPath)
         defer { writer.release() }
         var hasher = SHA256()

@@ -19,6 +19,10 @@ ssize_t cposix_copy_file_range(int src, int dst, size_t length);
 /// SYNC_FILE_RANGE_WRITE), so a later fsync has less left to do.
 int cposix_start_writeback(int fd, long long offset, long long length);
 
+/// Reserves disk blocks for `length` bytes without changing the file's size
+/// (fallocate with FALLOC_FL_KEEP_SIZE); 0, or an errno value.
+int cposix_reserve(int fd, long long length);
+
 /// Installs a SIGINT handler that only sets a flag, so a long wait can stop
 /// at a safe point; a second Ctrl-C exits at once with status 130.
 void cposix_catch_interrupt(void);
