@@ -200,7 +200,9 @@ if [ -n "$OM" ] && [ -n "$BASE" ]; then
     done
     missing=()
     for p in lfs dvc annex; do [ -n "${MEDIAN[$p]:-}" ] || missing+=("${LABEL[$p]}"); done
-    if [ ${#faster[@]} -eq 0 ]; then
+    if [ ${#faster[@]} -eq 0 ] && [ ${#slower[@]} -eq 0 ]; then
+        echo "- omnistore add beats every peer: not evaluated (no peer was measured)"
+    elif [ ${#faster[@]} -eq 0 ]; then
         echo "- omnistore add beats every peer: **MET** — slower: $(IFS=';'; echo "${slower[*]:-none}" | sed 's/;/; /g')"
     else
         echo "- omnistore add beats every peer: **MISSED** — faster than omnistore: $(IFS=';'; echo "${faster[*]}" | sed 's/;/; /g')"
