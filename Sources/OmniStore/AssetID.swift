@@ -1,3 +1,6 @@
+import Crypto
+import Foundation
+
 /// The id of a stored asset: the lowercase hex SHA-256 of its bytes.
 ///
 /// It is exactly what `sha256sum` prints for the file, so anyone can check a
@@ -15,6 +18,11 @@ public struct AssetID: Hashable, Sendable, Comparable, CustomStringConvertible, 
 
     init(validatedHex: String) {
         hex = validatedHex
+    }
+
+    /// The id of bytes whose SHA-256 is `digest`.
+    init(digest: SHA256Digest) {
+        hex = digest.map { String(format: "%02x", $0) }.joined()
     }
 
     /// The first 12 digits, the short form used in listings.

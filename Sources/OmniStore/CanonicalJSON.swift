@@ -28,7 +28,7 @@ public enum CanonicalJSON {
     }
 
     static func hexDigest(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        AssetID(digest: SHA256.hash(data: bytes)).hex
     }
 
     static func number(_ value: Double) -> String {

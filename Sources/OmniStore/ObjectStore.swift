@@ -71,7 +71,7 @@ struct ObjectStore: Sendable {
         }
         try writer.finish()
         let digest = hasher.finalize()
-        staged.id = AssetID(validatedHex: digest.map { String(format: "%02x", $0) }.joined())
+        staged.id = AssetID(digest: digest)
         staged.size = done
         return staged
     }
@@ -136,10 +136,10 @@ struct ObjectStore: Sendable {
             hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buffer, count: n))
             try target.file.writeAll(buffer, count: n)
         }
-        let actual = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        guard actual == id.hex else {
+        let actual = AssetID(digest: hasher.finalize())
+        guard actual == id else {
             throw StoreError(
-                .corrupt, "object \(id.short) is corrupt (its bytes hash to \(actual.prefix(12))): run 'omnistore fsck' to quarantine it")
+                .corrupt, "object \(id.short) is corrupt (its bytes hash to \(actual.short)): run 'omnistore fsck' to quarantine it")
         }
         try target.commit()
     }
@@ -188,6 +188,6 @@ extension ObjectStore {
             if n == 0 { break }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(start: buffer, count: n))
         }
-        return AssetID(validatedHex: hasher.finalize().map { String(format: "%02x", $0) }.joined())
+        return AssetID(digest: hasher.finalize())
     }
 }

@@ -65,9 +65,8 @@ extension Store {
                 return (turn, newBranch, nil, nil)
             }
             switch head {
-            case .detached(let old):
+            case .detached:
                 try Store.setHead(db, to: .detached(turn.id), reason: summary, author: author)
-                _ = old
                 return (turn, nil, nil, nil)
             case .branch(let branch, let old):
                 let fastForward = try old.map { tip in

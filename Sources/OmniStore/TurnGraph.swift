@@ -65,22 +65,6 @@ final class TurnGraph {
         return seq
     }
 
-    /// Loads every turn in one query, for walks that will visit most of them.
-    func preloadAll() throws {
-        var parents: [Int64: [Int64]] = [:]
-        let edges = try Row.fetchCursor(db, sql: "SELECT child, parent FROM turn_parent ORDER BY child, position")
-        while let row = try edges.next() {
-            parents[row[0], default: []].append(row[1])
-        }
-        let turns = try Row.fetchCursor(db, sql: "SELECT seq, id, generation, created_at FROM turn")
-        while let row = try turns.next() {
-            let seq: Int64 = row[0]
-            nodes[seq] = Node(
-                seq: seq, id: TurnID(validatedHex: row[1]), generation: row[2], createdAt: row[3],
-                parents: parents[seq] ?? [])
-        }
-    }
-
     /// Whether `ancestor` is `descendant` or reachable from it through parents.
     func isAncestor(_ ancestor: Int64, of descendant: Int64) throws -> Bool {
         let floor = try node(ancestor).generation
