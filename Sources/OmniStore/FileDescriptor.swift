@@ -59,6 +59,18 @@ final class FileDescriptor {
         return n
     }
 
+    /// Reads until `count` bytes or the end of the file, so that every chunk
+    /// but the last is whole even where reads come back short (FUSE, NFS).
+    func readFully(into buffer: UnsafeMutableRawPointer, count: Int) throws(StoreError) -> Int {
+        var total = 0
+        while total < count {
+            let n = try read(into: buffer + total, count: count - total)
+            if n == 0 { break }
+            total += n
+        }
+        return total
+    }
+
     /// Writes all `count` bytes, looping over short writes.
     func writeAll(_ buffer: UnsafeRawPointer, count: Int) throws(StoreError) {
         var offset = 0

@@ -14,6 +14,10 @@ struct ObjectStore: Sendable {
     /// Bytes per read: large enough that syscalls cost nothing next to hashing.
     static let chunkSize = 4 << 20
     static let temporaryPrefix = "tmp_obj_"
+    /// Files at least this large are written around the page cache (see
+    /// ``ChunkWriter``); smaller ones are cheap to cache and often read back
+    /// at once (a reference image, a clip about to be probed or checked out).
+    static let directIOThreshold: Int64 = 32 << 20
 
     /// Copies `sourcePath` into a temp file in `objects/`, hashing in the same
     /// pass, and fsyncs it. Nothing is visible under an object path until
@@ -45,7 +49,8 @@ struct ObjectStore: Sendable {
                 throw FileDescriptor.posixError(reserved, "cannot add '\(sourcePath)'")
             }
         }
-        let writer = ChunkWriter(fd: staged.file.raw, path: staged.temporaryPath)
+        let writer = ChunkWriter(
+            fd: staged.file.raw, path: staged.temporaryPath, directIO: total >= ObjectStore.directIOThreshold)
         defer { writer.release() }
         var hasher = SHA256()
         var done: Int64 = 0
@@ -54,7 +59,7 @@ struct ObjectStore: Sendable {
             let buffer = writer.acquire(slot)
             let n: Int
             do {
-                n = try source.read(into: buffer, count: ObjectStore.chunkSize)
+                n = try source.readFully(into: buffer, count: ObjectStore.chunkSize)
             } catch {
                 writer.free(slot)
                 throw error

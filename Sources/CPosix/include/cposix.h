@@ -19,6 +19,10 @@ ssize_t cposix_copy_file_range(int src, int dst, size_t length);
 /// SYNC_FILE_RANGE_WRITE), so a later fsync has less left to do.
 int cposix_start_writeback(int fd, long long offset, long long length);
 
+/// Turns O_DIRECT on or off for `fd`; 0, or an errno value (EINVAL where the
+/// filesystem has no direct I/O).
+int cposix_set_direct_io(int fd, int enabled);
+
 /// Reserves disk blocks for `length` bytes without changing the file's size
 /// (fallocate with FALLOC_FL_KEEP_SIZE); 0, or an errno value.
 int cposix_reserve(int fd, long long length);
