@@ -2,6 +2,8 @@
 # Runs every benchmark, one after the other (never in parallel: they would
 # share the 2 cores and the disk), and writes the tables to
 # Benchmarks/.work/results-<date>.md as well as stdout.
+#
+# BENCHES="add probe" runs only those (default: add probe graph frames remote).
 set -uo pipefail
 cd "$(dirname "$0")"
 source ./lib.sh
@@ -16,7 +18,12 @@ export OMNISTORE
     echo
     machine_info
     echo "- load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-    bash ./bench-add.sh
-    bash ./bench-probe.sh
+    for bench in ${BENCHES:-add probe graph frames remote}; do
+        [ -f "./bench-$bench.sh" ] || { log "no benchmark named '$bench'"; continue; }
+        echo
+        echo "## bench-$bench (started $(date -u +%H:%M) UTC, load $(cut -d' ' -f1-3 /proc/loadavg))"
+        echo
+        bash "./bench-$bench.sh"
+    done
 } | tee "$out"
 log "tables written to $out"
