@@ -9,13 +9,21 @@ struct AddCommand: ParsableCommand {
         discussion: """
             Each file is copied and hashed in one pass, probed with libavformat, and stored once. \
             Files that are not media are refused; the rest of the batch still goes in, and the exit \
-            code is 1 if anything failed.
+            code is 1 if anything failed. A file added before from the same path and unchanged since \
+            (same inode, size, modification and change times) is not read again; --rehash reads it anyway.
             """)
 
     @OptionGroup var global: GlobalOptions
 
     @Flag(name: .shortAndLong, help: "Add the files inside folders, recursively (hidden files are skipped).")
     var recursive = false
+
+    @Flag(
+        help: """
+            Hash every file again, even one unchanged (same inode, size and times) since it was last added \
+            from the same path.
+            """)
+    var rehash = false
 
     @Argument(help: "Files (or folders, with -r) to add.")
     var paths: [String]
@@ -30,7 +38,7 @@ struct AddCommand: ParsableCommand {
     func run() throws {
         let store = try global.openStore()
         let line = ProgressLine()
-        let outcomes = store.add(paths, recursive: recursive) { progress in
+        let outcomes = store.add(paths, recursive: recursive, rehash: rehash) { progress in
             guard progress.fileCount > 1 || progress.fileBytesTotal > AddCommand.progressThreshold else { return }
             let label =
                 progress.fileCount > 1 ? "adding \(progress.fileIndex + 1)/\(progress.fileCount)" : "adding"

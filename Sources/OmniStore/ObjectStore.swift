@@ -37,6 +37,7 @@ struct ObjectStore: Sendable {
         _ = posix_fadvise(source.raw, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
 
         let staged = try StagedObject.create(in: self, fileExtension: ObjectStore.safeExtension(of: sourcePath))
+        staged.source = (FileFingerprint(info), FileFingerprint.now())
         // Hashing and writing overlap: while this thread hashes a chunk, a
         // second thread writes it (and starts its writeback), so the copy
         // costs about as much as the hash alone instead of adding to it.

@@ -162,6 +162,7 @@ enum Schema {
                     ) WITHOUT ROWID;
                     """)
         }
+        registerPathStat(in: &migrator)
         return migrator
     }
 }

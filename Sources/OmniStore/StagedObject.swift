@@ -14,6 +14,8 @@ final class StagedObject {
     /// Set once the bytes are hashed.
     var id = AssetID(validatedHex: String(repeating: "0", count: 64))
     var size: Int64 = 0
+    /// The source file as it was when hashing began, and when that was.
+    var source: (fingerprint: FileFingerprint, hashStartedAt: Int64)?
 
     private init(file: FileDescriptor, temporaryPath: String, objects: ObjectStore) {
         self.file = file

@@ -17,10 +17,14 @@ extension Store {
     ///   - paths: files, or folders when `recursive` is true.
     ///   - recursive: whether a folder means every file under it (hidden files
     ///     and nested stores are skipped).
+    ///   - rehash: hash every file, even one whose path, inode, size and
+    ///     times are those it had when it was last added (such a file is
+    ///     otherwise reported as already stored without reading it).
     ///   - progress: called as bytes are copied.
     /// - Returns: one outcome per file, in order.
     public func add(
-        _ paths: [String], recursive: Bool = false, progress: (@Sendable (AddProgress) -> Void)? = nil
+        _ paths: [String], recursive: Bool = false, rehash: Bool = false,
+        progress: (@Sendable (AddProgress) -> Void)? = nil
     ) -> [AddOutcome] {
         objects.removeAbandonedTemporaries()
         var outcomes: [Int: AddOutcome] = [:]
@@ -42,7 +46,7 @@ extension Store {
         var batchDone: Int64 = 0
         for (index, file) in files.enumerated() {
             let before = batchDone
-            let outcome = addOne(file.path) { done, total in
+            let outcome = addOne(file.path, trustFingerprint: !rehash) { done, total in
                 progress?(
                     AddProgress(
                         path: file.path, fileIndex: index, fileCount: files.count, fileBytesDone: done,
@@ -66,16 +70,22 @@ extension Store {
     /// instead of the temp file's path.
     func add(file path: String, recordedPath: String?) throws -> (asset: Asset, isNew: Bool) {
         objects.removeAbandonedTemporaries()
-        switch addOne(path, recordedPath: recordedPath, progress: { _, _ in }) {
+        switch addOne(path, recordedPath: recordedPath, trustFingerprint: recordedPath == nil, progress: { _, _ in }) {
         case .added(let asset, _): return (asset, true)
         case .alreadyStored(let asset, _): return (asset, false)
         case .failed(_, let error): throw error
         }
     }
 
-    private func addOne(_ path: String, recordedPath: String? = nil, progress: (Int64, Int64) -> Void) -> AddOutcome {
+    private func addOne(
+        _ path: String, recordedPath: String? = nil, trustFingerprint: Bool, progress: (Int64, Int64) -> Void
+    ) -> AddOutcome {
         do {
             try lease.acquireShared()
+            if trustFingerprint, let unchanged = try addUnchanged(path) {
+                progress(unchanged.size, unchanged.size)
+                return .alreadyStored(unchanged, path: path)
+            }
             let staged = try objects.stage(from: path, progress: progress)
             let media: MediaInfo
             do {
@@ -114,6 +124,9 @@ extension Store {
                         ON CONFLICT(asset_id, path) DO UPDATE SET touched_at = excluded.touched_at
                         """,
                     arguments: [id.hex, absolutePath, now, now])
+                if recordedPath == nil {
+                    try Store.rememberFingerprint(of: absolutePath, staged: staged, db: db)
+                }
                 return inserted || repairing
             }
             let asset = try asset(id: id)
@@ -123,6 +136,62 @@ extension Store {
         } catch {
             return .failed(path: path, error: StoreError(.io, "cannot add '\(path)': \(error)"))
         }
+    }
+
+    /// The asset a path was last added as, if the file is unchanged since
+    /// (same inode, size and times) and its object is here; its path is
+    /// touched as a re-add would, restarting gc's grace period.
+    private func addUnchanged(_ path: String) throws -> Asset? {
+        guard let fingerprint = FileFingerprint.of(path) else { return nil }
+        let absolutePath = Store.absolute(path)
+        let cached = try read("cannot look up '\(path)'") { db in
+            try String.fetchOne(
+                db,
+                sql: """
+                    SELECT asset_id FROM path_stat
+                    WHERE path = ? AND device = ? AND inode = ? AND size = ? AND mtime_ns = ? AND ctime_ns = ?
+                    """,
+                arguments: [
+                    absolutePath, fingerprint.device, fingerprint.inode, fingerprint.size,
+                    fingerprint.modifiedNanoseconds, fingerprint.changedNanoseconds,
+                ])
+        }
+        guard let cached else { return nil }
+        let id = AssetID(validatedHex: cached)
+        // A quarantined or not-yet-fetched object is repaired by a real add.
+        guard objects.contains(id) else { return nil }
+        let now = Timestamp.format(Date())
+        try write("cannot record '\(path)' in the store") { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO asset_path (asset_id, path, added_at, touched_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(asset_id, path) DO UPDATE SET touched_at = excluded.touched_at
+                    """,
+                arguments: [id.hex, absolutePath, now, now])
+        }
+        return try asset(id: id)
+    }
+
+    /// Remembers what the source looked like when it was hashed, if it had
+    /// settled by then; otherwise forgets any older fingerprint of the path.
+    static func rememberFingerprint(of absolutePath: String, staged: StagedObject, db: Database) throws {
+        guard let source = staged.source, source.fingerprint.isSettled(at: source.hashStartedAt) else {
+            try db.execute(sql: "DELETE FROM path_stat WHERE path = ?", arguments: [absolutePath])
+            return
+        }
+        let print = source.fingerprint
+        try db.execute(
+            sql: """
+                INSERT INTO path_stat (path, asset_id, device, inode, size, mtime_ns, ctime_ns)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(path) DO UPDATE SET
+                    asset_id = excluded.asset_id, device = excluded.device, inode = excluded.inode,
+                    size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns
+                """,
+            arguments: [
+                absolutePath, staged.id.hex, print.device, print.inode, print.size, print.modifiedNanoseconds,
+                print.changedNanoseconds,
+            ])
     }
 
     /// Lists the files a path stands for, with their sizes.

@@ -107,30 +107,3 @@ enum LargeWAV {
         return path
     }
 }
-
-/// What the kernel has cached of a file.
-enum PageCache {
-    static func isTmpfs(_ path: String) async throws -> Bool {
-        let result = try await Tool.check(try Tool.path("stat"), ["-f", "-c", "%T", path])
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "tmpfs"
-    }
-
-    /// The fraction of the file's pages in the page cache, from mincore(2).
-    static func residentFraction(_ path: String) throws -> Double {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw POSIXError(.ENOENT) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_size > 0 else { throw POSIXError(.EIO) }
-        let length = Int(info.st_size)
-        guard let map = mmap(nil, length, PROT_READ, MAP_SHARED, fd, 0), map != MAP_FAILED else {
-            throw POSIXError(.ENOMEM)
-        }
-        defer { munmap(map, length) }
-        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
-        let pages = (length + pageSize - 1) / pageSize
-        var vector = [UInt8](repeating: 0, count: pages)
-        guard mincore(map, length, &vector) == 0 else { throw POSIXError(.EINVAL) }
-        return Double(vector.filter { $0 & 1 == 1 }.count) / Double(pages)
-    }
-}
