@@ -3,6 +3,8 @@
 # branches of 50 turns), built through the OmniStore library, against git on
 # the same shape built with `git fast-import`. Prints a table of times, peak
 # memory and ratios. Usage: Benchmarks/bench-graph.sh [TOTAL] [BRANCHES]
+# OMNISTORE=/path/to/omnistore uses that build (and the omnistore-graph-bench
+# beside it) instead of building into the shared .build folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 total=${1:-100000}
@@ -10,9 +12,13 @@ branches=${2:-1000}
 work=Benchmarks/.work/graph
 rm -rf "$work" && mkdir -p "$work"
 command -v bc >/dev/null || { echo "bench-graph needs bc: apt-get install bc" >&2; exit 1; }
-swift build -c release --product omnistore >/dev/null
-swift build -c release --product omnistore-graph-bench >/dev/null
-bin=$(swift build -c release --show-bin-path)
+if [[ -n "${OMNISTORE:-}" ]]; then
+    bin=$(cd "$(dirname "$OMNISTORE")" && pwd)
+else
+    swift build -c release --product omnistore >/dev/null
+    swift build -c release --product omnistore-graph-bench >/dev/null
+    bin=$(swift build -c release --show-bin-path)
+fi
 ffmpeg -v error -f lavfi -i color=c=blue:s=64x64 -frames:v 1 "$work/clip.png"
 
 start=$(date +%s.%N)

@@ -162,6 +162,7 @@ enum Schema {
                     ) WITHOUT ROWID;
                     """)
         }
+        registerChains(in: &migrator)
         registerPathStat(in: &migrator)
         return migrator
     }

@@ -16,9 +16,7 @@ extension Store {
             let graph = TurnGraph(db)
             var starts: [Int64] = []
             if all {
-                for target in try String.fetchAll(db, sql: "SELECT target FROM ref ORDER BY name") {
-                    starts.append(try graph.seq(of: TurnID(validatedHex: target)))
-                }
+                starts += try Int64.fetchAll(db, sql: "SELECT t.seq FROM ref r JOIN turn t ON t.id = r.target ORDER BY r.name")
                 if let headTurn = try Store.head(db).turn { starts.append(try graph.seq(of: headTurn)) }
             }
             for revision in revisions { starts.append(try Store.resolveSeq(db, revision)) }
@@ -53,7 +51,9 @@ extension Store {
     /// explored, because all its children have higher generations.
     static func topoOrder(_ graph: TurnGraph, starts: [Int64], limit: Int) throws -> [Int64] {
         var unique: [Int64] = []
-        for seq in starts where !unique.contains(seq) { unique.append(seq) }
+        var listed: Set<Int64> = []
+        for seq in starts where listed.insert(seq).inserted { unique.append(seq) }
+        try graph.preload(unique)
         // Tips come out in the order of git's date walk: newest first, ties in the order given.
         let ordered = try unique.enumerated().sorted { a, b in
             let (dateA, dateB) = (try graph.node(a.element).createdAt, try graph.node(b.element).createdAt)
@@ -72,11 +72,12 @@ extension Store {
                 }
             }
         }
-        var tips: [Int64] = []
-        for seq in ordered {
-            try expand(above: graph.node(seq).generation)
-            if indegree[seq, default: 0] == 0 { tips.append(seq) }
-        }
+        // The starts that no other start reaches are where the output begins.
+        // The chain index tells them apart without exploring down to the
+        // oldest start; the others are reached as parents, and their
+        // in-degrees are settled by `expand` before they are looked at.
+        let isTip = try graph.chains.areTips(ordered.map { try graph.chains.point(of: $0) })
+        let tips = zip(ordered, isTip).filter(\.1).map(\.0)
         var stack = Array(tips.reversed())
         var output: [Int64] = []
         while output.count < limit, let seq = stack.popLast() {
@@ -121,17 +122,10 @@ extension Store {
                 starts.append(try TurnGraph(db).seq(of: headTurn))
             }
             guard !starts.isEmpty else { return 0 }
-            let placeholders = starts.map { _ in "(?)" }.joined(separator: ",")
-            return try Int.fetchOne(
-                db,
-                sql: """
-                    WITH RECURSIVE reach(seq) AS (
-                        VALUES \(placeholders)
-                        UNION
-                        SELECT p.parent FROM turn_parent p JOIN reach ON p.child = reach.seq
-                    )
-                    SELECT count(*) FROM reach
-                    """, arguments: StatementArguments(starts)) ?? 0
+            // Whole chains at a time: the count is the sum of the chain
+            // prefixes reached, so it costs one step per chain.
+            let chains = ChainIndex(db)
+            return ChainIndex.count(try chains.ancestors(of: starts.map { try chains.point(of: $0) }))
         }
     }
 }

@@ -12,7 +12,7 @@ extension Store {
     public func resolve(_ revision: String) throws -> TurnID {
         try read("cannot resolve '\(revision)'") { db in
             let seq = try Store.resolveSeq(db, revision)
-            return try TurnGraph(db).node(seq).id
+            return try TurnGraph(db).id(of: seq)
         }
     }
 
@@ -24,30 +24,21 @@ extension Store {
             switch step {
             case .ancestor(let count):
                 guard count > 0 else { continue }
-                let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        WITH RECURSIVE walk(seq, depth) AS (
-                            SELECT ?, 0
-                            UNION ALL
-                            SELECT p.parent, walk.depth + 1 FROM walk
-                            JOIN turn_parent p ON p.child = walk.seq AND p.position = 0
-                            WHERE walk.depth < ?
-                        )
-                        SELECT seq, depth FROM walk ORDER BY depth DESC LIMIT 1
-                        """, arguments: [seq, count])
-                guard let row, (row["depth"] as Int) == count else {
-                    let depth = row.map { $0["depth"] as Int } ?? 0
+                // One step per chain crossed, however long the line is.
+                switch try graph.chains.firstParentAncestor(of: graph.chains.point(of: seq), steps: Int64(count)) {
+                case .success(let point):
+                    seq = try graph.chains.seq(at: point)
+                case .failure(let end):
                     throw StoreError(
                         .notFound,
-                        "'\(revision)' goes past the first turn: there are only \(depth) turns before it on the first-parent line")
+                        "'\(revision)' goes past the first turn: there are only \(end.depth) turns before it on the first-parent line")
                 }
-                seq = row["seq"]
             case .parent(let index):
                 guard index > 0 else { continue }
-                let parents = try graph.node(seq).parents
+                let parents = try Int64.fetchAll(
+                    db.cachedStatement(sql: "SELECT parent FROM turn_parent WHERE child = ? ORDER BY position"), arguments: [seq])
                 guard index <= parents.count else {
-                    let id = try graph.node(seq).id
+                    let id = try graph.id(of: seq)
                     throw StoreError(
                         .notFound,
                         "'\(revision)' asks for parent \(index) but turn \(id.short) has \(parents.count == 0 ? "no parents" : "only \(parents.count)")")

@@ -96,30 +96,50 @@ extension Store {
     }
 
     /// Inserts a turn's rows unless it is already stored; returns its seq.
+    ///
+    /// Every path that stores turns (record, import, pull, rebase) comes
+    /// here, inside its write transaction, so the turn's place in the chain
+    /// index is decided while no other writer can take the same place.
     static func insert(_ turn: Turn, _ db: Database) throws -> Int64 {
         if let existing = try Int64.fetchOne(db, sql: "SELECT seq FROM turn WHERE id = ?", arguments: [turn.id.hex]) {
             return existing
         }
         var generation: Int64 = 1
         var parentSeqs: [Int64] = []
+        var onlyParentSpot: (chain: Int64, pos: Int64)?
         for parent in turn.parents {
-            guard let row = try Row.fetchOne(db, sql: "SELECT seq, generation FROM turn WHERE id = ?", arguments: [parent.hex])
+            guard
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT seq, generation, chain, chain_pos FROM turn WHERE id = ?"),
+                    arguments: [parent.hex])
             else {
                 throw StoreError(.notFound, "parent turn \(parent.short) is not in the store")
             }
-            parentSeqs.append(row["seq"])
-            generation = max(generation, (row["generation"] as Int64) + 1)
+            parentSeqs.append(row[0])
+            generation = max(generation, (row[1] as Int64) + 1)
+            if let chain = row[2] as Int64?, let pos = row[3] as Int64? { onlyParentSpot = (chain, pos) }
+        }
+        // SQLite gives a new row the largest seq plus one; choosing it here
+        // lets a turn that starts a chain name the chain after itself.
+        let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT ifnull(max(seq), 0) + 1 FROM turn")) ?? 1
+        var spot = (chain: seq, pos: Int64(0))
+        if parentSeqs.count == 1, let parent = onlyParentSpot {
+            let taken = try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM turn WHERE chain = ? AND chain_pos = ?)"),
+                arguments: [parent.chain, parent.pos + 1]) ?? true
+            // The parent is its chain's last turn: this turn continues the line.
+            if !taken { spot = (parent.chain, parent.pos + 1) }
         }
         try db.execute(
             sql: """
-                INSERT INTO turn (id, record, kind, instruction, output, model, interaction_id, cost_usd, created_at, generation)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO turn (seq, id, record, kind, instruction, output, model, interaction_id, cost_usd, created_at,
+                                  generation, chain, chain_pos)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                turn.id.hex, turn.canonicalText, turn.kind, turn.instruction, turn.output.hex, turn.model,
-                turn.interaction?.id, turn.cost?.usd, turn.createdAt, generation,
+                seq, turn.id.hex, turn.canonicalText, turn.kind, turn.instruction, turn.output.hex, turn.model,
+                turn.interaction?.id, turn.cost?.usd, turn.createdAt, generation, spot.chain, spot.pos,
             ])
-        let seq = db.lastInsertedRowID
         for (position, parent) in parentSeqs.enumerated() {
             try db.execute(
                 sql: "INSERT INTO turn_parent (child, position, parent) VALUES (?, ?, ?)",

@@ -6,6 +6,8 @@ import GRDB
 /// turns cost the same however large the graph is. Each turn carries its
 /// generation number (1 for a root, else 1 + the largest parent generation),
 /// which bounds walks: a turn's ancestors all have smaller generations.
+/// Ancestry questions (merge bases, is-ancestor) go to the ``ChainIndex``,
+/// which answers them per chain of turns rather than per turn.
 final class TurnGraph {
     struct Node {
         let seq: Int64
@@ -65,83 +67,56 @@ final class TurnGraph {
         return seq
     }
 
+    /// The chain index over the same transaction, for questions of ancestry.
+    private(set) lazy var chains = ChainIndex(db)
+
+    /// A turn's id, without loading the window around it.
+    func id(of seq: Int64) throws -> TurnID {
+        if let node = nodes[seq] { return node.id }
+        guard let hex = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM turn WHERE seq = ?"), arguments: [seq]) else {
+            throw StoreError(.database, "turn #\(seq) is missing from the graph: run 'omnistore fsck'")
+        }
+        return TurnID(validatedHex: hex)
+    }
+
+    /// Loads exactly these turns (a walk's scattered starting points), so
+    /// that they do not each cost a window.
+    func preload(_ seqs: [Int64]) throws {
+        let missing = Array(Set(seqs.filter { nodes[$0] == nil }))
+        // Stays well under SQLite's limit on bound parameters.
+        for batch in stride(from: 0, to: missing.count, by: 500).map({ missing[$0..<min($0 + 500, missing.count)] }) {
+            let list = batch.map { _ in "?" }.joined(separator: ",")
+            let arguments = StatementArguments(Array(batch))
+            var parents: [Int64: [Int64]] = [:]
+            let edges = try Row.fetchCursor(
+                db, sql: "SELECT child, parent FROM turn_parent WHERE child IN (\(list)) ORDER BY child, position", arguments: arguments)
+            while let row = try edges.next() { parents[row[0], default: []].append(row[1]) }
+            let turns = try Row.fetchCursor(
+                db, sql: "SELECT seq, id, generation, created_at FROM turn WHERE seq IN (\(list))", arguments: arguments)
+            while let row = try turns.next() {
+                let seq: Int64 = row[0]
+                nodes[seq] = Node(
+                    seq: seq, id: TurnID(validatedHex: row[1]), generation: row[2], createdAt: row[3],
+                    parents: parents[seq] ?? [])
+            }
+        }
+    }
+
     /// Whether `ancestor` is `descendant` or reachable from it through parents.
     func isAncestor(_ ancestor: Int64, of descendant: Int64) throws -> Bool {
-        let floor = try node(ancestor).generation
-        var stack = [descendant]
-        var seen: Set<Int64> = [descendant]
-        while let seq = stack.popLast() {
-            if seq == ancestor { return true }
-            for parent in try node(seq).parents where !seen.contains(parent) {
-                if try node(parent).generation >= floor {
-                    seen.insert(parent)
-                    stack.append(parent)
-                }
-            }
-        }
-        return false
+        try chains.isAncestor(chains.point(of: ancestor), of: chains.point(of: descendant))
     }
 
-    /// The best common ancestors of two turns, as `git merge-base --all` finds them.
+    /// The best common ancestors of two turns, as `git merge-base --all`
+    /// finds them, newest first as git lists them.
     func mergeBases(_ a: Int64, _ b: Int64) throws -> [Int64] {
         if a == b { return [a] }
-        let common = try paintDownToCommon(a, [b])
-        return try removeRedundant(common)
-    }
-
-    struct Flags: OptionSet {
-        let rawValue: UInt8
-        static let fromA = Flags(rawValue: 1)
-        static let fromB = Flags(rawValue: 2)
-        static let stale = Flags(rawValue: 4)
-        static let result = Flags(rawValue: 8)
-    }
-
-    /// Paints ancestors of `one` and of `twos` until every turn still queued
-    /// lies below a common ancestor (git's `paint_down_to_common`), and
-    /// returns the common ancestors not below another one, newest first.
-    private func paintDownToCommon(_ one: Int64, _ twos: [Int64]) throws -> [Int64] {
-        var flags: [Int64: Flags] = [:]
-        var queue = GenerationQueue()
-        flags[one] = .fromA
-        try queue.push(node(one))
-        for two in twos {
-            flags[two, default: []].insert(.fromB)
-            try queue.push(node(two))
+        let bases = try chains.mergeBases(chains.point(of: a), chains.point(of: b)).map { try chains.seq(at: $0) }
+        guard bases.count > 1 else { return bases }
+        let dated = try bases.map { seq in
+            (seq, try String.fetchOne(db.cachedStatement(sql: "SELECT created_at FROM turn WHERE seq = ?"), arguments: [seq]) ?? "")
         }
-        var found: [Int64] = []
-        while queue.contains(where: { !(flags[$0] ?? []).contains(.stale) }) {
-            guard let current = queue.pop() else { break }
-            var painted = (flags[current.seq] ?? []).intersection([.fromA, .fromB, .stale])
-            if painted == [.fromA, .fromB] {
-                if !(flags[current.seq] ?? []).contains(.result) {
-                    flags[current.seq, default: []].insert(.result)
-                    found.append(current.seq)
-                }
-                // Everything below a common ancestor is a worse candidate.
-                painted.insert(.stale)
-            }
-            for parent in current.parents {
-                let existing = flags[parent] ?? []
-                if existing.isSuperset(of: painted) { continue }
-                flags[parent] = existing.union(painted)
-                try queue.push(node(parent))
-            }
-        }
-        return try found.filter { !(flags[$0] ?? []).contains(.stale) }
-            .sorted { try node($0).createdAt > node($1).createdAt }
-    }
-
-    /// Drops candidates that are ancestors of other candidates.
-    private func removeRedundant(_ candidates: [Int64]) throws -> [Int64] {
-        guard candidates.count > 1 else { return candidates }
-        var redundant: Set<Int64> = []
-        for candidate in candidates where !redundant.contains(candidate) {
-            for other in candidates where other != candidate && !redundant.contains(other) {
-                if try isAncestor(other, of: candidate) { redundant.insert(other) }
-            }
-        }
-        return candidates.filter { !redundant.contains($0) }
+        return dated.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 > $1.0 }.map(\.0)
     }
 
     /// Turns reachable from `include` but not from any of `exclude` (git's
@@ -217,10 +192,6 @@ struct GenerationQueue {
     }
 
     var peekGeneration: Int64? { heap.first?.generation }
-
-    func contains(where predicate: (Int64) -> Bool) -> Bool {
-        heap.contains { predicate($0.node.seq) }
-    }
 
     private func precedes(
         _ a: (generation: Int64, order: Int, node: TurnGraph.Node), _ b: (generation: Int64, order: Int, node: TurnGraph.Node)
