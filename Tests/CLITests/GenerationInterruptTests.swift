@@ -70,12 +70,13 @@ import Testing
     @Test("resume in another terminal while generate is still downloading: one turn, and generate notes it was already recorded")
     func resumeWhileDownloading() async throws {
         let world = try await GenerationWorld.make("gen-resume-overlap")
-        // generate's download (uri delivery) is held by the server for 3 s.
-        try await world.fake.fault(["kind": "delay", "method": "GET", "path": ":download$", "delay_seconds": 15])
+        // The server holds generate's download (uri delivery) until resume is done.
+        try await world.fake.fault(["kind": "hold", "method": "GET", "path": ":download$"])
         let generating = try world.start(["generate", "a kite at noon", "--resolution", "1080p", "--duration", "3"])
         try await world.waitForRequests { $0.path.hasSuffix(":download") }
         let resumed = try await world.run(["resume"])
         #expect(resumed.succeeded, "\(resumed)")
+        try await world.fake.release()
         let generated = await generating.wait()
         let id = try await world.fake.creates().count == 1 ? world.fake.interactions().first?["id"] as? String : nil
 

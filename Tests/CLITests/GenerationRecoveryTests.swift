@@ -47,8 +47,8 @@ import Testing
         let world = try await GenerationWorld.make("gen-moved")
         let first = try await world.object(["generate", "a lighthouse", "--resolution", "360p", "--duration", "3"])
         let firstID = try #require(first["id"] as? String)
-        // The edit's create is held for 3 s; meanwhile a recorded clip moves main.
-        try await world.fake.fault(["kind": "delay", "method": "POST", "path": "^/v1/interactions$", "delay_seconds": 15])
+        // The server holds the edit's create until a recorded clip has moved main.
+        try await world.fake.fault(["kind": "hold", "method": "POST", "path": "^/v1/interactions$"])
         let before = try await world.fake.requests().last?.seq ?? 0
         let editing = try world.start(["edit", "make the light warm"])
         try await world.waitForRequests { $0.isCreate && $0.seq > before }
@@ -56,6 +56,7 @@ import Testing
         let recorded = try await world.object(["record", manual, "-m", "a hand-made cut"])
         let recordedID = try #require(recorded["id"] as? String)
         #expect(recorded["branch"] as? String == "main")
+        try await world.fake.release()
 
         let result = await editing.wait()
         #expect(result.succeeded, "\(result)")

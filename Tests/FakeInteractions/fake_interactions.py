@@ -525,6 +525,12 @@ class State:
             self.seq = 0
             self.fault_seq = 0
             self.media_tokens: dict = {}
+            # Set by POST /_admin/release: held requests go on. A reset
+            # releases whatever is held so no handler thread waits forever.
+            old = getattr(self, "release_event", None)
+            if old is not None:
+                old.set()
+            self.release_event = threading.Event()
 
     # -- faults ------------------------------------------------------------
     def take_fault(self, method: str, path: str):
@@ -1036,6 +1042,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         kind = fault["kind"]
         if kind == "delay":
             time.sleep(min(float(fault.get("delay_seconds", 1.0)), MAX_DELAY_S))
+            return
+        if kind == "hold":
+            with self.state.lock:
+                event = self.state.release_event
+            event.wait(MAX_DELAY_S)
             return
         if kind == "drop":
             self._drop_fault = fault
@@ -1870,8 +1881,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self._json(200, {})
             if method == "POST":
                 kind = body.get("kind")
-                if kind not in ("rate_limit", "server_error", "error", "delay", "drop", "close"):
-                    raise invalid("kind must be rate_limit, server_error, error, delay, drop or close.")
+                if kind not in ("rate_limit", "server_error", "error", "delay", "hold", "drop", "close"):
+                    raise invalid("kind must be rate_limit, server_error, error, delay, hold, drop or close.")
                 pat = body.get("path", ".*")
                 try:
                     re.compile(pat)
@@ -1890,6 +1901,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                             f[k] = body[k]
                     st.faults.append(f)
                 return self._json(200, {"fault": f})
+        if path == "/_admin/release" and method == "POST":
+            with st.lock:
+                released = st.release_event
+                st.release_event = threading.Event()
+            released.set()
+            return self._json(200, {"released": True})
         if path == "/_admin/outcomes" and method == "POST":
             outcome = body.get("outcome")
             if outcome not in ("safety", "novideo", "error", "ok"):

@@ -599,6 +599,24 @@ def test_fault_delay(fake):
     assert time.monotonic() - t0 >= 0.95
 
 
+def test_fault_hold_until_released(fake):
+    import threading
+    iid = fake.create(t2v()).json["id"]
+    fake.admin("POST", "/_admin/faults", {"kind": "hold", "method": "GET", "path": "/interactions/"})
+    result = {}
+    worker = threading.Thread(target=lambda: result.setdefault("status", fake.get(iid).status))
+    worker.start()
+    worker.join(1.0)
+    assert worker.is_alive() and "status" not in result, "a held request answered before its release"
+    assert fake.admin("POST", "/_admin/release").json == {"released": True}
+    worker.join(10)
+    assert result.get("status") == 200
+    # The hold was used up: the next request is not held.
+    t0 = time.monotonic()
+    assert fake.get(iid).status == 200
+    assert time.monotonic() - t0 < 5
+
+
 def test_fault_drop_mid_download_and_close(fake):
     it = fake.create(t2v(response_format=dict(FMT_360_3S, delivery="uri"))).json
     uri = video_of(it)["uri"]

@@ -163,6 +163,11 @@ public final class FakeAPI: @unchecked Sendable {
         _ = try await admin("POST", "/_admin/faults", body: body)
     }
 
+    /// Lets every request held by a `hold` fault go on.
+    public func release() async throws {
+        _ = try await admin("POST", "/_admin/release")
+    }
+
     /// Drops every queued fault.
     public func clearFaults() async throws {
         _ = try await admin("DELETE", "/_admin/faults")
