@@ -117,13 +117,7 @@ extension Store {
                         media.bitRate, video?.width, video?.height, video?.fps, probeText, now,
                     ])
                 let inserted = db.changesCount > 0
-                // Re-adding a path refreshes its time, which restarts gc's grace period.
-                try db.execute(
-                    sql: """
-                        INSERT INTO asset_path (asset_id, path, added_at, touched_at) VALUES (?, ?, ?, ?)
-                        ON CONFLICT(asset_id, path) DO UPDATE SET touched_at = excluded.touched_at
-                        """,
-                    arguments: [id.hex, absolutePath, now, now])
+                try Store.rememberPath(absolutePath, of: id, at: now, db: db)
                 if recordedPath == nil {
                     try Store.rememberFingerprint(of: absolutePath, staged: staged, db: db)
                 }
@@ -162,14 +156,20 @@ extension Store {
         guard objects.contains(id) else { return nil }
         let now = Timestamp.format(Date())
         try write("cannot record '\(path)' in the store") { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO asset_path (asset_id, path, added_at, touched_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(asset_id, path) DO UPDATE SET touched_at = excluded.touched_at
-                    """,
-                arguments: [id.hex, absolutePath, now, now])
+            try Store.rememberPath(absolutePath, of: id, at: now, db: db)
         }
         return try asset(id: id)
+    }
+
+    /// Adds a path to the asset's list; adding it again refreshes its time,
+    /// which restarts gc's grace period.
+    static func rememberPath(_ absolutePath: String, of id: AssetID, at now: String, db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO asset_path (asset_id, path, added_at, touched_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(asset_id, path) DO UPDATE SET touched_at = excluded.touched_at
+                """,
+            arguments: [id.hex, absolutePath, now, now])
     }
 
     /// Remembers what the source looked like when it was hashed, if it had
