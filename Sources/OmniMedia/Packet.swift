@@ -26,6 +26,13 @@ final class Packet {
         return value == cffmpeg_nopts_value() ? nil : value
     }
 
+    /// The packet's payload, empty when it has none.
+    func withBytes<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        let raw = pointer.pointee
+        guard let data = raw.data, raw.size > 0 else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return body(UnsafeBufferPointer(start: data, count: Int(raw.size)))
+    }
+
     /// The corresponding C function is `av_packet_unref`.
     func unref() {
         av_packet_unref(pointer)

@@ -36,6 +36,9 @@ final class VideoDecoder {
     /// Frames per second, when the file says.
     let frameRate: Double?
     let orientation: Orientation
+    /// Spots H.264 packets that only hold a non-reference picture, which a
+    /// seek leaves out rather than sends to be skipped; nil for other streams.
+    private let nonReference: NonReferencePackets?
 
     /// Whether packets have been read since the file was opened or rewound.
     private var hasRead = false
@@ -103,6 +106,12 @@ final class VideoDecoder {
         let rate = found.pointee.avg_frame_rate
         frameRate = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : nil
         orientation = VideoDecoder.orientation(of: found)
+        if parameters.codec_id == AV_CODEC_ID_H264, let extradata = parameters.extradata {
+            nonReference = NonReferencePackets(
+                avcC: UnsafeBufferPointer(start: extradata, count: Int(max(parameters.extradata_size, 0))))
+        } else {
+            nonReference = nil
+        }
         codec = try CodecContext.decoder(for: found, threads: threads, path: path)
         packet = try Packet()
         frame = try Frame()
@@ -234,6 +243,8 @@ final class VideoDecoder {
     /// in decode order, at or after the target or without a timestamp, and
     /// after it for every packet still before the target (the B-frames shown
     /// before a reference frame are decoded after it, and are never needed).
+    /// Such H.264 packets are not even sent (``NonReferencePackets``), so
+    /// frame threading spends its workers on the frames that count.
     ///
     /// - Parameter drainEarly: stop feeding packets once every frame that can
     ///   still come before the target has been sent, and drain the decoder,
@@ -247,6 +258,31 @@ final class VideoDecoder {
         var sawLaterPacket = false
         var drainNow = false
         var earlyDrain = drainEarly
+        // Sees every packet of the stream, sent or left out, so the decision
+        // to drain is the same either way.
+        func track(_ packet: Packet, before: Bool) {
+            if !reachedTarget {
+                if before { return }
+                reachedTarget = true
+                switchPTS = packet.pts
+                if switchPTS == nil { earlyDrain = false }
+                // A frame exactly at the target is the answer: nothing
+                // decoded later can be shown between the two.
+                if earlyDrain, switchPTS == target { drainNow = true }
+                return
+            }
+            guard earlyDrain, let switchPTS else { return }
+            sentSinceSwitch += 1
+            guard let pts = packet.pts else {
+                earlyDrain = false
+                return
+            }
+            if pts > switchPTS { sawLaterPacket = true }
+            // Every frame shown before the first packet at or after the
+            // target is in once a later reference frame has been sent, and
+            // more packets than the decoder's reorder depth.
+            if sawLaterPacket, sentSinceSwitch >= self.codec.reorderDepth + 2 { drainNow = true }
+        }
         let found = try run(
             accept: { frame throws(MediaError) in
                 guard let timestamp = frame.timestamp, timestamp < target else { return true }
@@ -256,27 +292,10 @@ final class VideoDecoder {
             beforeSend: { packet in
                 let before = packet.pts.map { $0 < target } ?? false
                 self.codec.skipFrame = before ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
-                if !reachedTarget {
-                    if before { return }
-                    reachedTarget = true
-                    switchPTS = packet.pts
-                    if switchPTS == nil { earlyDrain = false }
-                    // A frame exactly at the target is the answer: nothing
-                    // decoded later can be shown between the two.
-                    if earlyDrain, switchPTS == target { drainNow = true }
-                    return
-                }
-                guard earlyDrain, let switchPTS else { return }
-                sentSinceSwitch += 1
-                guard let pts = packet.pts else {
-                    earlyDrain = false
-                    return
-                }
-                if pts > switchPTS { sawLaterPacket = true }
-                // Every frame shown before the first packet at or after the
-                // target is in once a later reference frame has been sent, and
-                // more packets than the decoder's reorder depth.
-                if sawLaterPacket, sentSinceSwitch >= self.codec.reorderDepth + 2 { drainNow = true }
+                track(packet, before: before)
+                // The decoder would skip it anyway; left out, it takes no frame-threading worker.
+                guard before, let nonReference = self.nonReference else { return true }
+                return !packet.withBytes(nonReference.isNonReference)
             },
             afterSend: { drainNow })
         codec.skipFrame = AVDISCARD_DEFAULT
@@ -290,7 +309,7 @@ final class VideoDecoder {
     /// Decodes the next frame in display order; false at the end of the stream.
     func decodeNext() throws(MediaError) -> Bool {
         codec.skipFrame = AVDISCARD_DEFAULT
-        let found = try run(accept: { _ in true }, beforeSend: { _ in }, afterSend: { false })
+        let found = try run(accept: { _ in true }, beforeSend: { _ in true }, afterSend: { false })
         if found { lastTimestamp = frame.timestamp }
         return found
     }
@@ -308,7 +327,10 @@ final class VideoDecoder {
             var sentKeyframe = false
             let found = try run(
                 accept: { _ in true },
-                beforeSend: { packet in if packet.isKeyframe { sentKeyframe = true } },
+                beforeSend: { packet in
+                    if packet.isKeyframe { sentKeyframe = true }
+                    return true
+                },
                 afterSend: { sentKeyframe })
             if found {
                 lastTimestamp = frame.timestamp
@@ -329,11 +351,11 @@ final class VideoDecoder {
     ///
     /// - Parameters:
     ///   - accept: whether a received frame is the one wanted.
-    ///   - beforeSend: sees each packet of the stream before it is sent.
+    ///   - beforeSend: sees each packet of the stream and says whether to send it.
     ///   - afterSend: whether to stop reading and drain the decoder now.
     /// - Returns: true with the wanted frame in ``frame``; false at the end.
     private func run(
-        accept: (Frame) throws(MediaError) -> Bool, beforeSend: (Packet) -> Void, afterSend: () -> Bool
+        accept: (Frame) throws(MediaError) -> Bool, beforeSend: (Packet) -> Bool, afterSend: () -> Bool
     ) throws(MediaError) -> Bool {
         var packets = 0
         var errors = 0
@@ -380,8 +402,7 @@ final class VideoDecoder {
                     .invalidMedia, path: path,
                     "gave up after \(VideoDecoder.packetBudget) packets without finding the frame")
             }
-            beforeSend(packet)
-            try fail(codec.send(packet))
+            if beforeSend(packet) { try fail(codec.send(packet)) }
             if afterSend() { try fail(startDraining()) }
         }
     }
