@@ -26,20 +26,30 @@ extension Store {
             }
             let order = try Store.topoOrder(graph, starts: starts, limit: limit ?? Int.max)
             if order.count > 1_000 {
-                // One scan beats a query per turn when most of the graph is listed.
-                var entries: [Int64: LogEntry] = [:]
-                entries.reserveCapacity(order.count)
-                let wanted = Set(order)
-                let cursor = try Row.fetchCursor(db, sql: Store.logEntrySQL + " WHERE t.seq >= ?", arguments: [order.min() ?? 0])
+                // One scan beats a query per turn when most of the graph is
+                // listed; rows find their place through an array by seq.
+                let (low, high) = (order.min() ?? 0, order.max() ?? 0)
+                var place = [Int32](repeating: -1, count: Int(high - low + 1))
+                for (index, seq) in order.enumerated() { place[Int(seq - low)] = Int32(index) }
+                var entries = [LogEntry?](repeating: nil, count: order.count)
+                let cursor = try Row.fetchCursor(
+                    db, sql: Store.logEntrySQL + " WHERE t.seq BETWEEN ? AND ?", arguments: [low, high])
                 while let row = try cursor.next() {
                     let seq: Int64 = row[0]
-                    guard wanted.contains(seq) else { continue }
-                    entries[seq] = try Store.logEntry(row, graph.node(seq), graph)
+                    let index = place[Int(seq - low)]
+                    guard index >= 0 else { continue }
+                    entries[Int(index)] = try Store.logEntry(row, graph.node(seq), graph)
                 }
-                return try order.map { seq in
-                    guard let entry = entries[seq] else { throw StoreError(.database, "turn #\(seq) vanished while reading") }
-                    return entry
+                var listed: [LogEntry] = []
+                listed.reserveCapacity(order.count)
+                for index in entries.indices {
+                    // take() moves each entry out instead of copying its strings.
+                    guard let entry = entries[index].take() else {
+                        throw StoreError(.database, "turn #\(order[index]) vanished while reading")
+                    }
+                    listed.append(entry)
                 }
+                return listed
             }
             return try order.map { try Store.logEntry(db, graph.node($0), graph) }
         }
@@ -63,12 +73,12 @@ extension Store {
         var explore = GenerationQueue()
         var seen = Set(ordered)
         var indegree: [Int64: Int] = [:]
-        for seq in ordered { explore.push(try graph.node(seq)) }
+        for seq in ordered { explore.push(seq, generation: try graph.node(seq).generation) }
         func expand(above generation: Int64) throws {
-            while let top = explore.peekGeneration, top > generation, let node = explore.pop() {
-                for parent in node.parents {
+            while let top = explore.peekGeneration, top > generation, let seq = explore.pop() {
+                for parent in try graph.node(seq).parents {
                     indegree[parent, default: 0] += 1
-                    if seen.insert(parent).inserted { explore.push(try graph.node(parent)) }
+                    if seen.insert(parent).inserted { explore.push(parent, generation: try graph.node(parent).generation) }
                 }
             }
         }
@@ -84,8 +94,9 @@ extension Store {
             output.append(seq)
             for parent in try graph.node(seq).parents {
                 try expand(above: graph.node(parent).generation)
-                indegree[parent, default: 0] -= 1
-                if indegree[parent] == 0 { stack.append(parent) }
+                let remaining = (indegree[parent] ?? 0) - 1
+                indegree[parent] = remaining
+                if remaining == 0 { stack.append(parent) }
             }
         }
         return output

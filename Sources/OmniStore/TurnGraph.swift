@@ -9,12 +9,22 @@ import GRDB
 /// Ancestry questions (merge bases, is-ancestor) go to the ``ChainIndex``,
 /// which answers them per chain of turns rather than per turn.
 final class TurnGraph {
-    struct Node {
+    /// A class, so that handing a loaded turn around costs one reference
+    /// count instead of one per string and array inside it.
+    final class Node {
         let seq: Int64
         let id: TurnID
         let generation: Int64
         let createdAt: String
         let parents: [Int64]
+
+        init(seq: Int64, id: TurnID, generation: Int64, createdAt: String, parents: [Int64]) {
+            self.seq = seq
+            self.id = id
+            self.generation = generation
+            self.createdAt = createdAt
+            self.parents = parents
+        }
     }
 
     private let db: Database
@@ -128,14 +138,15 @@ final class TurnGraph {
         // How many queued turns are still interesting; the walk ends at 0.
         var interestingQueued = 0
         for seq in exclude + include where queued.insert(seq).inserted {
-            try queue.push(node(seq))
+            try queue.push(seq, generation: node(seq).generation)
             if !uninteresting.contains(seq) { interestingQueued += 1 }
         }
         var result: [Int64] = []
         // A turn is popped only after every queued turn of higher generation,
         // and every path to it from an excluded turn runs through higher
         // generations, so its flag is final when it is popped.
-        while interestingQueued > 0, let current = queue.pop() {
+        while interestingQueued > 0, let seq = queue.pop() {
+            let current = try node(seq)
             let isUninteresting = uninteresting.contains(current.seq)
             if !isUninteresting {
                 interestingQueued -= 1
@@ -144,58 +155,12 @@ final class TurnGraph {
             for parent in current.parents {
                 if queued.insert(parent).inserted {
                     if isUninteresting { uninteresting.insert(parent) } else { interestingQueued += 1 }
-                    try queue.push(node(parent))
+                    try queue.push(parent, generation: node(parent).generation)
                 } else if isUninteresting, uninteresting.insert(parent).inserted {
                     interestingQueued -= 1
                 }
             }
         }
         return result
-    }
-}
-
-/// A max-heap of turns by generation, then by insertion order.
-struct GenerationQueue {
-    private var heap: [(generation: Int64, order: Int, node: TurnGraph.Node)] = []
-    private var counter = 0
-
-    var isEmpty: Bool { heap.isEmpty }
-
-    mutating func push(_ node: TurnGraph.Node) {
-        heap.append((node.generation, counter, node))
-        counter += 1
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard precedes(heap[child], heap[parent]) else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> TurnGraph.Node? {
-        guard !heap.isEmpty else { return nil }
-        heap.swapAt(0, heap.count - 1)
-        let top = heap.removeLast()
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1
-            let right = left + 1
-            var best = parent
-            if left < heap.count, precedes(heap[left], heap[best]) { best = left }
-            if right < heap.count, precedes(heap[right], heap[best]) { best = right }
-            if best == parent { break }
-            heap.swapAt(parent, best)
-            parent = best
-        }
-        return top.node
-    }
-
-    var peekGeneration: Int64? { heap.first?.generation }
-
-    private func precedes(
-        _ a: (generation: Int64, order: Int, node: TurnGraph.Node), _ b: (generation: Int64, order: Int, node: TurnGraph.Node)
-    ) -> Bool {
-        a.generation != b.generation ? a.generation > b.generation : a.order < b.order
     }
 }
