@@ -181,4 +181,71 @@ import Testing
         #expect(try store.countTurns(["main"]) == (try store.log(["main"]).count))
         #expect(try store.log(all: true).count == 2 * perWorker + 1)
     }
+
+    @Test("random DAGs imported in batches: count, is-ancestor, merge bases and ~N match a walk over every turn",
+        arguments: [UInt64(11), 12, 13])
+    func randomAgainstBruteForce(_ seed: UInt64) throws {
+        let dir = try TemporaryDirectory("chain-random")
+        let (store, _) = try Store.create(at: try dir.makeDirectory("ws"))
+        let clip = try store.add(file: try dir.write(WAV.data(seed: 7_400), to: "clip.wav")).asset.id
+        var rng = GitSplitMix(seed)
+        var parents: [[Int]] = []
+        var turns: [Turn] = []
+        for index in 0..<160 {
+            var chosen: [Int] = []
+            if index > 0 {
+                let roll = rng.below(100)
+                if roll < 3 {
+                    chosen = []  // another root
+                } else if roll < 23, index > 2 {
+                    // A merge of 2 or 3 distinct earlier turns.
+                    while chosen.count < 2 + rng.below(2) {
+                        let pick = rng.below(index)
+                        if !chosen.contains(pick) { chosen.append(pick) }
+                    }
+                } else if roll < 70 {
+                    chosen = [index - 1]  // the line goes on
+                } else {
+                    chosen = [rng.below(index)]  // a fork from anywhere
+                }
+            }
+            parents.append(chosen)
+            turns.append(
+                Turn(
+                    parents: chosen.map { turns[$0].id }, kind: "edit", instruction: "t\(index)", inputs: [], output: clip,
+                    model: nil, interaction: nil, settings: [:], cost: nil, author: "test",
+                    createdAt: "2026-11-25T10:00:00.\(String(format: "%03d", index))Z"))
+        }
+        var start = 0
+        while start < turns.count {
+            let end = min(turns.count, start + 1 + rng.below(40))
+            try store.importTurns(Array(turns[start..<end]))
+            start = end
+        }
+        #expect(try store.read("test") { db in try ChainIndex.problems(db) } == [])
+
+        // Every turn's ancestors, the slow way.
+        var ancestors: [Set<Int>] = []
+        for index in parents.indices {
+            ancestors.append(parents[index].reduce(into: [index]) { $0.formUnion(ancestors[$1]) })
+        }
+        let hex = turns.map(\.id.hex)
+        let context = "seed \(seed)"
+        for _ in 0..<120 {
+            let (a, b) = (rng.below(turns.count), rng.below(turns.count))
+            #expect(try store.isAncestor(turns[a].id, of: turns[b].id) == ancestors[b].contains(a), "t\(a) in t\(b), \(context)")
+            #expect(try store.countTurns([hex[a], hex[b]]) == ancestors[a].union(ancestors[b]).count, "count t\(a) t\(b), \(context)")
+            let common = ancestors[a].intersection(ancestors[b])
+            let best = common.filter { candidate in !common.contains { $0 != candidate && ancestors[$0].contains(candidate) } }
+            let bases = try store.mergeBases(hex[a], hex[b]).map { id in hex.firstIndex(of: id.hex) ?? -1 }
+            #expect(Set(bases) == best && bases.count == best.count, "merge-base t\(a) t\(b), \(context)")
+            // ~N along first parents.
+            let steps = rng.below(12)
+            var walked: Int? = a
+            for _ in 0..<steps { walked = walked.flatMap { parents[$0].first } }
+            let resolved = try? store.resolve("\(hex[a])~\(steps)")
+            #expect(resolved.map { hex.firstIndex(of: $0.hex) ?? -1 } == walked, "t\(a)~\(steps), \(context)")
+        }
+        #expect(try store.countTurns(hex) == turns.count)
+    }
 }
