@@ -221,7 +221,7 @@ extension Store {
         try read("cannot walk the graph") { db in
             let graph = TurnGraph(db)
             let bases = try graph.mergeBases(Store.resolveSeq(db, a), Store.resolveSeq(db, b))
-            return try bases.map { try graph.node($0).id }
+            return try bases.map { try graph.id(of: $0) }
         }
     }
 }
