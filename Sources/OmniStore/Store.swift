@@ -26,17 +26,29 @@ public final class Store: Sendable {
 
     /// Where the store's parts live.
     public let layout: StoreLayout
-    let database: any DatabaseWriter
+    /// Serves reads until the first write opens ``writer``.
+    private let reader: any DatabaseReader
+    /// The WAL connection pool, opened by the first write (or at once when
+    /// the schema needs migrating); every read after that goes to it too.
+    ///
+    /// Opening a pool is not free for a command that only reads, such as
+    /// `thumbnail` or `log`: GRDB writes (and syncs) a table into a missing
+    /// `-wal` file so that its readers can open, and closing the pool runs a
+    /// checkpoint with two more syncs and starts dispatch threads. A plain
+    /// connection that only reads does none of that, and SQLite removes the
+    /// `-wal` and `-shm` files it made when it closes.
+    private let writer: Locked<(any DatabaseWriter)?>
     let objects: ObjectStore
     let lease: WriterLease
     /// Whether the store sits on a read-only filesystem: reads work, writes
     /// fail with a clear error.
     public let isReadOnly: Bool
 
-    private init(layout: StoreLayout, database: any DatabaseWriter, isReadOnly: Bool) {
+    private init(layout: StoreLayout, reader: any DatabaseReader, writer: (any DatabaseWriter)?, isReadOnly: Bool) {
         self.isReadOnly = isReadOnly
         self.layout = layout
-        self.database = database
+        self.reader = reader
+        self.writer = Locked(writer)
         self.objects = ObjectStore(layout: layout)
         self.lease = WriterLease(layout: layout)
     }
@@ -102,6 +114,42 @@ public final class Store: Sendable {
 
     private static func open(layout: StoreLayout) throws -> Store {
         try checkFormat(layout)
+        let configuration = databaseConfiguration()
+        if isReadOnlyFilesystem(layout.storeDirectory) {
+            return try openReadOnly(layout: layout, configuration: configuration)
+        }
+        let migrator = Schema.migrator
+        if FileManager.default.fileExists(atPath: layout.databasePath) {
+            // The usual case: an up-to-date store, read through one plain
+            // connection until something is written.
+            do {
+                let queue = try DatabaseQueue(path: layout.databasePath, configuration: configuration)
+                let (completed, superseded) = try queue.read { db in
+                    (try migrator.hasCompletedMigrations(db), try migrator.hasBeenSuperseded(db))
+                }
+                if superseded {
+                    throw StoreError(.formatTooNew, "this store was written by a newer omnistore: upgrade omnistore")
+                }
+                if completed { return Store(layout: layout, reader: queue, writer: nil, isReadOnly: false) }
+            } catch let error as DatabaseError {
+                throw storeError(error, "cannot open the store database '\(layout.databasePath)'")
+            }
+        }
+        // A new store, or one to migrate: the pool does it, and serves every
+        // call from then on.
+        let pool = try openPool(layout)
+        do {
+            if try pool.read({ db in try migrator.hasBeenSuperseded(db) }) {
+                throw StoreError(.formatTooNew, "this store was written by a newer omnistore: upgrade omnistore")
+            }
+            try migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw storeError(error, "cannot prepare the store database")
+        }
+        return Store(layout: layout, reader: pool, writer: pool, isReadOnly: false)
+    }
+
+    private static func databaseConfiguration() -> Configuration {
         var configuration = Configuration()
         // Other processes may hold the write lock; wait for them rather than
         // failing with "database is locked".
@@ -111,31 +159,15 @@ public final class Store: Sendable {
             // FULL makes each commit durable on its own, not just consistent.
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        if isReadOnlyFilesystem(layout.storeDirectory) {
-            return try openReadOnly(layout: layout, configuration: configuration)
-        }
-        let pool: DatabasePool
+        return configuration
+    }
+
+    private static func openPool(_ layout: StoreLayout) throws -> DatabasePool {
         do {
-            pool = try DatabasePool(path: layout.databasePath, configuration: configuration)
+            return try DatabasePool(path: layout.databasePath, configuration: databaseConfiguration())
         } catch let error as DatabaseError {
             throw storeError(error, "cannot open the store database '\(layout.databasePath)'")
         }
-        let migrator = Schema.migrator
-        do {
-            let completed = try pool.read { db in try migrator.hasCompletedMigrations(db) }
-            if !completed {
-                let superseded = try pool.read { db in try migrator.hasBeenSuperseded(db) }
-                if superseded {
-                    throw StoreError(.formatTooNew, "this store was written by a newer omnistore: upgrade omnistore")
-                }
-                try migrator.migrate(pool)
-            } else if try pool.read({ db in try migrator.hasBeenSuperseded(db) }) {
-                throw StoreError(.formatTooNew, "this store was written by a newer omnistore: upgrade omnistore")
-            }
-        } catch let error as DatabaseError {
-            throw storeError(error, "cannot prepare the store database")
-        }
-        return Store(layout: layout, database: pool, isReadOnly: false)
     }
 
     static func isReadOnlyFilesystem(_ path: String) -> Bool {
@@ -165,7 +197,7 @@ public final class Store: Sendable {
         } catch let error as DatabaseError {
             throw storeError(error, "cannot open the read-only store database '\(layout.databasePath)'")
         }
-        return Store(layout: layout, database: queue, isReadOnly: true)
+        return Store(layout: layout, reader: queue, writer: queue, isReadOnly: true)
     }
 
     private static func checkFormat(_ layout: StoreLayout) throws {
@@ -219,8 +251,14 @@ public final class Store: Sendable {
 
     /// Runs a write transaction, mapping database errors to ``StoreError``.
     func write<T>(_ what: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
+        let pool = try writer.withValue { (open: inout (any DatabaseWriter)?) throws -> any DatabaseWriter in
+            if let open { return open }
+            let pool = try Store.openPool(layout)
+            open = pool
+            return pool
+        }
         do {
-            return try database.write(body)
+            return try pool.write(body)
         } catch let error as DatabaseError {
             throw Store.storeError(error, what())
         }
@@ -229,7 +267,8 @@ public final class Store: Sendable {
     /// Runs a read, mapping database errors to ``StoreError``.
     func read<T>(_ what: @autoclosure () -> String, _ body: (Database) throws -> T) throws -> T {
         do {
-            return try database.read(body)
+            let connection: any DatabaseReader = writer.value ?? reader
+            return try connection.read(body)
         } catch let error as DatabaseError {
             throw Store.storeError(error, what())
         }
