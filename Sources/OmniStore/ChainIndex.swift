@@ -55,42 +55,29 @@ final class ChainIndex {
     }
 
     /// The parents of a chain's first turn, in order.
+    ///
+    /// One indexed query per chain: loading chains in windows of seqs, as
+    /// ``TurnGraph`` loads turns, was measured slower (a window reads every
+    /// turn row in it to find the few that start chains) and only paid off
+    /// in histories where nearly every turn starts a chain.
     func baseParents(of chain: Int64) throws -> [Point] {
         if let known = baseParents[chain] { return known }
-        try loadWindow(endingAt: chain)
-        guard let loaded = baseParents[chain] else {
-            throw StoreError(.database, "chain #\(chain) has no first turn: run 'omnistore fsck'")
-        }
-        return loaded
-    }
-
-    /// Chains are loaded in windows of the seqs of their first turns, as
-    /// ``TurnGraph`` loads turns: walks go from newer chains to older ones,
-    /// so a history where nearly every turn starts a chain still costs one
-    /// query per window rather than one per chain.
-    private func loadWindow(endingAt last: Int64) throws {
-        let first = max(1, last - TurnGraph.window + 1)
-        let rows = try Row.fetchCursor(
+        let rows = try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT c.seq, p.parent, t.chain, t.chain_pos, t.generation
-                    FROM turn c LEFT JOIN turn_parent p ON p.child = c.seq LEFT JOIN turn t ON t.seq = p.parent
-                    WHERE c.seq BETWEEN ? AND ? AND c.chain_pos = 0
-                    ORDER BY c.seq, p.position
-                    """), arguments: [first, last])
-        var loaded: [Int64: [Point]] = [:]
-        while let row = try rows.next() {
-            let chain: Int64 = row[0]
-            guard (row[1] as Int64?) != nil else {
-                loaded[chain] = []  // a root: no parents
-                continue
-            }
-            guard let parentChain = row[2] as Int64?, let pos = row[3] as Int64?, let generation = row[4] as Int64? else {
+                    SELECT t.chain, t.chain_pos, t.generation FROM turn_parent p JOIN turn t ON t.seq = p.parent
+                    WHERE p.child = ? ORDER BY p.position
+                    """), arguments: [chain])
+        var parents: [Point] = []
+        parents.reserveCapacity(rows.count)
+        for row in rows {
+            guard let parentChain = row[0] as Int64?, let pos = row[1] as Int64? else {
                 throw StoreError(.database, "a parent of chain #\(chain) is missing from the chain index: run 'omnistore fsck'")
             }
-            loaded[chain, default: []].append(Point(chain: parentChain, pos: pos, generation: generation))
+            parents.append(Point(chain: parentChain, pos: pos, generation: row[2]))
         }
-        for (chain, parents) in loaded where baseParents[chain] == nil { baseParents[chain] = parents }
+        baseParents[chain] = parents
+        return parents
     }
 
     /// A point's parents: the previous position of its chain, or the chain's
