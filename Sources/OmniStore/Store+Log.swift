@@ -86,7 +86,7 @@ extension Store {
         // The chain index tells them apart without exploring down to the
         // oldest start; the others are reached as parents, and their
         // in-degrees are settled by `expand` before they are looked at.
-        let isTip = try graph.chains.areTips(ordered.map { try graph.chains.point(of: $0) })
+        let isTip = try graph.chains.areTips(graph.chains.points(of: ordered))
         let tips = zip(ordered, isTip).filter(\.1).map(\.0)
         var stack = Array(tips.reversed())
         var output: [Int64] = []
@@ -136,7 +136,7 @@ extension Store {
             // Whole chains at a time: the count is the sum of the chain
             // prefixes reached, so it costs one step per chain.
             let chains = ChainIndex(db)
-            return ChainIndex.count(try chains.ancestors(of: starts.map { try chains.point(of: $0) }))
+            return ChainIndex.count(try chains.ancestors(of: chains.points(of: starts)))
         }
     }
 }
