@@ -37,6 +37,8 @@ import Testing
                 "log --all -n \(limit), \(context)")
         }
         #expect(try store.log().map(\.instruction) == (try await build.git.logSubjects(["--topo-order"])), "log HEAD")
+        let gitAllCount = try await build.git.run(["rev-list", "--count", "--all"]).stdoutLines.first.flatMap { Int($0) }
+        #expect(try store.countTurns(all: true) == gitAllCount, "log --all --count, \(context)")
 
         // log from random sets of starts, given as ids and with ~N/^N.
         for _ in 0..<8 {
@@ -51,6 +53,8 @@ import Testing
                 let limit = 1 + rng.below(6)
                 #expect(try store.log(storeStarts, limit: limit).map(\.instruction) == Array(gitResult.stdoutLines.prefix(limit)),
                     "log \(picks) \(suffix) -n \(limit), \(context)")
+                let gitCount = try await build.git.run(["rev-list", "--count"] + gitStarts).stdoutLines.first.flatMap { Int($0) }
+                #expect(try store.countTurns(storeStarts) == gitCount, "log --count \(picks) \(suffix), \(context)")
             } else {
                 #expect(throws: StoreError.self, "\(picks) \(suffix): git fails") { try store.log(storeStarts) }
             }
