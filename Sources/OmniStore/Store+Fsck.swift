@@ -110,6 +110,27 @@ extension Store {
             }
         }
 
+        // The chain index is derived from the parents, so a damaged one is
+        // rebuilt from them rather than left to give wrong ancestry answers.
+        let chainProblems = try read("cannot check the chain index") { db in try ChainIndex.problems(db) }
+        if !chainProblems.isEmpty {
+            var outcome = "rebuilt the chain index from the turns' parents"
+            if isReadOnly {
+                outcome = "run 'omnistore fsck' where the store is writable to rebuild the chain index"
+            } else {
+                try write("cannot rebuild the chain index") { db in
+                    // Cleared first: the unique (chain, chain_pos) index must
+                    // never see two turns at one place mid-rebuild.
+                    try db.execute(sql: "UPDATE turn SET chain = NULL, chain_pos = NULL")
+                    try Schema.backfillChains(db)
+                }
+            }
+            for message in chainProblems {
+                // Each message starts "turn <12 hex digits>".
+                problem("bad_chain_index", String(message.dropFirst(5).prefix(12)), "\(message); \(outcome)")
+            }
+        }
+
         // Refs, HEAD and the reflog must point at stored turns.
         try read("cannot check refs") { db in
             for row in try Row.fetchAll(db, sql: "SELECT name, target FROM ref") {
