@@ -3,8 +3,8 @@
 # branches of 50 turns), built through the OmniStore library, against git on
 # the same shape built with `git fast-import`. Prints a table of times, peak
 # memory and ratios. Usage: Benchmarks/bench-graph.sh [TOTAL] [BRANCHES]
-# OMNISTORE=/path/to/omnistore uses that build (and the omnistore-graph-bench
-# beside it) instead of building into the shared .build folder.
+# OMNISTORE=/path/to/omnistore measures that binary (and builds the graph with
+# the omnistore-graph-bench beside it, or else with one built here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 total=${1:-100000}
@@ -13,16 +13,21 @@ work=Benchmarks/.work/graph
 rm -rf "$work" && mkdir -p "$work"
 command -v bc >/dev/null || { echo "bench-graph needs bc: apt-get install bc" >&2; exit 1; }
 if [[ -n "${OMNISTORE:-}" ]]; then
-    bin=$(cd "$(dirname "$OMNISTORE")" && pwd)
+    omni=$(cd "$(dirname "$OMNISTORE")" && pwd)/$(basename "$OMNISTORE")
+    builder=$(dirname "$omni")/omnistore-graph-bench
 else
     swift build -c release --product omnistore >/dev/null
+    omni=$(swift build -c release --show-bin-path)/omnistore
+    builder=""
+fi
+if [[ -z "$builder" || ! -x "$builder" ]]; then
     swift build -c release --product omnistore-graph-bench >/dev/null
-    bin=$(swift build -c release --show-bin-path)
+    builder=$(swift build -c release --show-bin-path)/omnistore-graph-bench
 fi
 ffmpeg -v error -f lavfi -i color=c=blue:s=64x64 -frames:v 1 "$work/clip.png"
 
 start=$(date +%s.%N)
-"$bin/omnistore-graph-bench" "$work/store" "$work/clip.png" "$work/fast-import.txt" "$total" "$branches"
+"$builder" "$work/store" "$work/clip.png" "$work/fast-import.txt" "$total" "$branches"
 built=$(echo "$(date +%s.%N) - $start" | bc)
 git init -q "$work/git"
 start=$(date +%s.%N)
@@ -47,13 +52,13 @@ measure() {
 
 far_a=b3
 far_b=b$((branches - 10))
-o() { (cd "$work/store" && "$bin/omnistore" "$@"); }
+o() { (cd "$work/store" && "$omni" "$@"); }
 export -f o
 cd_git() { git -C "$work/git" "$@"; }
 printf '%-34s %10s %10s %10s %10s %8s\n' operation omnistore_s git_s omni_KB git_KB ratio
 row() {
     local label=$1 ours theirs
-    ours=$(measure . bash -c "cd $work/store && $bin/omnistore $2")
+    ours=$(measure . bash -c "cd $work/store && $omni $2")
     theirs=$(measure . bash -c "git -C $work/git $3")
     local ratio
     ratio=$(echo "scale=2; ${ours% *} / (${theirs% *} + 0.0001)" | bc)
@@ -69,4 +74,4 @@ row "merge-base of two far branches" "merge-base $far_a $far_b" "merge-base refs
 row "log --all -n 20" "log --all -n 20" "log --all --topo-order -n 20"
 echo
 echo "graph built through the library in ${built}s; git fast-import took ${imported}s"
-echo "process start of omnistore alone: $(measure . "$bin/omnistore" --version)"
+echo "process start of omnistore alone: $(measure . "$omni" --version)"
