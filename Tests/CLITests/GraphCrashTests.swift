@@ -55,9 +55,13 @@ import Testing
                 process = try OmnistoreCLI.start(arguments, in: ws)
             default: process = try OmnistoreCLI.start(["branch", "b\(round)", target], in: ws)
             }
-            let delay = UInt64.random(in: 0...60_000_000, using: &random)
-            try await Task.sleep(nanoseconds: delay)
-            process.send(SIGKILL)
+            // Slept on its own thread: the cooperative pool can oversleep by
+            // more than a command's whole run when the machine is loaded.
+            let delay = UInt32.random(in: 0...60_000, using: &random)
+            try await onThread {
+                usleep(delay)
+                process.send(SIGKILL)
+            }
             let result = await process.wait()
             if result.signaled {
                 killed += 1

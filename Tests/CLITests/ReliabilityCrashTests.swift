@@ -273,17 +273,20 @@ import Testing
             try writeSparseWAV(big, dataBytes: 1200 << 20)
             let adding = try OmnistoreCLI.start(["add", big], in: ws)
             // Wait until the temp file has bytes in it, then kill the writer.
-            let deadline = Date().addingTimeInterval(30)
-            var caught = false
-            while Date() < deadline, !adding.hasFinished {
-                if let name = files.temporaryFiles().first,
-                    let info = fileStatus(files.objectsDirectory + "/" + name), info.st_size > 0
-                {
-                    adding.send(SIGKILL)
-                    caught = true
-                    break
+            // The watch runs on its own thread: on a loaded machine the
+            // cooperative pool can stall for longer than the whole add takes.
+            let caught = try await onThread { () -> Bool in
+                let deadline = Date().addingTimeInterval(30)
+                while Date() < deadline, !adding.hasFinished {
+                    if let name = files.temporaryFiles().first,
+                        let info = fileStatus(files.objectsDirectory + "/" + name), info.st_size > 0
+                    {
+                        adding.send(SIGKILL)
+                        return true
+                    }
+                    usleep(1_000)
                 }
-                try await Task.sleep(nanoseconds: 2_000_000)
+                return false
             }
             let killedResult = await adding.wait()
             try #require(caught && killedResult.signaled, "could not catch the add mid-copy: \(killedResult)")

@@ -525,12 +525,15 @@ class State:
             self.seq = 0
             self.fault_seq = 0
             self.media_tokens: dict = {}
-            # Set by POST /_admin/release: held requests go on. A reset
-            # releases whatever is held so no handler thread waits forever.
-            old = getattr(self, "release_event", None)
-            if old is not None:
-                old.set()
-            self.release_event = threading.Event()
+            # POST /_admin/release counts up; a request held by a `hold`
+            # fault goes on once the count passes what it was when the
+            # request was logged, so a release that comes before the handler
+            # reaches its hold still counts. A reset releases everything.
+            if not hasattr(self, "released"):
+                self.released = threading.Condition(self.lock)
+                self.release_count = 0
+            self.release_count += 1
+            self.released.notify_all()
 
     # -- faults ------------------------------------------------------------
     def take_fault(self, method: str, path: str):
@@ -968,6 +971,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with st.lock:
             st.seq += 1
             entry["seq"] = st.seq
+            entry["release_count"] = st.release_count
             st.requests.append(entry)
         return entry
 
@@ -1044,9 +1048,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(min(float(fault.get("delay_seconds", 1.0)), MAX_DELAY_S))
             return
         if kind == "hold":
-            with self.state.lock:
-                event = self.state.release_event
-            event.wait(MAX_DELAY_S)
+            st = self.state
+            logged_at = self._entry.get("release_count", 0) if self._entry else 0
+            with st.released:
+                st.released.wait_for(lambda: st.release_count > logged_at, MAX_DELAY_S)
             return
         if kind == "drop":
             self._drop_fault = fault
@@ -1902,10 +1907,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     st.faults.append(f)
                 return self._json(200, {"fault": f})
         if path == "/_admin/release" and method == "POST":
-            with st.lock:
-                released = st.release_event
-                st.release_event = threading.Event()
-            released.set()
+            with st.released:
+                st.release_count += 1
+                st.released.notify_all()
             return self._json(200, {"released": True})
         if path == "/_admin/outcomes" and method == "POST":
             outcome = body.get("outcome")
