@@ -8,8 +8,12 @@ import Foundation
 /// started once per test process and killed when it exits.
 ///
 /// moto answers `PreconditionFailed` to a wrong `If-Match` and to a second
-/// `If-None-Match: *`, so compare-and-swap is exercised for real. It does not
-/// check signatures; the signer is checked against the AWS test vectors.
+/// `If-None-Match: *`, so compare-and-swap is exercised for real. S3 applies
+/// those conditions atomically; moto checks and then writes without a lock, so
+/// two racing writers could both win there. Its writes (PUT, POST, DELETE) are
+/// therefore served one at a time, which gives the tests S3's semantics. It
+/// does not check signatures; the signer is checked against the AWS test
+/// vectors.
 public enum RemoteServer {
     /// The endpoint, such as `http://127.0.0.1:41234`.
     public static func endpoint() async throws -> String {
@@ -86,15 +90,24 @@ actor MotoProcess {
         // moto, plus a watchdog thread that ends it when the test process is
         // gone, even if that process was killed before its atexit ran.
         let script = """
-            import os, runpy, sys, threading, time
+            import os, threading, time
             parent = os.getppid()
             def watch():
                 while os.getppid() == parent:
                     time.sleep(0.5)
                 os._exit(0)
             threading.Thread(target=watch, daemon=True).start()
-            sys.argv = ["moto.server", "-H", "127.0.0.1", "-p", "\(port)"]
-            runpy.run_module("moto.server", run_name="__main__")
+            os.environ.setdefault("MOTO_PORT", "\(port)")
+            from moto.server import DomainDispatcherApplication, create_backend_app
+            from werkzeug.serving import run_simple
+            app = DomainDispatcherApplication(create_backend_app)
+            writes = threading.Lock()
+            def one_write_at_a_time(environ, start_response):
+                if environ["REQUEST_METHOD"] in ("PUT", "POST", "DELETE"):
+                    with writes:
+                        return list(app(environ, start_response))
+                return app(environ, start_response)
+            run_simple("127.0.0.1", \(port), one_write_at_a_time, threaded=True)
             """
         let process = try RunningProcess("python3", ["-c", script], timeout: 3600)
         pid = process.pid
