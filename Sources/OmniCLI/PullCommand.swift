@@ -29,14 +29,7 @@ struct PullCommand: ParsableCommand {
         let start = Date()
         let result = try store.pull(from: remote, branches: branches, rebase: rebase, progress: RemoteSyncText.progress(line))
         line.finish()
-        let config = try store.remote(result.remote)
-        if global.json {
-            Terminal.json(RemoteSyncText.json(result))
-        } else {
-            Terminal.err("From \(config.url)")
-            for sync in result.branches { Terminal.err(RemoteSyncText.outcomeText(sync, remote: result.remote, push: false)) }
-            Terminal.err(RemoteSyncText.summary(result, sent: false, seconds: Date().timeIntervalSince(start)))
-        }
+        try RemoteSyncText.report(result, store: store, json: global.json, push: false, started: start)
         let diverged = result.branches.filter { if case .diverged = $0.outcome { return true } else { return false } }
         if let first = diverged.first {
             throw CommandFailure(

@@ -27,14 +27,7 @@ struct PushCommand: ParsableCommand {
         let start = Date()
         let result = try store.push(to: remote, branches: branches, force: force, progress: RemoteSyncText.progress(line))
         line.finish()
-        let config = try store.remote(result.remote)
-        if global.json {
-            Terminal.json(RemoteSyncText.json(result))
-        } else {
-            Terminal.err("To \(config.url)")
-            for sync in result.branches { Terminal.err(RemoteSyncText.outcomeText(sync, remote: result.remote, push: true)) }
-            Terminal.err(RemoteSyncText.summary(result, sent: true, seconds: Date().timeIntervalSince(start)))
-        }
+        try RemoteSyncText.report(result, store: store, json: global.json, push: true, started: start)
         if result.hasRejection {
             throw CommandFailure(message: "failed to push some branches to \(result.remote): pull first ('omnistore pull \(result.remote)'), then push again")
         }

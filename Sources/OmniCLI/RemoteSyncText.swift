@@ -3,6 +3,19 @@ import OmniStore
 
 /// Printing what push, pull and clone did, and their progress.
 enum RemoteSyncText {
+    /// Reports a push or pull: JSON, or the remote's URL, a line per branch
+    /// and the summary on stderr, as git does.
+    static func report(_ result: SyncResult, store: Store, json: Bool, push: Bool, started: Date) throws {
+        if json {
+            Terminal.json(self.json(result))
+            return
+        }
+        let url = try store.remote(result.remote).url
+        Terminal.err(push ? "To \(url)" : "From \(url)")
+        for sync in result.branches { Terminal.err(outcomeText(sync, remote: result.remote, push: push)) }
+        Terminal.err(summary(result, sent: push, seconds: Date().timeIntervalSince(started)))
+    }
+
     /// A progress handler drawing one line with bytes/s on a terminal.
     static func progress(_ line: ProgressLine) -> SyncProgressHandler {
         { progress in

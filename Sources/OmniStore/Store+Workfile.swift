@@ -77,15 +77,11 @@ extension Store {
             throw FileDescriptor.posixError(errno, "cannot read '\(path)'")
         }
         if let tracked = try trackedWorkfile(), tracked.path == path, tracked.size == Int64(info.st_size),
-            tracked.inode == Int64(info.st_ino), tracked.mtimeNanoseconds == Store.mtimeNanoseconds(info)
+            tracked.inode == Int64(info.st_ino), tracked.mtimeNanoseconds == FileFingerprint(info).modifiedNanoseconds
         {
             return tracked.asset
         }
         return try ObjectStore.hash(path)
-    }
-
-    static func mtimeNanoseconds(_ info: stat) -> Int64 {
-        Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
     }
 
     /// Writes a turn's output as the working file, refusing to overwrite
@@ -126,7 +122,7 @@ extension Store {
                     ON CONFLICT(only) DO UPDATE SET path = excluded.path, asset = excluded.asset,
                         size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode
                     """,
-                arguments: [path, asset.hex, Int64(info.st_size), Store.mtimeNanoseconds(info), Int64(info.st_ino)])
+                arguments: [path, asset.hex, Int64(info.st_size), FileFingerprint(info).modifiedNanoseconds, Int64(info.st_ino)])
         }
     }
 

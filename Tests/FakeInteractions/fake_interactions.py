@@ -507,6 +507,12 @@ class State:
         self.state_dir = state_dir
         self.media = media
         self.lock = threading.RLock()
+        # POST /_admin/release counts up; a request held by a `hold` fault
+        # goes on once the count passes what it was when the request was
+        # logged, so a release that comes before the handler reaches its hold
+        # still counts. A reset releases everything.
+        self.released = threading.Condition(self.lock)
+        self.release_count = 0
         self.files_dir = os.path.join(state_dir, "files")
         self.inputs_dir = os.path.join(state_dir, "inputs")
         os.makedirs(self.files_dir, exist_ok=True)
@@ -525,13 +531,6 @@ class State:
             self.seq = 0
             self.fault_seq = 0
             self.media_tokens: dict = {}
-            # POST /_admin/release counts up; a request held by a `hold`
-            # fault goes on once the count passes what it was when the
-            # request was logged, so a release that comes before the handler
-            # reaches its hold still counts. A reset releases everything.
-            if not hasattr(self, "released"):
-                self.released = threading.Condition(self.lock)
-                self.release_count = 0
             self.release_count += 1
             self.released.notify_all()
 
