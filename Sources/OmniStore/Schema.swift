@@ -164,6 +164,7 @@ enum Schema {
         }
         registerChains(in: &migrator)
         registerPathStat(in: &migrator)
+        registerWorktreeFingerprint(in: &migrator)
         return migrator
     }
 }

@@ -33,20 +33,32 @@ extension Store {
         return known[mime] ?? "bin"
     }
 
+    /// What the working file held when it was last written or hashed.
     struct TrackedWorkfile {
         let path: String
         let asset: AssetID
-        let size: Int64
-        let mtimeNanoseconds: Int64
-        let inode: Int64
+        let fingerprint: FileFingerprint
+        /// When the fingerprint was taken (nanoseconds since the epoch).
+        let recordedNanoseconds: Int64
+
+        /// Whether the file at `path`, now `current`, can be taken to still
+        /// hold `asset` without hashing it: nothing in its inode moved, and
+        /// it had been still for a while when the fingerprint was taken, so
+        /// no write in the same timestamp tick can hide behind it.
+        func vouches(for path: String, _ current: FileFingerprint) -> Bool {
+            path == self.path && current == fingerprint && fingerprint.isSettled(at: recordedNanoseconds)
+        }
     }
 
     func trackedWorkfile() throws -> TrackedWorkfile? {
         try read("cannot read the working file state") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM worktree WHERE only = 1").map {
                 TrackedWorkfile(
-                    path: $0["path"], asset: AssetID(validatedHex: $0["asset"]), size: $0["size"],
-                    mtimeNanoseconds: $0["mtime_ns"], inode: $0["inode"])
+                    path: $0["path"], asset: AssetID(validatedHex: $0["asset"]),
+                    fingerprint: FileFingerprint(
+                        device: $0["device"], inode: $0["inode"], size: $0["size"],
+                        modifiedNanoseconds: $0["mtime_ns"], changedNanoseconds: $0["ctime_ns"]),
+                    recordedNanoseconds: $0["recorded_ns"])
             }
         }
     }
@@ -68,20 +80,32 @@ extension Store {
         return WorkfileStatus(path: path, state: stored && objects.contains(hash) ? .stored : .modified, hash: hash)
     }
 
-    /// The file's SHA-256, reusing the last checkout's hash when size, mtime
-    /// and inode are unchanged (as git's index does); nil if it does not exist.
+    /// The file's SHA-256, reusing the last checkout's hash when the file's
+    /// fingerprint vouches for it (as git's index does); nil if it does not
+    /// exist.
+    ///
+    /// A file hashed because the fingerprint was too fresh to trust, and
+    /// found to hold the tracked bytes, is tracked again if it has settled
+    /// since, so the next call is a single `stat` (git refreshes its index
+    /// the same way).
     func hashIfPresent(_ path: String) throws -> AssetID? {
         var info = stat()
         guard stat(path, &info) == 0 else {
             if errno == ENOENT { return nil }
             throw FileDescriptor.posixError(errno, "cannot read '\(path)'")
         }
-        if let tracked = try trackedWorkfile(), tracked.path == path, tracked.size == Int64(info.st_size),
-            tracked.inode == Int64(info.st_ino), tracked.mtimeNanoseconds == FileFingerprint(info).modifiedNanoseconds
+        let before = FileFingerprint(info)
+        let tracked = try trackedWorkfile()
+        if let tracked, tracked.vouches(for: path, before) { return tracked.asset }
+        let hashStarted = FileFingerprint.now()
+        let hash = try ObjectStore.hash(path)
+        if let tracked, tracked.path == path, tracked.asset == hash, !isReadOnly,
+            before.isSettled(at: hashStarted), FileFingerprint.of(path) == before
         {
-            return tracked.asset
+            // Best effort: a store another process is writing can refresh later.
+            try? saveWorkfileFingerprint(path: path, asset: hash, fingerprint: before, recorded: hashStarted)
         }
-        return try ObjectStore.hash(path)
+        return hash
     }
 
     /// Writes a turn's output as the working file, refusing to overwrite
@@ -113,16 +137,26 @@ extension Store {
 
     /// Remembers what the working file holds, so `status` need not re-hash it.
     func trackWorkfile(path: String, asset: AssetID) throws {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return }
+        guard let fingerprint = FileFingerprint.of(path) else { return }
+        try saveWorkfileFingerprint(path: path, asset: asset, fingerprint: fingerprint, recorded: FileFingerprint.now())
+    }
+
+    private func saveWorkfileFingerprint(
+        path: String, asset: AssetID, fingerprint: FileFingerprint, recorded: Int64
+    ) throws {
         try write("cannot save the working file state") { db in
             try db.execute(
                 sql: """
-                    INSERT INTO worktree (only, path, asset, size, mtime_ns, inode) VALUES (1, ?, ?, ?, ?, ?)
+                    INSERT INTO worktree (only, path, asset, size, mtime_ns, inode, device, ctime_ns, recorded_ns)
+                        VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT(only) DO UPDATE SET path = excluded.path, asset = excluded.asset,
-                        size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode
+                        size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode,
+                        device = excluded.device, ctime_ns = excluded.ctime_ns, recorded_ns = excluded.recorded_ns
                     """,
-                arguments: [path, asset.hex, Int64(info.st_size), FileFingerprint(info).modifiedNanoseconds, Int64(info.st_ino)])
+                arguments: [
+                    path, asset.hex, fingerprint.size, fingerprint.modifiedNanoseconds, fingerprint.inode,
+                    fingerprint.device, fingerprint.changedNanoseconds, recorded,
+                ])
         }
     }
 
