@@ -16,12 +16,12 @@ if [[ -n "${OMNISTORE:-}" ]]; then
     omni=$(cd "$(dirname "$OMNISTORE")" && pwd)/$(basename "$OMNISTORE")
     builder=$(dirname "$omni")/omnistore-graph-bench
 else
-    swift build -c release --product omnistore >/dev/null
+    swift build -c release --static-swift-stdlib --product omnistore >/dev/null
     omni=$(swift build -c release --show-bin-path)/omnistore
     builder=""
 fi
 if [[ -z "$builder" || ! -x "$builder" ]]; then
-    swift build -c release --product omnistore-graph-bench >/dev/null
+    swift build -c release --static-swift-stdlib --product omnistore-graph-bench >/dev/null
     builder=$(swift build -c release --show-bin-path)/omnistore-graph-bench
 fi
 ffmpeg -v error -f lavfi -i color=c=blue:s=64x64 -frames:v 1 "$work/clip.png"

@@ -59,9 +59,9 @@ ensure_omnistore() {
     # Build dependencies, as .ci/run installs them.
     apt_install libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libsqlite3-dev \
         libcurl4-openssl-dev pkg-config >&2
-    log "swift build -c release --product omnistore"
+    log "swift build -c release --static-swift-stdlib --product omnistore (as scripts/bootstrap builds it)"
     local bin="$REPO_DIR/.build/release/omnistore"
-    if ! (cd "$REPO_DIR" && swift build -c release --product omnistore >"$WORK_DIR/build.log" 2>&1); then
+    if ! (cd "$REPO_DIR" && swift build -c release --static-swift-stdlib --product omnistore >"$WORK_DIR/build.log" 2>&1); then
         grep -m 3 'error:' "$WORK_DIR/build.log" >&2
         [ -x "$bin" ] || return 1
         # The work tree can be mid-edit; an older binary is still worth measuring.
