@@ -3,7 +3,8 @@
 # ffmpegthumbnailer, on the same files in one run:
 #   - one 320-wide thumbnail at 60 s of a 2-minute 1080p30 H.264 clip
 #     (`omnistore thumbnail` with a cold and a warm cache, `ffmpeg -ss 60 -i X
-#     -frames:v 1 -vf scale=320:-1`, ffmpegthumbnailer);
+#     -frames:v 1 -vf scale=320:-1`, ffmpegthumbnailer, and ref-frame.c: a C
+#     program that does only the same steps, the floor on this machine);
 #   - a 5x2 contact sheet of the same clip (`omnistore sheet` from keyframes
 #     and --exact, `ffmpeg -vf fps=…,scale=320:-1,tile=5x2`, 10 separate
 #     `ffmpeg -ss` seeks);
@@ -24,6 +25,16 @@ apt_install ffmpeg time
 OMNI=$(ensure_omnistore) && [ -x "$OMNI" ] || { log "cannot build omnistore"; exit 1; }
 export_build_commit
 HAVE_FFMT=0; apt_try ffmpegthumbnailer && command -v ffmpegthumbnailer >/dev/null && HAVE_FFMT=1
+# The yardstick (Benchmarks/ref-frame.c): the same thumbnail from a C program
+# that links the same FFmpeg libraries and does nothing else.
+REF="$WORK_DIR/ref-frame"
+HAVE_REF=1
+if [ ! -x "$REF" ] || [ "$BENCH_DIR/ref-frame.c" -nt "$REF" ]; then
+    apt_install gcc pkg-config
+    # shellcheck disable=SC2046
+    cc -O2 -o "$REF" "$BENCH_DIR/ref-frame.c" $(pkg-config --cflags --libs libavformat libavcodec libswscale libavutil) -lm ||
+        { log "cannot build ref-frame.c"; HAVE_REF=0; }
+fi
 
 # --- data ---------------------------------------------------------------------
 FRAMES_DATA="$DATA_DIR/frames"
@@ -57,6 +68,8 @@ TIMES=$(python3 -c 'print(" ".join("%.3f" % ((i + 0.5) * 120 / 10) for i in rang
 # --- rows ---------------------------------------------------------------------
 run_omni_thumb() { rm -rf "$STORE/.omnistore/cache"; "$OMNI" thumbnail --store "$STORE" "$LONG_ID" --at 60 --width 320 -o "$OUT/omni.png"; }
 run_omni_thumb_cached() { "$OMNI" thumbnail --store "$STORE" "$LONG_ID" --at 60 --width 320 -o "$OUT/omni-cached.png"; }
+run_ref_thumb() { "$REF" thumbnail "$LONG" 60 320 "$OUT/ref.png"; }
+run_ref_decode() { "$REF" decode "$LONG" 60 320 "$OUT/ref-decode.png"; }
 run_ffmpeg_thumb() { ffmpeg -v error -y -nostdin -ss 60 -i "$LONG" -frames:v 1 -vf scale=320:-1 "$OUT/ffmpeg.png"; }
 run_ffmt_thumb() { ffmpegthumbnailer -i "$LONG" -o "$OUT/ffmt.png" -s 320 -t 00:01:00; }
 run_omni_sheet() { "$OMNI" sheet --store "$STORE" "$LONG_ID" --grid 5x2 --width 320 -o "$OUT/sheet.png"; }
@@ -73,11 +86,13 @@ run_omni_diff() { "$OMNI" diff --store "$STORE" "$A_ID" "$B_ID" --visual; }
 run_ffmpeg_ssim() { ffmpeg -nostdin -i "$CLIP_A" -i "$CLIP_B" -lavfi ssim -f null -; }
 run_ffmpeg_ssim_psnr() { ffmpeg -nostdin -i "$CLIP_A" -i "$CLIP_B" -lavfi '[0:v][1:v]ssim;[0:v][1:v]psnr' -f null -; }
 
-ROWS=(omni_thumb omni_thumb_cached ffmpeg_thumb ffmt_thumb omni_sheet omni_sheet_exact ffmpeg_tile ffmpeg_seeks
+ROWS=(omni_thumb omni_thumb_cached ref_thumb ref_decode ffmpeg_thumb ffmt_thumb omni_sheet omni_sheet_exact ffmpeg_tile ffmpeg_seeks
     omni_diff ffmpeg_ssim ffmpeg_ssim_psnr)
 declare -A LABEL=(
     [omni_thumb]='**`omnistore thumbnail --at 60 --width 320`**, cold cache'
     [omni_thumb_cached]='`omnistore thumbnail` again (served from the cache)'
+    [ref_thumb]='yardstick: `ref-frame thumbnail` (C, the same steps, nothing else)'
+    [ref_decode]='yardstick: `ref-frame decode` (C, seek and decode only: no scale, PNG or file)'
     [ffmpeg_thumb]='`ffmpeg -ss 60 -i X -frames:v 1 -vf scale=320:-1 out.png`'
     [ffmt_thumb]='`ffmpegthumbnailer -s 320 -t 00:01:00`'
     [omni_sheet]='**`omnistore sheet --grid 5x2 --width 320`** (keyframes)'
@@ -87,11 +102,11 @@ declare -A LABEL=(
     [omni_diff]='**`omnistore diff A B --visual`** (luma SSIM + PSNR)'
     [ffmpeg_ssim]='`ffmpeg -i A -i B -lavfi ssim -f null -`'
     [ffmpeg_ssim_psnr]='`ffmpeg -i A -i B -lavfi "ssim;psnr" -f null -`')
-declare -A GROUP=([omni_thumb]=thumb [omni_thumb_cached]=thumb [ffmpeg_thumb]=thumb [ffmt_thumb]=thumb
+declare -A GROUP=([omni_thumb]=thumb [omni_thumb_cached]=thumb [ref_thumb]=thumb [ref_decode]=thumb [ffmpeg_thumb]=thumb [ffmt_thumb]=thumb
     [omni_sheet]=sheet [omni_sheet_exact]=sheet [ffmpeg_tile]=sheet [ffmpeg_seeks]=sheet
     [omni_diff]=ssim [ffmpeg_ssim]=ssim [ffmpeg_ssim_psnr]=ssim)
 declare -A BASE=([thumb]=omni_thumb [sheet]=omni_sheet [ssim]=omni_diff)
-declare -A AVAILABLE=([ffmt_thumb]=$HAVE_FFMT)
+declare -A AVAILABLE=([ffmt_thumb]=$HAVE_FFMT [ref_thumb]=$HAVE_REF [ref_decode]=$HAVE_REF)
 declare -A SAMPLES NOTE MEDIAN BEST
 
 wait_for_quiet
@@ -161,5 +176,8 @@ goal() { # goal LABEL ROW BASE-ROW FACTOR
     echo "- $1: **$(awk -v x="$x" -v f="$4" 'BEGIN { print (x >= f) ? "MET" : "MISSED" }')** (${x}×)"
 }
 goal "thumbnail ≥ 2× faster than the ffmpeg CLI" omni_thumb ffmpeg_thumb 2
+if [ -n "${MEDIAN[ref_thumb]:-}" ] && [ -n "${MEDIAN[ffmpeg_thumb]:-}" ]; then
+    echo "  - the C yardstick is $(awk -v a="${MEDIAN[ffmpeg_thumb]}" -v b="${MEDIAN[ref_thumb]}" 'BEGIN { printf "%.2f", a / b }')× faster than the ffmpeg CLI$([ -n "${MEDIAN[ref_decode]:-}" ] && awk -v a="${MEDIAN[ffmpeg_thumb]}" -v b="${MEDIAN[ref_decode]}" 'BEGIN { printf " (%.2f× for the decode alone)", a / b }'); omnistore takes $(awk -v a="${MEDIAN[omni_thumb]:-0}" -v b="${MEDIAN[ref_thumb]}" 'BEGIN { printf "%.0f%%", (a / b - 1) * 100 }') longer than it"
+fi
 goal "sheet ≥ 3× faster than the fps+tile chain" omni_sheet ffmpeg_tile 3
 goal "SSIM at least as fast as ffmpeg -lavfi ssim" omni_diff ffmpeg_ssim 1
