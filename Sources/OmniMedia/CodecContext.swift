@@ -65,7 +65,7 @@ final class CodecContext {
     static func encoder(
         _ id: AVCodecID, name: String, configure: (UnsafeMutablePointer<AVCodecContext>) -> Void
     ) throws(MediaError) -> CodecContext {
-        FFmpegRuntime.configure()
+        try FFmpegRuntime.load()
         guard let codec = avcodec_find_encoder(id) else {
             throw MediaError(.library, path: nil, "the linked FFmpeg has no \(name) encoder")
         }

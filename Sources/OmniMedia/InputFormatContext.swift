@@ -12,7 +12,7 @@ final class InputFormatContext {
     /// The corresponding C function is `avformat_open_input`, which frees the
     /// context itself when it fails.
     init(path: String) throws(MediaError) {
-        FFmpegRuntime.configure()
+        try FFmpegRuntime.load()
         var context: UnsafeMutablePointer<AVFormatContext>? = nil
         let result = avformat_open_input(&context, path, nil, nil)
         if result == cffmpeg_averror(ENOENT) {

@@ -28,7 +28,7 @@ final class ScaleContext {
     /// The corresponding C functions are `sws_getContext`, `sws_getColorspaceDetails`
     /// and `sws_setColorspaceDetails`.
     init(_ shape: Shape, path: String?) throws(MediaError) {
-        FFmpegRuntime.configure()
+        try FFmpegRuntime.load()
         guard
             let context = sws_getContext(
                 shape.sourceWidth, shape.sourceHeight, shape.sourceFormat, shape.width, shape.height, shape.format,
