@@ -127,7 +127,9 @@ import Testing
             let process = try OmnistoreCLI.start(op.arguments, in: ws)
             let window = (estimate[op.kind] ?? 0.15) * factor
             let delay = Double.random(in: 0...window, using: &random)
-            try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+            // On its own thread: a sleep on the cooperative pool can overshoot
+            // by milliseconds under load, longer than a 10 ms command runs.
+            try await onThread { usleep(useconds_t(delay * 1e6)) }
             if !process.hasFinished { process.send(SIGKILL) }
             let result = await process.wait()
             var failures: [String] = []
