@@ -17,7 +17,8 @@ let package = Package(
         // FFmpeg's headers (libavformat-dev, libavcodec-dev, libavutil-dev,
         // libswscale-dev); the libraries are loaded with dlopen on first use.
         .target(name: "CFFmpeg", linkerSettings: [.linkedLibrary("dl")]),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl's headers (libcurl4-openssl-dev); the library is loaded with dlopen on first use.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CPosix"),
         .target(name: "OmniMedia", dependencies: ["CFFmpeg"]),
         .target(name: "OmniHTTP", dependencies: ["CCurl"]),

@@ -35,7 +35,7 @@ final class CurlEasy {
     private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
     init() throws(HTTPError) {
-        CurlRuntime.initialize()
+        try CurlRuntime.initialize()
         guard let handle = curl_easy_init() else {
             throw HTTPError(.request, "libcurl could not create a handle", url: "")
         }
@@ -130,14 +130,25 @@ final class CurlEasy {
 @available(*, unavailable)
 extension CurlEasy: Sendable {}
 
-/// `curl_global_init` must run once per process before any handle exists.
+/// libcurl, loaded on first use (see `ccurl.h`); `curl_global_init` must run
+/// once per process before any handle exists.
 enum CurlRuntime {
-    private static let initialized: Bool = {
+    /// Why libcurl could not be loaded, or nil once it is.
+    private static let failure: String? = {
+        var message = [CChar](repeating: 0, count: 512)
+        guard ccurl_load(&message, message.count) == 0 else {
+            return String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
-        return true
+        return nil
     }()
 
-    static func initialize() { _ = initialized }
+    /// Loads libcurl if it is not loaded yet.
+    ///
+    /// - Throws: ``HTTPError`` with code `.request` saying what to install.
+    static func initialize() throws(HTTPError) {
+        if let failure { throw HTTPError(.request, failure, url: "") }
+    }
 
     /// libcurl's version text, such as "7.88.1".
     static var version: String { String(cString: ccurl_version_info().pointee.version) }

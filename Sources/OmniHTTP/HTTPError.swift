@@ -28,7 +28,7 @@ public struct HTTPError: Error, CustomStringConvertible, Sendable {
         self.curlCode = curlCode
     }
 
-    public var description: String { "\(message) (\(url))" }
+    public var description: String { url.isEmpty ? message : "\(message) (\(url))" }
 
     /// Whether trying again may succeed.
     public var isRetryable: Bool { code == .transport || code == .timeout }
