@@ -48,4 +48,56 @@ import Testing
         #expect(Self.initialises("libcurl.so", generate), "generate talks to the API through libcurl")
         #expect(!generate.stderr.contains("test-key-not-real"), "the key never appears in errors")
     }
+
+    /// Whether `unshare -m` works here (root with CAP_SYS_ADMIN), so a test
+    /// can hide a library from one command without touching the machine.
+    static let canHideLibraries: Bool = {
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        probe.arguments = ["-m", "true"]
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { return false }
+        probe.waitUntilExit()
+        return probe.terminationStatus == 0
+    }()
+
+    /// Runs omnistore with `library` replaced by an empty file, in a mount
+    /// namespace of its own.
+    static func runWithout(_ library: String, _ arguments: [String], in directory: String) async throws -> ProcessResult {
+        let binary = try OmnistoreCLI.binary()
+        let quoted = ([binary] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let script = "mount --bind /dev/null \(library) && exec \(quoted.joined(separator: " "))"
+        return try await RunningProcess.run("/usr/bin/unshare", ["-m", "sh", "-c", script], in: directory)
+    }
+
+    @Test(
+        "without FFmpeg a media command fails with one line naming what to install, and the rest still works",
+        .enabled(if: canHideLibraries, "needs unshare -m (root) to hide a library from one command"))
+    func missingFFmpeg() async throws {
+        let ws = try await CLIWorkspace.make("lazy-missing-ffmpeg")
+        let clip = ws.file("clip.mp4")
+        try FileManager.default.copyItem(atPath: try await FrameFixtures.path(.gop48), toPath: clip)
+        try await OmnistoreCLI.check(["record", clip, "-m", "first"], in: ws.path)
+        let libavcodec = "/lib/x86_64-linux-gnu/libavcodec.so.\(try Self.libavcodecMajor())"
+
+        let thumbnail = try await Self.runWithout(libavcodec, ["thumbnail", "HEAD", "-o", ws.file("t.png")], in: ws.path)
+        #expect(thumbnail.exitCode == 1 && !thumbnail.signaled, "\(thumbnail)")
+        #expect(thumbnail.stderrLines.count == 1, "\(thumbnail)")
+        #expect(thumbnail.stderr.contains("libavcodec.so") && thumbnail.stderr.contains("install"), "\(thumbnail)")
+        #expect(!FileManager.default.fileExists(atPath: ws.file("t.png")), "no half-written output")
+
+        for arguments in [["log"], ["status"], ["show", "HEAD"]] {
+            let result = try await Self.runWithout(libavcodec, arguments, in: ws.path)
+            #expect(result.succeeded, "\(arguments) needs no FFmpeg: \(result)")
+        }
+    }
+
+    /// libavcodec's major version, from the library the loader finds.
+    static func libavcodecMajor() throws -> String {
+        let names = try FileManager.default.contentsOfDirectory(atPath: "/lib/x86_64-linux-gnu")
+        guard let name = names.first(where: { $0.hasPrefix("libavcodec.so.") && $0.split(separator: ".").count == 3 }) else {
+            throw TestSupportError("no libavcodec.so.N in /lib/x86_64-linux-gnu")
+        }
+        return String(name.split(separator: ".")[2])
+    }
 }
