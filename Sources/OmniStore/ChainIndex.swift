@@ -219,11 +219,11 @@ final class ChainIndex {
     /// Turns the index places where the chain rule cannot: unplaced, a
     /// chain not named after its first turn, or a later position whose turn
     /// is not the only child-parent step from the position before it.
-    static func problems(_ db: Database) throws -> [String] {
-        try String.fetchAll(
+    static func problems(_ db: Database) throws -> [Problem] {
+        try Row.fetchAll(
             db,
             sql: """
-                SELECT 'turn ' || substr(t.id, 1, 12) || CASE
+                SELECT substr(t.id, 1, 12), 'turn ' || substr(t.id, 1, 12) || CASE
                     WHEN t.chain IS NULL OR t.chain_pos IS NULL THEN ' has no place in the chain index'
                     WHEN t.chain_pos = 0 THEN ' starts chain #' || t.chain || ' but is #' || t.seq
                     ELSE ' is at ' || t.chain_pos || ' of chain #' || t.chain || ' without being the only child step from ' || (t.chain_pos - 1)
@@ -237,6 +237,13 @@ final class ChainIndex {
                             SELECT 1 FROM turn_parent p JOIN turn q ON q.seq = p.parent
                             WHERE p.child = t.seq AND q.chain = t.chain AND q.chain_pos = t.chain_pos - 1)))
                 ORDER BY t.seq
-                """)
+                """
+        ).map { Problem(turn: $0[0], message: $0[1]) }
+    }
+
+    /// A turn the chain index misplaces: its id prefix, and what is wrong.
+    struct Problem: Equatable {
+        let turn: String
+        let message: String
     }
 }

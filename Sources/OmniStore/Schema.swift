@@ -164,7 +164,7 @@ enum Schema {
         }
         registerChains(in: &migrator)
         registerPathStat(in: &migrator)
-        registerWorktreeFingerprint(in: &migrator)
+        registerWorktreePathStat(in: &migrator)
         return migrator
     }
 }

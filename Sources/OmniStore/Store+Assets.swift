@@ -138,7 +138,20 @@ extension Store {
     private func addUnchanged(_ path: String) throws -> Asset? {
         guard let fingerprint = FileFingerprint.of(path) else { return nil }
         let absolutePath = Store.absolute(path)
-        let cached = try read("cannot look up '\(path)'") { db in
+        guard let id = try fingerprintedAsset(at: absolutePath, fingerprint) else { return nil }
+        // A quarantined or not-yet-fetched object is repaired by a real add.
+        guard objects.contains(id) else { return nil }
+        let now = Timestamp.format(Date())
+        try write("cannot record '\(path)' in the store") { db in
+            try Store.rememberPath(absolutePath, of: id, at: now, db: db)
+        }
+        return try asset(id: id)
+    }
+
+    /// The asset whose bytes the file at `absolutePath` held when it last had
+    /// this fingerprint (see ``FileFingerprint``), if any.
+    func fingerprintedAsset(at absolutePath: String, _ fingerprint: FileFingerprint) throws -> AssetID? {
+        try read("cannot look up '\(absolutePath)'") { db in
             try String.fetchOne(
                 db,
                 sql: """
@@ -149,16 +162,7 @@ extension Store {
                     absolutePath, fingerprint.device, fingerprint.inode, fingerprint.size,
                     fingerprint.modifiedNanoseconds, fingerprint.changedNanoseconds,
                 ])
-        }
-        guard let cached else { return nil }
-        let id = AssetID(validatedHex: cached)
-        // A quarantined or not-yet-fetched object is repaired by a real add.
-        guard objects.contains(id) else { return nil }
-        let now = Timestamp.format(Date())
-        try write("cannot record '\(path)' in the store") { db in
-            try Store.rememberPath(absolutePath, of: id, at: now, db: db)
-        }
-        return try asset(id: id)
+        }.map(AssetID.init(validatedHex:))
     }
 
     /// Adds a path to the asset's list; adding it again refreshes its time,
@@ -175,11 +179,23 @@ extension Store {
     /// Remembers what the source looked like when it was hashed, if it had
     /// settled by then; otherwise forgets any older fingerprint of the path.
     static func rememberFingerprint(of absolutePath: String, staged: StagedObject, db: Database) throws {
-        guard let source = staged.source, source.fingerprint.isSettled(at: source.hashStartedAt) else {
+        try rememberFingerprint(
+            staged.source?.fingerprint, hashStartedAt: staged.source?.hashStartedAt ?? 0, of: absolutePath,
+            as: staged.id, db: db)
+    }
+
+    /// Remembers that the file at `absolutePath`, with `fingerprint` when its
+    /// hashing began, holds asset `id`, if it had settled by then (a write in
+    /// the same timestamp tick could hide behind a fresher one); otherwise
+    /// forgets any older fingerprint of the path.
+    static func rememberFingerprint(
+        _ fingerprint: FileFingerprint?, hashStartedAt: Int64, of absolutePath: String, as id: AssetID,
+        db: Database
+    ) throws {
+        guard let print = fingerprint, print.isSettled(at: hashStartedAt) else {
             try db.execute(sql: "DELETE FROM path_stat WHERE path = ?", arguments: [absolutePath])
             return
         }
-        let print = source.fingerprint
         try db.execute(
             sql: """
                 INSERT INTO path_stat (path, asset_id, device, inode, size, mtime_ns, ctime_ns)
@@ -189,7 +205,7 @@ extension Store {
                     size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns
                 """,
             arguments: [
-                absolutePath, staged.id.hex, print.device, print.inode, print.size, print.modifiedNanoseconds,
+                absolutePath, id.hex, print.device, print.inode, print.size, print.modifiedNanoseconds,
                 print.changedNanoseconds,
             ])
     }

@@ -125,9 +125,8 @@ extension Store {
                     try Schema.backfillChains(db)
                 }
             }
-            for message in chainProblems {
-                // Each message starts "turn <12 hex digits>".
-                problem("bad_chain_index", String(message.dropFirst(5).prefix(12)), "\(message); \(outcome)")
+            for found in chainProblems {
+                problem("bad_chain_index", found.turn, "\(found.message); \(outcome)")
             }
         }
 

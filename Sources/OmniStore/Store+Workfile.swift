@@ -33,32 +33,16 @@ extension Store {
         return known[mime] ?? "bin"
     }
 
-    /// What the working file held when it was last written or hashed.
+    /// The file last checked out, and the asset written there.
     struct TrackedWorkfile {
         let path: String
         let asset: AssetID
-        let fingerprint: FileFingerprint
-        /// When the fingerprint was taken (nanoseconds since the epoch).
-        let recordedNanoseconds: Int64
-
-        /// Whether the file at `path`, now `current`, can be taken to still
-        /// hold `asset` without hashing it: nothing in its inode moved, and
-        /// it had been still for a while when the fingerprint was taken, so
-        /// no write in the same timestamp tick can hide behind it.
-        func vouches(for path: String, _ current: FileFingerprint) -> Bool {
-            path == self.path && current == fingerprint && fingerprint.isSettled(at: recordedNanoseconds)
-        }
     }
 
     func trackedWorkfile() throws -> TrackedWorkfile? {
         try read("cannot read the working file state") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM worktree WHERE only = 1").map {
-                TrackedWorkfile(
-                    path: $0["path"], asset: AssetID(validatedHex: $0["asset"]),
-                    fingerprint: FileFingerprint(
-                        device: $0["device"], inode: $0["inode"], size: $0["size"],
-                        modifiedNanoseconds: $0["mtime_ns"], changedNanoseconds: $0["ctime_ns"]),
-                    recordedNanoseconds: $0["recorded_ns"])
+            try Row.fetchOne(db, sql: "SELECT path, asset FROM worktree WHERE only = 1").map {
+                TrackedWorkfile(path: $0["path"], asset: AssetID(validatedHex: $0["asset"]))
             }
         }
     }
@@ -80,14 +64,13 @@ extension Store {
         return WorkfileStatus(path: path, state: stored && objects.contains(hash) ? .stored : .modified, hash: hash)
     }
 
-    /// The file's SHA-256, reusing the last checkout's hash when the file's
-    /// fingerprint vouches for it (as git's index does); nil if it does not
-    /// exist.
+    /// The file's SHA-256, reusing a hash when the file's fingerprint vouches
+    /// for it (`path_stat`, as for `add`; git's index does the same); nil if
+    /// it does not exist.
     ///
-    /// A file hashed because the fingerprint was too fresh to trust, and
-    /// found to hold the tracked bytes, is tracked again if it has settled
-    /// since, so the next call is a single `stat` (git refreshes its index
-    /// the same way).
+    /// A checkout's fresh file is hashed until it has settled; once it is
+    /// found to still hold what was checked out, its fingerprint is kept, so
+    /// the next call is a single `stat` (git refreshes its index the same way).
     func hashIfPresent(_ path: String) throws -> AssetID? {
         var info = stat()
         guard stat(path, &info) == 0 else {
@@ -95,15 +78,17 @@ extension Store {
             throw FileDescriptor.posixError(errno, "cannot read '\(path)'")
         }
         let before = FileFingerprint(info)
-        let tracked = try trackedWorkfile()
-        if let tracked, tracked.vouches(for: path, before) { return tracked.asset }
+        let absolutePath = Store.absolute(path)
+        if let known = try fingerprintedAsset(at: absolutePath, before) { return known }
         let hashStarted = FileFingerprint.now()
         let hash = try ObjectStore.hash(path)
-        if let tracked, tracked.path == path, tracked.asset == hash, !isReadOnly,
+        if !isReadOnly, let tracked = try trackedWorkfile(), tracked.path == path, tracked.asset == hash,
             before.isSettled(at: hashStarted), FileFingerprint.of(path) == before
         {
             // Best effort: a store another process is writing can refresh later.
-            try? saveWorkfileFingerprint(path: path, asset: hash, fingerprint: before, recorded: hashStarted)
+            try? write("cannot save the working file state") { db in
+                try Store.rememberFingerprint(before, hashStartedAt: hashStarted, of: absolutePath, as: hash, db: db)
+            }
         }
         return hash
     }
@@ -135,28 +120,18 @@ extension Store {
         return wrote
     }
 
-    /// Remembers what the working file holds, so `status` need not re-hash it.
+    /// Remembers what the working file holds. Its fingerprint, taken the
+    /// moment it was written, is too fresh to vouch for it: any older one of
+    /// the path is dropped, and `status` hashes the file until it settles.
     func trackWorkfile(path: String, asset: AssetID) throws {
-        guard let fingerprint = FileFingerprint.of(path) else { return }
-        try saveWorkfileFingerprint(path: path, asset: asset, fingerprint: fingerprint, recorded: FileFingerprint.now())
-    }
-
-    private func saveWorkfileFingerprint(
-        path: String, asset: AssetID, fingerprint: FileFingerprint, recorded: Int64
-    ) throws {
         try write("cannot save the working file state") { db in
             try db.execute(
                 sql: """
-                    INSERT INTO worktree (only, path, asset, size, mtime_ns, inode, device, ctime_ns, recorded_ns)
-                        VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(only) DO UPDATE SET path = excluded.path, asset = excluded.asset,
-                        size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode,
-                        device = excluded.device, ctime_ns = excluded.ctime_ns, recorded_ns = excluded.recorded_ns
+                    INSERT INTO worktree (only, path, asset) VALUES (1, ?, ?)
+                    ON CONFLICT(only) DO UPDATE SET path = excluded.path, asset = excluded.asset
                     """,
-                arguments: [
-                    path, asset.hex, fingerprint.size, fingerprint.modifiedNanoseconds, fingerprint.inode,
-                    fingerprint.device, fingerprint.changedNanoseconds, recorded,
-                ])
+                arguments: [path, asset.hex])
+            try Store.rememberFingerprint(nil, hashStartedAt: 0, of: Store.absolute(path), as: asset, db: db)
         }
     }
 

@@ -128,7 +128,7 @@ public final class Store: Sendable {
                     (try migrator.hasCompletedMigrations(db), try migrator.hasBeenSuperseded(db))
                 }
                 if superseded {
-                    throw StoreError(.formatTooNew, "this store was written by a newer omnistore: upgrade omnistore")
+                    throw Store.writtenByNewerVersion
                 }
                 if completed { return Store(layout: layout, reader: queue, writer: nil, isReadOnly: false) }
             } catch let error as DatabaseError {
@@ -140,7 +140,7 @@ public final class Store: Sendable {
         let pool = try openPool(layout)
         do {
             if try pool.read({ db in try migrator.hasBeenSuperseded(db) }) {
-                throw StoreError(.formatTooNew, "this store was written by a newer omnistore: upgrade omnistore")
+                throw Store.writtenByNewerVersion
             }
             try migrator.migrate(pool)
         } catch let error as DatabaseError {
@@ -148,6 +148,9 @@ public final class Store: Sendable {
         }
         return Store(layout: layout, reader: pool, writer: pool, isReadOnly: false)
     }
+
+    private static let writtenByNewerVersion = StoreError(
+        .formatTooNew, "this store was written by a newer omnistore: upgrade omnistore")
 
     private static func databaseConfiguration() -> Configuration {
         var configuration = Configuration()
