@@ -96,7 +96,7 @@ final class StatusLine: @unchecked Sendable {
             return
         }
         guard enabled else { return }
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + Terminal.shown(text)).utf8))
         drawn = true
     }
 

@@ -26,7 +26,7 @@ final class ProgressLine: @unchecked Sendable {
         let percent = total > 0 ? Int(Double(done) * 100 / Double(total)) : 100
         let line =
             "\(label) \(percent)% \(Formatting.bytes(done))/\(Formatting.bytes(total)) \(Formatting.rate(Double(done) / elapsed))"
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + Terminal.shown(line)).utf8))
         drawn = true
     }
 
