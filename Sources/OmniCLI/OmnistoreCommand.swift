@@ -25,8 +25,14 @@ public struct OmnistoreCommand: ParsableCommand {
     /// Runs the command line and exits: 0 on success, 1 on a reported failure,
     /// 64 on a usage error.
     public static func runMain() -> Never {
+        let arguments = hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst()))
         do {
-            var command = try parseAsRoot(hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+            var command: any ParsableCommand
+            do {
+                command = try parseAsRoot(arguments)
+            } catch {
+                exitForUsage(error, arguments: arguments)
+            }
             try command.run()
             Foundation.exit(0)
         } catch let error as StoreError {
@@ -36,8 +42,34 @@ public struct OmnistoreCommand: ParsableCommand {
             if let message = error.message { Terminal.error(message) }
             Foundation.exit(error.exitCode)
         } catch {
-            exit(withError: error)
+            exitForUsage(error, arguments: arguments)
         }
+    }
+
+    /// A usage error is one `error:` line with where to read more, as every
+    /// other error is; `--help` and `--version` print as the parser prints them.
+    private static func exitForUsage(_ error: any Error, arguments: [String]) -> Never {
+        let code = exitCode(for: error)
+        guard code != .success else { exit(withError: error) }
+        let text = message(for: error)
+            .split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("Usage:") && !$0.hasPrefix("See '") }
+            .joined(separator: "; ")
+        let subcommand = configuration.subcommands
+            .compactMap { $0.configuration.commandName }
+            .first { arguments.first == $0 }
+        let help = subcommand.map { "omnistore \($0) --help" } ?? "omnistore --help"
+        var line = text.isEmpty ? "invalid arguments" : lowercasedFirst(text)
+        if line.hasSuffix(".") { line.removeLast() }
+        // Only a usage error points at --help; another failure is its own message.
+        Terminal.error(code == .validationFailure ? "\(line) (see '\(help)')" : line)
+        Foundation.exit(code.rawValue)
+    }
+
+    private static func lowercasedFirst(_ text: String) -> String {
+        guard let first = text.first, first.isUppercase, text.dropFirst().first?.isLowercase == true else { return text }
+        return first.lowercased() + text.dropFirst()
     }
 }
 
