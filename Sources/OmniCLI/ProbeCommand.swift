@@ -33,10 +33,12 @@ struct ProbeCommand: ParsableCommand {
                         "format": .string(info.formatName), "duration": JSONValue(info.duration),
                         "bit_rate": JSONValue(info.bitRate), "size": .int(info.size),
                         "width": JSONValue(video?.width), "height": JSONValue(video?.height),
+                        "display_width": JSONValue(info.displaySize?.width),
+                        "display_height": JSONValue(info.displaySize?.height),
                         "fps": JSONValue(video?.fps), "streams": .array(info.streams.map(\.json)),
                         "tags": .object(info.tags.mapValues(JSONValue.string)),
                     ]))
-                let size = video.flatMap { v in v.width.flatMap { w in v.height.map { "\(w)x\($0)" } } } ?? "-"
+                let size = info.displaySize.map { "\($0.width)x\($0.height)" } ?? "-"
                 rows.append([
                     info.kind.rawValue, size, info.kind == .image ? "-" : Formatting.duration(info.duration),
                     info.streams.compactMap(\.codec).joined(separator: ","), path,

@@ -50,7 +50,13 @@ struct ShowCommand: ParsableCommand {
     static func describe(_ stream: StreamInfo) -> String {
         var parts = [stream.type.rawValue, stream.codec ?? "unknown codec"]
         if let profile = stream.profile { parts[1] += " (\(profile))" }
-        if let width = stream.width, let height = stream.height { parts.append("\(width)x\(height)") }
+        if let width = stream.width, let height = stream.height {
+            parts.append("\(width)x\(height)")
+            if let ratio = stream.sampleAspectRatio { parts.append("SAR \(ratio)") }
+            if let shown = stream.displaySize, shown.width != width || shown.height != height {
+                parts.append("(displays as \(shown.width)x\(shown.height))")
+            }
+        }
         if let pixelFormat = stream.pixelFormat { parts.append(pixelFormat) }
         if let fps = stream.fps, stream.type == .video {
             parts.append(String(format: "%.3g fps", fps))

@@ -25,6 +25,12 @@ public struct MediaInfo: Sendable, Equatable, Codable {
     public var primaryVideo: StreamInfo? {
         streams.first { $0.type == .video && !$0.isAttachedPicture }
     }
+
+    /// The picture's size as a player shows it (see ``StreamInfo/displaySize``):
+    /// of the primary video stream, or of the image.
+    public var displaySize: (width: Int, height: Int)? {
+        primaryVideo?.displaySize
+    }
 }
 
 /// One stream of a media file.
@@ -50,6 +56,9 @@ public struct StreamInfo: Sendable, Equatable, Codable {
     /// The rotation in degrees from the display matrix, as ffprobe reports it
     /// (counter-clockwise is positive); nil when there is no matrix.
     public var rotation: Double?
+    /// The sample (pixel) aspect ratio, as ffprobe's `sample_aspect_ratio`
+    /// (`16:15` for PAL 4:3); nil when the file does not say, or says 1:1.
+    public var sampleAspectRatio: SampleAspectRatio?
     public var colorRange: String?
     public var colorSpace: String?
     public var colorTransfer: String?
@@ -61,4 +70,41 @@ public struct StreamInfo: Sendable, Equatable, Codable {
     public var language: String?
     /// Whether the stream is cover art (an attached picture) rather than motion video.
     public var isAttachedPicture: Bool
+}
+
+/// A pixel's width to its height, such as 16:15; 1:1 is square pixels.
+public struct SampleAspectRatio: Sendable, Equatable, Codable, CustomStringConvertible {
+    public var numerator: Int
+    public var denominator: Int
+
+    public init(numerator: Int, denominator: Int) {
+        self.numerator = numerator
+        self.denominator = denominator
+    }
+
+    /// `16:15`, as ffprobe prints it.
+    public var description: String { "\(numerator):\(denominator)" }
+}
+
+extension StreamInfo {
+    /// The size a player shows: the coded size stretched by the sample aspect
+    /// ratio (720x576 at 16:15 is 768x576, as ffprobe's display aspect ratio
+    /// says), then turned by the display matrix (a 1920x1080 phone clip at 90°
+    /// is 1080x1920). Nil without a coded size.
+    public var displaySize: (width: Int, height: Int)? {
+        guard let width, let height, width > 0, height > 0 else { return nil }
+        var shownWidth = width
+        if let ratio = sampleAspectRatio, ratio.numerator > 0, ratio.denominator > 0 {
+            // Rounded as ffmpeg rounds the display aspect ratio's width.
+            shownWidth = Int((Double(width) * Double(ratio.numerator) / Double(ratio.denominator)).rounded())
+        }
+        return isQuarterTurn ? (height, shownWidth) : (shownWidth, height)
+    }
+
+    /// Whether the display matrix turns the picture on its side (90° or 270°).
+    public var isQuarterTurn: Bool {
+        guard let rotation else { return false }
+        let quarter = (rotation / 90).rounded()
+        return abs(rotation - quarter * 90) < 1 && Int(quarter) % 2 != 0
+    }
 }

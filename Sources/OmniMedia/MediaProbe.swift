@@ -58,6 +58,8 @@ public enum MediaProbe {
             }
         }
 
+        try requireContent(context, streams: streams, path: path)
+
         let format = context.pointer.pointee
         let duration: Double? =
             format.duration > 0 && format.duration != cffmpeg_nopts_value()
@@ -101,6 +103,38 @@ public enum MediaProbe {
         if streams.contains(where: { $0.type == .video && !$0.isAttachedPicture }) { return .video }
         if streams.contains(where: { $0.type == .audio }) { return .audio }
         return .image
+    }
+
+    /// A file whose header names a stream but holds nothing after it (a PNG
+    /// that is only its signature, a WAV that is only its header) opens in
+    /// libavformat, and in ffprobe too, so opening is not enough: the picture
+    /// needs a size, and the stream that makes the file media needs a packet
+    /// with bytes in it. find_stream_info keeps the packets it read, so this
+    /// reads what it already had and costs nothing on a real file.
+    private static func requireContent(
+        _ context: InputFormatContext, streams: [StreamInfo], path: String
+    ) throws(MediaError) {
+        let picture = streams.first { $0.type == .video && !$0.isAttachedPicture }
+        if let picture, picture.codec != nil, (picture.width ?? 0) <= 0 || (picture.height ?? 0) <= 0 {
+            throw MediaError(
+                .notMedia, path: path,
+                "holds no picture with a size (only a header, or the picture is damaged): give a complete file")
+        }
+        guard let main = picture ?? streams.first(where: { $0.type == .audio && $0.codec != nil }) else { return }
+        guard let packet = av_packet_alloc() else {
+            throw MediaError(.library, path: path, "out of memory while reading the first packet")
+        }
+        var packetPointer: UnsafeMutablePointer<AVPacket>? = packet
+        defer { av_packet_free(&packetPointer) }
+        // Packets of other streams (cover art, subtitles, data) may come first.
+        for _ in 0..<512 {
+            guard av_read_frame(context.pointer, packet) >= 0 else { break }
+            defer { av_packet_unref(packet) }
+            if Int(packet.pointee.stream_index) == main.index && packet.pointee.size > 0 { return }
+        }
+        let what = main.type == .video ? "picture" : "sound"
+        throw MediaError(
+            .notMedia, path: path, "holds no \(what) data (only a header, or the file is truncated): give a complete file")
     }
 
     /// Counts packets from the current read position, stopping at `limit`.
@@ -153,6 +187,7 @@ public enum MediaProbe {
                 info.fps = av_q2d(st.avg_frame_rate)
             }
             info.rotation = rotation(stream)
+            info.sampleAspectRatio = sampleAspectRatio(st.sample_aspect_ratio, par.sample_aspect_ratio)
             if par.color_range != AVCOL_RANGE_UNSPECIFIED { info.colorRange = name(av_color_range_name(par.color_range)) }
             if par.color_space != AVCOL_SPC_UNSPECIFIED { info.colorSpace = name(av_color_space_name(par.color_space)) }
             if par.color_trc != AVCOL_TRC_UNSPECIFIED { info.colorTransfer = name(av_color_transfer_name(par.color_trc)) }
@@ -187,6 +222,16 @@ public enum MediaProbe {
         guard degrees.isFinite else { return nil }
         let rounded = (degrees * 1000).rounded() / 1000
         return rounded == 0 ? 0 : rounded
+    }
+
+    /// The stream's ratio when it gives one, else the codec's, as
+    /// `av_guess_sample_aspect_ratio` prefers them; nil for unknown or square.
+    private static func sampleAspectRatio(_ stream: AVRational, _ codec: AVRational) -> SampleAspectRatio? {
+        let ratio = stream.num > 0 && stream.den > 0 ? stream : codec
+        guard ratio.num > 0, ratio.den > 0, ratio.num != ratio.den else { return nil }
+        var (a, b) = (Int(ratio.num), Int(ratio.den))
+        while b != 0 { (a, b) = (b, a % b) }
+        return SampleAspectRatio(numerator: Int(ratio.num) / a, denominator: Int(ratio.den) / a)
     }
 
     private static func name(_ pointer: UnsafePointer<CChar>?) -> String? {

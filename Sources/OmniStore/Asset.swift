@@ -33,6 +33,8 @@ public struct Asset: Sendable, Equatable {
             "bit_rate": JSONValue(bitRate),
             "width": JSONValue(width),
             "height": JSONValue(height),
+            "display_width": JSONValue(media.displaySize?.width),
+            "display_height": JSONValue(media.displaySize?.height),
             "fps": JSONValue(fps),
             "streams": .array(media.streams.map(\.json)),
             "tags": .object(media.tags.mapValues(JSONValue.string)),
@@ -41,10 +43,12 @@ public struct Asset: Sendable, Equatable {
         ])
     }
 
-    /// "1280x720" for pictures, nil for audio.
+    /// "1280x720" for pictures, nil for audio: the size a player shows, so a
+    /// portrait phone clip coded 1920x1080 at 90° is "1080x1920" (``width``
+    /// and ``height`` keep the coded size).
     public var dimensions: String? {
-        guard let width, let height else { return nil }
-        return "\(width)x\(height)"
+        guard let size = media.displaySize ?? width.flatMap({ w in height.map { (w, $0) } }) else { return nil }
+        return "\(size.0)x\(size.1)"
     }
 }
 
@@ -62,6 +66,7 @@ extension StreamInfo {
             "fps": JSONValue(fps),
             "frames": JSONValue(frames),
             "rotation": JSONValue(rotation),
+            "sample_aspect_ratio": JSONValue(sampleAspectRatio?.description),
             "sample_rate": JSONValue(sampleRate),
             "channels": JSONValue(channels),
             "channel_layout": JSONValue(channelLayout),

@@ -8,7 +8,8 @@ public struct LogEntry: Sendable, Equatable {
     public let model: String?
     public let costUSD: Double?
     public let createdAt: String
-    /// The output's duration, width and height, from its probe.
+    /// The output's duration, and its size as a player shows it (rotation and
+    /// sample aspect ratio applied), from its probe.
     public let duration: Double?
     public let width: Int?
     public let height: Int?

@@ -165,6 +165,7 @@ enum Schema {
         registerChains(in: &migrator)
         registerPathStat(in: &migrator)
         registerWorktreePathStat(in: &migrator)
+        registerDisplaySize(in: &migrator)
         return migrator
     }
 }

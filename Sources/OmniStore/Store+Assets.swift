@@ -109,12 +109,14 @@ extension Store {
                 try db.execute(
                     sql: """
                         INSERT OR IGNORE INTO asset
-                            (id, size, kind, mime, format, duration, bit_rate, width, height, fps, probe, added_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            (id, size, kind, mime, format, duration, bit_rate, width, height, fps, probe, added_at,
+                             display_width, display_height)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         id.hex, staged.size, media.kind.rawValue, media.mime, media.formatName, media.duration,
                         media.bitRate, video?.width, video?.height, video?.fps, probeText, now,
+                        media.displaySize?.width, media.displaySize?.height,
                     ])
                 let inserted = db.changesCount > 0
                 try Store.rememberPath(absolutePath, of: id, at: now, db: db)

@@ -103,7 +103,8 @@ extension Store {
     }
 
     static let logEntrySQL = """
-        SELECT t.seq, t.kind, t.instruction, t.output, t.model, t.cost_usd, a.duration, a.width, a.height
+        SELECT t.seq, t.kind, t.instruction, t.output, t.model, t.cost_usd, a.duration,
+            coalesce(a.display_width, a.width), coalesce(a.display_height, a.height)
         FROM turn t LEFT JOIN asset a ON a.id = t.output
         """
 

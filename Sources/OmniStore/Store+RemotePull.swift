@@ -420,6 +420,9 @@ struct AssetRow {
     let fps: Double?
     let probe: String
     let addedAt: String
+    /// From the probe, not the record: what the row shows is what the bytes say.
+    let displayWidth: Int64?
+    let displayHeight: Int64?
 
     init(id: AssetID, record value: JSONValue, remote: String) throws {
         func bad(_ what: String) -> StoreError {
@@ -430,7 +433,11 @@ struct AssetRow {
             let mime = value["mime"]?.stringValue, let format = value["format"]?.stringValue,
             let probe = value["probe"]?.stringValue
         else { throw bad("missing fields") }
-        guard (try? JSONDecoder().decode(MediaInfo.self, from: Data(probe.utf8))) != nil else { throw bad("unreadable probe") }
+        guard let media = try? JSONDecoder().decode(MediaInfo.self, from: Data(probe.utf8)) else {
+            throw bad("unreadable probe")
+        }
+        displayWidth = media.displaySize.map { Int64($0.width) }
+        displayHeight = media.displaySize.map { Int64($0.height) }
         self.id = id
         self.size = Int64(size)
         self.kind = kind
@@ -465,6 +472,8 @@ struct AssetRow {
         width = media.primaryVideo?.width.map { Int64($0) }
         height = media.primaryVideo?.height.map { Int64($0) }
         fps = media.primaryVideo?.fps
+        displayWidth = media.displaySize.map { Int64($0.width) }
+        displayHeight = media.displaySize.map { Int64($0.height) }
         probe = (try? String(decoding: JSONEncoder().encode(media), as: UTF8.self)) ?? "{}"
         addedAt = Store.now()
     }
@@ -473,9 +482,13 @@ struct AssetRow {
         try db.execute(
             sql: """
                 INSERT OR IGNORE INTO asset
-                    (id, size, kind, mime, format, duration, bit_rate, width, height, fps, probe, added_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    (id, size, kind, mime, format, duration, bit_rate, width, height, fps, probe, added_at,
+                     display_width, display_height)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
-            arguments: [id.hex, size, kind, mime, format, duration, bitRate, width, height, fps, probe, addedAt])
+            arguments: [
+                id.hex, size, kind, mime, format, duration, bitRate, width, height, fps, probe, addedAt,
+                displayWidth, displayHeight,
+            ])
     }
 }
