@@ -1,4 +1,5 @@
 import Foundation
+import OmniMedia
 import GRDB
 
 extension Store {
@@ -25,6 +26,9 @@ extension Store {
             }
             outputSource = AssetSource(.file(path))
         }
+        // Every clip and reference is checked before any is stored, so a bad
+        // reference leaves no stray output asset behind.
+        for source in [outputSource] + request.inputs { try preflight(source) }
         let output = try storeAsset(outputSource).id
         let inputs = try request.inputs.map { source -> Turn.Input in
             let (id, name) = try storeAsset(source)
@@ -164,6 +168,24 @@ extension Store {
     }
 
     /// Stores a source (adding a file if needed) and returns its id and name.
+    /// Fails as adding `source` would fail, without storing anything: a file
+    /// must be media with content, an asset id must name one asset.
+    func preflight(_ source: AssetSource) throws {
+        switch source.origin {
+        case .file(let path):
+            // Anything but a regular file gets add's own error, from add.
+            var info = stat()
+            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return }
+            do {
+                _ = try MediaProbe.probe(path: path)
+            } catch let error as MediaError {
+                throw StoreError(.media, "cannot add '\(path)': \(error.message)")
+            }
+        case .asset(let prefix):
+            _ = try resolveAssetID(prefix)
+        }
+    }
+
     func storeAsset(_ source: AssetSource) throws -> (id: AssetID, name: String) {
         switch source.origin {
         case .file(let path):
