@@ -142,15 +142,27 @@ public struct Turn: Sendable, Equatable {
             "author", "created_at", "id",
         ]
         if let unknown = members.keys.first(where: { !known.contains($0) }) { throw fail("unknown field \(unknown)") }
-        guard let parentsJSON = members["parents"]?.arrayValue else { throw fail("parents") }
+        guard let parentsJSON = members["parents"]?.arrayValue else { throw fail("parents must be a list of turn ids") }
         let parents = try parentsJSON.map { value -> TurnID in
-            guard let text = value.stringValue, let id = TurnID(text) else { throw fail("a parent id") }
+            guard let text = value.stringValue, let id = TurnID(text) else {
+                throw fail("parents must hold turn ids (64 lowercase hex digits)")
+            }
             return id
         }
-        guard let kind = members["kind"]?.stringValue, let instruction = members["instruction"]?.stringValue,
-            let outputText = members["output"]?.stringValue, let output = AssetID(outputText),
-            let author = members["author"]?.stringValue, let createdAt = members["created_at"]?.stringValue
-        else { throw fail("kind, instruction, output, author and created_at are required") }
+        // Each field is named on its own, so a refused record says what to fix.
+        func text(_ field: String) throws -> String {
+            guard let value = members[field] else { throw fail("\(field) is missing") }
+            guard let text = value.stringValue else { throw fail("\(field) must be a string") }
+            return text
+        }
+        let kind = try text("kind")
+        let instruction = try text("instruction")
+        let outputText = try text("output")
+        guard let output = AssetID(outputText) else {
+            throw fail("output must be an asset id (64 lowercase hex digits), not '\(outputText.prefix(80))'")
+        }
+        let author = try text("author")
+        let createdAt = try text("created_at")
         let inputs = try (members["inputs"]?.arrayValue ?? []).map { value -> Input in
             guard let text = value["asset"]?.stringValue, let asset = AssetID(text), let name = value["name"]?.stringValue
             else { throw fail("an input needs asset and name") }
@@ -168,6 +180,11 @@ public struct Turn: Sendable, Equatable {
         if let value = members["cost"], case .object = value {
             guard let usd = value["usd"]?.doubleValue, let basis = value["basis"]?.stringValue else {
                 throw fail("a cost needs usd and basis")
+            }
+            // A negative or infinite cost would make every total wrong.
+            guard usd >= 0, usd.isFinite else { throw fail("cost usd must be a non-negative number, not \(usd)") }
+            if let seconds = value["seconds"]?.doubleValue, !(seconds >= 0 && seconds.isFinite) {
+                throw fail("cost seconds must be a non-negative number, not \(seconds)")
             }
             cost = Cost(usd: usd, seconds: value["seconds"]?.doubleValue, basis: basis)
         }
