@@ -25,7 +25,8 @@ struct DiffCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Write a picture of the most changed moments, A above B (implies --visual).", valueName: "OUT.png"))
+            "Write a picture of the most changed moments, A above B, labelled with each side and each moment's time and SSIM (implies --visual).",
+            valueName: "OUT.png"))
     var frames: String?
 
     func run() throws {
@@ -44,7 +45,9 @@ struct DiffCommand: ParsableCommand {
             let diff = try store.visualDiff(assetA, assetB)
             var written: String? = nil
             if let frames, !diff.moments.isEmpty {
-                let picture = try store.visualDiffPicture(diff, assetA, assetB)
+                let labels = VisualDiff.Labels(
+                    a: Self.label(a, turn: graph?.a.id, asset: assetA), b: Self.label(b, turn: graph?.b.id, asset: assetB))
+                let picture = try store.visualDiffPicture(diff, assetA, assetB, labels: labels)
                 try FrameFiles.write(
                     ImageEncoder.encode(picture, as: ImageFormat(pathExtensionOf: frames) ?? .png), to: frames)
                 written = frames
@@ -70,6 +73,13 @@ struct DiffCommand: ParsableCommand {
             if graph != nil { Terminal.out("") }
             printVisual(visualResult.diff, a: visualResult.a, b: visualResult.b, picture: visualResult.picture)
         }
+    }
+
+    /// How the picture names a side: the revision as given and the turn it
+    /// names, or the asset when A and B are assets.
+    static func label(_ name: String, turn: TurnID?, asset: Asset) -> String {
+        if let turn { return name == turn.short ? "turn \(turn.short)" : "\(name) (turn \(turn.short))" }
+        return "asset \(asset.id.short)"
     }
 
     func printGraph(_ diff: TurnDiff) {

@@ -110,9 +110,14 @@ extension Store {
     }
 
     /// A picture of a visual diff's most changed moments: A's frames above B's.
-    public func visualDiffPicture(_ diff: VisualDiff, _ a: Asset, _ b: Asset, tileWidth: Int = 320) throws -> RGBFrame {
+    public func visualDiffPicture(
+        _ diff: VisualDiff, _ a: Asset, _ b: Asset, labels: VisualDiff.Labels? = nil, tileWidth: Int = 320
+    ) throws -> RGBFrame {
         try media([a, b]) {
-            try diff.picture(pathA: readyObjectPath(a.id), pathB: readyObjectPath(b.id), tileWidth: tileWidth)
+            let pathA = try readyObjectPath(a.id)
+            let pathB = try readyObjectPath(b.id)
+            guard let labels else { return try diff.picture(pathA: pathA, pathB: pathB, tileWidth: tileWidth) }
+            return try diff.labelledPicture(pathA: pathA, pathB: pathB, labels: labels, tileWidth: tileWidth)
         }
     }
 

@@ -298,7 +298,8 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         #expect(moments.allSatisfy { ($0["time"] as? Double).map { $0 >= 0 && $0 < 6 } ?? false })
         #expect(visual["picture"] as? String == "moments.png")
         let picture = try await fw.picture("moments.png")
-        #expect(picture.width == 3 * 320 && picture.height == 2 * 240)
+        // Two rows of 240 plus three 26-pixel strips of text: A's label, B's label, the captions.
+        #expect(picture.width == 3 * 320 && picture.height == 2 * 240 + 3 * 26)
 
         let text = try await fw.run(["diff", "HEAD~1", "HEAD", "--visual"])
         #expect(text.succeeded, "\(text)")
