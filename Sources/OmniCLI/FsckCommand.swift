@@ -17,7 +17,15 @@ struct FsckCommand: ParsableCommand {
     @Flag(help: "Only check that objects exist with the right size.")
     var fast = false
 
+    @Flag(
+        help: """
+            Build a new index (omnistore.db) from the store's files: objects, asset packs, turn records \
+            and the ref journal. The old database is kept beside it.
+            """)
+    var rebuildIndex = false
+
     func run() throws {
+        if rebuildIndex { return try rebuild() }
         let store = try global.openStore()
         let line = ProgressLine()
         let report = try store.fsck(fast: fast) { done, total in line.update(done: done, total: total, label: "checking objects") }
@@ -34,5 +42,24 @@ struct FsckCommand: ParsableCommand {
             Terminal.out(report.isClean ? "\(summary): ok" : "\(summary): \(report.problems.count) problem(s)")
         }
         if !report.isClean { throw CommandFailure() }
+    }
+
+    func rebuild() throws {
+        let report = try Store.rebuildIndex(at: global.workspace())
+        if global.json {
+            Terminal.json(report.json)
+        } else {
+            for line in report.lost { Terminal.out("not recovered: \(line)") }
+            if let old = report.oldDatabase { Terminal.out("kept the old index as \(Formatting.path(old))") }
+            Terminal.out(
+                "rebuilt the index: \(report.assets) assets, \(report.paths) paths, \(report.turns) turns, "
+                    + "\(report.refs) refs, \(report.reflogEntries) reflog entries")
+        }
+        // Run fsck on the result, so what was rebuilt is checked as any store is.
+        let check = try global.openStore().fsck(fast: true)
+        if !check.isClean {
+            for problem in check.problems { Terminal.err("\(problem.kind): \(problem.message)") }
+            throw CommandFailure()
+        }
     }
 }

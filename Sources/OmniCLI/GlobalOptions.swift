@@ -19,4 +19,13 @@ struct GlobalOptions: ParsableArguments {
         }
         return try Store.discover(from: FileManager.default.currentDirectoryPath)
     }
+
+    /// The workspace of that store, found the same way, without opening it.
+    func workspace() throws -> String {
+        if let store { return try Store.workspace(at: store) }
+        if let env = ProcessInfo.processInfo.environment["OMNISTORE_DIR"], !env.isEmpty {
+            return try Store.workspace(at: env)
+        }
+        return try Store.discoverWorkspace(from: FileManager.default.currentDirectoryPath)
+    }
 }

@@ -119,6 +119,14 @@ extension Store {
                         media.displaySize?.width, media.displaySize?.height,
                     ])
                 let inserted = db.changesCount > 0
+                if inserted {
+                    RecordStage.current?.stage(
+                        asset: StoreRecords.assetRecord(
+                            id: id, size: staged.size, kind: media.kind.rawValue, mime: media.mime,
+                            format: media.formatName, duration: media.duration, bitRate: media.bitRate,
+                            width: video?.width.map(Int64.init), height: video?.height.map(Int64.init), fps: video?.fps,
+                            probe: probeText, addedAt: now))
+                }
                 try Store.rememberPath(absolutePath, of: id, at: now, db: db)
                 if recordedPath == nil {
                     try Store.rememberFingerprint(of: absolutePath, staged: staged, db: db)
@@ -176,6 +184,7 @@ extension Store {
                 ON CONFLICT(asset_id, path) DO UPDATE SET touched_at = excluded.touched_at
                 """,
             arguments: [id.hex, absolutePath, now, now])
+        RecordStage.current?.stage(path: absolutePath, of: id, at: now)
     }
 
     /// Remembers what the source looked like when it was hashed, if it had

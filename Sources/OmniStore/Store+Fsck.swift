@@ -23,7 +23,7 @@ extension Store {
         if let result = try? read("cannot check the database", { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }),
             result != "ok"
         {
-            problem("database", "omnistore.db", "the SQLite database is damaged (\(result)); back up .omnistore and run 'sqlite3 .omnistore/omnistore.db .recover'")
+            problem("database", "omnistore.db", "the store's index is damaged (\(result)): \(Store.rebuildHint)")
         }
 
         // Objects: every asset row must have its bytes, and the bytes must hash to the id.

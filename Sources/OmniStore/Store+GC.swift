@@ -48,6 +48,11 @@ extension Store {
     public func gc(pruneAge: TimeInterval = Store.defaultPruneAge, dryRun: Bool = false, waiting: () -> Void = {}) throws -> GCReport {
         let gcLock = try WriterLease.acquireExclusive(layout, waiting: waiting)
         defer { _ = gcLock }
+        // gc deletes; it never decides from an index that may have lost rows.
+        let check = try read("cannot check the index") { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }
+        guard check == "ok" else { throw Store.damagedIndex("the store's index failed its check (\(check ?? "?")), so gc removed nothing") }
+        // Every turn record on disk keeps its clip and references, whatever the index says.
+        let recordRoots = try turnRecordRoots()
         var report = GCReport()
         report.dryRun = dryRun
         let cutoff = Timestamp.format(Date().addingTimeInterval(-pruneAge))
@@ -62,7 +67,7 @@ extension Store {
                       AND coalesce((SELECT max(coalesce(p.touched_at, p.added_at)) FROM asset_path p WHERE p.asset_id = a.id), a.added_at) < ?
                     """, arguments: [cutoff]
             ).map { (AssetID(validatedHex: $0["id"]), $0["size"] as Int64) }
-                .filter { !pendingAssets.contains($0.0.hex) }
+                .filter { !pendingAssets.contains($0.0.hex) && !recordRoots.contains($0.0.hex) }
         }
         for (id, size) in candidates {
             if !dryRun {
@@ -79,7 +84,7 @@ extension Store {
         let known = Set(try read("cannot list assets") { db in try String.fetchAll(db, sql: "SELECT id FROM asset") })
         let cutoffDate = Date().addingTimeInterval(-pruneAge).timeIntervalSince1970
         for hex in danglingObjectFiles(known: known) {
-            guard let id = AssetID(hex) else { continue }
+            guard let id = AssetID(hex), !recordRoots.contains(hex) else { continue }
             var info = stat()
             let path = layout.objectPath(id)
             guard stat(path, &info) == 0, Double(info.st_mtim.tv_sec) < cutoffDate || pruneAge == 0 else { continue }
@@ -94,6 +99,7 @@ extension Store {
         if !dryRun && report.expiredReflogEntries > 0 {
             try write("cannot expire the reflog") { db in
                 try db.execute(sql: "DELETE FROM reflog WHERE at < ?", arguments: [reflogCutoff])
+                RefJournal.expireReflog(before: reflogCutoff)
             }
         }
         for folder in ["cache", "tmp"] {
@@ -103,6 +109,21 @@ extension Store {
         }
         if !dryRun { objects.removeAbandonedTemporaries() }
         return report
+    }
+
+    /// The assets that turn records on disk name (outputs and inputs).
+    func turnRecordRoots() throws -> Set<String> {
+        var roots: Set<String> = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: layout.turnsDirectory)) ?? [] {
+            guard let id = TurnID(name) else { continue }
+            let bytes = try StoreRecords.read(layout.turnRecordPath(id))
+            guard let turn = try? Turn(json: JSONParser.parse(String(decoding: bytes, as: UTF8.self))) else {
+                throw StoreError(.corrupt, "turn record \(id.short) is unreadable, so gc removed nothing: run 'omnistore fsck'")
+            }
+            roots.insert(turn.output.hex)
+            for input in turn.inputs { roots.insert(input.asset.hex) }
+        }
+        return roots
     }
 
     static func folderSize(_ path: String) -> Int64 {

@@ -96,6 +96,7 @@ extension Store {
                 throw StoreError(.conflict, "a branch named '\(new)' already exists")
             }
             try db.execute(sql: "UPDATE ref SET name = ? WHERE name = ?", arguments: [to.ref, from.ref])
+            RefJournal.rename(from: from.ref, to: to.ref)
             try db.execute(sql: "UPDATE reflog SET ref = ? WHERE ref = ?", arguments: [to.ref, from.ref])
             try Store.appendReflog(
                 db, ref: to.ref, old: target, new: target, reason: "branch: renamed \(from.ref) to \(to.ref)", author: author)
@@ -143,6 +144,7 @@ extension Store {
         } else {
             try db.execute(sql: "DELETE FROM ref WHERE name = ?", arguments: [ref])
         }
+        RefJournal.ref(ref, target: new)
         try appendReflog(db, ref: ref, old: expected, new: new, reason: reason, author: author)
         if new != nil, case .branch(let branch, _) = try head(db), branch.ref == ref {
             try appendReflog(db, ref: "HEAD", old: expected, new: new, reason: reason, author: author)
@@ -159,15 +161,18 @@ extension Store {
             try db.execute(sql: "UPDATE head SET symbolic = NULL, detached = ? WHERE only = 1", arguments: [turn.hex])
         }
         let after = try head(db)
+        RefJournal.head(after)
         try appendReflog(db, ref: "HEAD", old: before.turn, new: after.turn, reason: reason, author: author)
     }
 
     static func appendReflog(
         _ db: Database, ref: String, old: TurnID?, new: TurnID?, reason: String, author: String
     ) throws {
+        let at = Store.now()
         try db.execute(
             sql: "INSERT INTO reflog (ref, old, new, at, author, reason) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [ref, old?.hex, new?.hex, Store.now(), author, reason])
+            arguments: [ref, old?.hex, new?.hex, at, author, reason])
+        RefJournal.reflog(ref: ref, old: old, new: new, at: at, author: author, reason: reason)
     }
 
     /// The time to stamp on new records: now, or `OMNISTORE_DATE` when set

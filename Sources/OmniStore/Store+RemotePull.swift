@@ -490,5 +490,11 @@ struct AssetRow {
                 id.hex, size, kind, mime, format, duration, bitRate, width, height, fps, probe, addedAt,
                 displayWidth, displayHeight,
             ])
+        if db.changesCount > 0 {
+            RecordStage.current?.stage(
+                asset: StoreRecords.assetRecord(
+                    id: id, size: size, kind: kind, mime: mime, format: format, duration: duration, bitRate: bitRate,
+                    width: width, height: height, fps: fps, probe: probe, addedAt: addedAt))
+        }
     }
 }

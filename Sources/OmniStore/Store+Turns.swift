@@ -154,6 +154,7 @@ extension Store {
                 sql: "INSERT INTO turn_input (turn, position, asset, name) VALUES (?, ?, ?, ?)",
                 arguments: [seq, position, input.asset.hex, input.name])
         }
+        RecordStage.current?.stage(turn: turn)
         return seq
     }
 

@@ -74,7 +74,7 @@ public final class Store: Sendable {
             try file.file.writeAll(text, count: text.count)
             try file.commit()
         }
-        let store = try open(layout: layout)
+        let store = try open(layout: layout, creating: !existed)
         return (store, !existed)
     }
 
@@ -82,12 +82,17 @@ public final class Store: Sendable {
     ///
     /// - Throws: ``StoreError`` with code `.notAStore` when there is none.
     public static func discover(from directory: String) throws -> Store {
+        try open(layout: StoreLayout(workspace: discoverWorkspace(from: directory)))
+    }
+
+    /// The workspace of the store in `directory` or its nearest parent, without opening it.
+    public static func discoverWorkspace(from directory: String) throws -> String {
         var current = URL(fileURLWithPath: absolute(directory)).standardizedFileURL
         while true {
             let candidate = current.appendingPathComponent(StoreLayout.directoryName).path
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue {
-                return try open(layout: StoreLayout(workspace: current.path))
+                return current.path
             }
             let parent = current.deletingLastPathComponent()
             if parent.path == current.path { break }
@@ -99,25 +104,40 @@ public final class Store: Sendable {
     /// Opens the store named explicitly by `--store` or `OMNISTORE_DIR`: either
     /// a workspace holding `.omnistore/`, or the `.omnistore` folder itself.
     public static func open(at directory: String) throws -> Store {
+        try open(layout: StoreLayout(workspace: workspace(at: directory)))
+    }
+
+    /// The workspace of the store named explicitly (a workspace or its
+    /// `.omnistore` folder), without opening it.
+    public static func workspace(at directory: String) throws -> String {
         let path = absolute(directory)
         let fm = FileManager.default
         if fm.fileExists(atPath: (path as NSString).appendingPathComponent(StoreLayout.directoryName)) {
-            return try open(layout: StoreLayout(workspace: path))
+            return path
         }
         if (path as NSString).lastPathComponent == StoreLayout.directoryName,
             fm.fileExists(atPath: (path as NSString).appendingPathComponent("format"))
         {
-            return try open(layout: StoreLayout(workspace: (path as NSString).deletingLastPathComponent))
+            return (path as NSString).deletingLastPathComponent
         }
         throw StoreError(.notAStore, "not an omnistore store: '\(directory)': run 'omnistore init \(directory)'")
     }
 
-    private static func open(layout: StoreLayout) throws -> Store {
+    private static func open(layout: StoreLayout, creating: Bool = false) throws -> Store {
         try checkFormat(layout)
+        // Never make a new, empty index over a store whose index was lost:
+        // every later command would say ok, and gc would delete what it held.
+        if !creating, let problem = indexProblem(layout) { throw damagedIndex(problem) }
         let configuration = databaseConfiguration()
         if isReadOnlyFilesystem(layout.storeDirectory) {
             return try openReadOnly(layout: layout, configuration: configuration)
         }
+        let store = try openWritable(layout: layout, configuration: configuration)
+        try store.writeRecordsIfMissing()
+        return store
+    }
+
+    private static func openWritable(layout: StoreLayout, configuration: Configuration) throws -> Store {
         let migrator = Schema.migrator
         if FileManager.default.fileExists(atPath: layout.databasePath) {
             // The usual case: an up-to-date store, read through one plain
@@ -203,7 +223,7 @@ public final class Store: Sendable {
         return Store(layout: layout, reader: queue, writer: queue, isReadOnly: true)
     }
 
-    private static func checkFormat(_ layout: StoreLayout) throws {
+    static func checkFormat(_ layout: StoreLayout) throws {
         guard let text = try? String(contentsOfFile: layout.formatPath, encoding: .utf8) else {
             throw StoreError(
                 .notAStore, "'\(layout.storeDirectory)' has no format file: run 'omnistore init' to repair it")
@@ -246,7 +266,7 @@ public final class Store: Sendable {
         case .SQLITE_FULL:
             return StoreError(.io, "\(what): no space left on device; free some space and run the command again")
         case .SQLITE_CORRUPT, .SQLITE_NOTADB:
-            return StoreError(.database, "\(what): the database is damaged; run 'omnistore fsck'")
+            return damagedIndex("\(what): the database is damaged")
         default:
             return StoreError(.database, "\(what): \(error.message ?? "SQLite error \(error.resultCode.rawValue)")")
         }
@@ -260,8 +280,15 @@ public final class Store: Sendable {
             open = pool
             return pool
         }
+        let storeLayout = layout
         do {
-            return try pool.write(body)
+            // What the body stages is written to files before the transaction commits.
+            return try pool.write { db in
+                let stage = RecordStage()
+                let result = try RecordStage.$current.withValue(stage) { try body(db) }
+                try stage.flush(storeLayout)
+                return result
+            }
         } catch let error as DatabaseError {
             throw Store.storeError(error, what())
         }

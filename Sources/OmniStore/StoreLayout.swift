@@ -6,7 +6,10 @@ import Foundation
 /// <workspace>/            the folder the user works in (the working file lives here)
 ///   .omnistore/
 ///     format              the on-disk format version
-///     omnistore.db        SQLite, WAL mode
+///     omnistore.db        SQLite, WAL mode: an index, rebuilt from the files below
+///     turns/<id>          each turn's canonical record
+///     assets/<sha256>     asset records and paths, one pack per write
+///     refs.journal        every change of a ref, HEAD and the reflog
 ///     objects/ab/cdef…    asset bytes, read-only, named by SHA-256
 ///     objects/tmp_obj_*   in-flight writes; never visible under an object path
 /// ```
@@ -25,6 +28,14 @@ public struct StoreLayout: Sendable, Equatable {
     }
 
     var objectsDirectory: String { storeDirectory + "/objects" }
+    /// Turn records, `turns/<id>`, as on a folder remote (see ``RecordStage``).
+    var turnsDirectory: String { storeDirectory + "/turns" }
+    /// Asset packs, `assets/<sha256>`, as on a folder remote.
+    var assetPacksDirectory: String { storeDirectory + "/assets" }
+    var refJournalPath: String { storeDirectory + "/refs.journal" }
+
+    /// A validated id only, so the path stays inside `turns/`.
+    func turnRecordPath(_ id: TurnID) -> String { turnsDirectory + "/" + id.hex }
     var databasePath: String { storeDirectory + "/omnistore.db" }
     var formatPath: String { storeDirectory + "/format" }
 
