@@ -5,7 +5,10 @@ struct CostCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cost",
         abstract: "Show spend per turn, per branch and in total.",
-        discussion: "A branch's spend counts every turn reachable from it, so shared history counts on each branch.")
+        discussion: """
+            A branch's spend counts every turn reachable from it, so shared history counts on each branch; \
+            with --by-branch the total is over the union of the branches' turns, each counted once.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -20,7 +23,9 @@ struct CostCommand: ParsableCommand {
 
     func run() throws {
         let store = try global.openStore()
-        let report = try store.costReport(revisions, all: all)
+        // Per branch, the total is over every branch's history, not HEAD's alone.
+        let union = byBranch && revisions.isEmpty && !all
+        let report = try store.costReport(union ? try store.branches().map(\.name.name) : revisions, all: all)
         if global.json {
             Terminal.json(report.json)
             return
@@ -34,6 +39,7 @@ struct CostCommand: ParsableCommand {
             }
             Formatting.table(rows).forEach(Terminal.out)
         }
-        Terminal.out("total \(TurnText.usd(report.totalUSD)) over \(report.turns.count) turns" + (report.uncounted > 0 ? " (\(report.uncounted) with no recorded cost)" : ""))
+        let scope = union ? " on \(report.branches.count) branches" : ""
+        Terminal.out("total \(TurnText.usd(report.totalUSD)) over \(report.turns.count) turns\(scope)" + (report.uncounted > 0 ? " (\(report.uncounted) with no recorded cost)" : ""))
     }
 }

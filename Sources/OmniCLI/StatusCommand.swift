@@ -37,7 +37,14 @@ struct StatusCommand: ParsableCommand {
         case .stored: Terminal.out("working file \(path): differs from HEAD (its bytes are stored as \(status.workfile.hash?.short ?? "?"))")
         case .modified:
             Terminal.out("working file \(path): modified, not recorded (use 'omnistore record -m MESSAGE' to keep it)")
-        case .missing: Terminal.out("working file \(path): missing (use 'omnistore checkout HEAD' to restore it)")
+        case .missing:
+            // checkout HEAD would detach HEAD from its branch; checking out the branch keeps it.
+            let restore: String
+            switch status.head {
+            case .branch(let branch, _): restore = "omnistore checkout \(branch.name)"
+            case .detached: restore = "omnistore checkout HEAD"
+            }
+            Terminal.out("working file \(path): missing (use '\(restore)' to restore it)")
         }
     }
 }

@@ -227,8 +227,22 @@ extension Store {
         guard stat(path, &info) == 0 else {
             return .failure(FileDescriptor.posixError(errno, "cannot add '\(path)'"))
         }
-        if (info.st_mode & S_IFMT) != S_IFDIR {
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
             return .success([(path, Int64(info.st_size))])
+        case S_IFDIR:
+            break
+        default:
+            // Reading a FIFO waits forever for a writer; a device never ends.
+            let kind: String
+            switch info.st_mode & S_IFMT {
+            case S_IFIFO: kind = "a named pipe (FIFO)"
+            case S_IFSOCK: kind = "a socket"
+            case S_IFCHR, S_IFBLK: kind = "a device"
+            default: kind = "not a regular file"
+            }
+            return .failure(
+                StoreError(.invalidArgument, "cannot add '\(path)': it is \(kind); only regular files can be added"))
         }
         guard recursive else {
             return .failure(StoreError(.invalidArgument, "cannot add '\(path)': it is a directory; use -r to add the files in it"))

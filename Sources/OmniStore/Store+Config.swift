@@ -10,20 +10,54 @@ extension Store {
     ]
 
     /// A store setting, or nil when unset.
+    ///
+    /// - Throws: ``StoreError`` when the stored value is not one the setting
+    ///   allows (written by hand, or by an older omnistore that did not check).
     public func config(_ key: String) throws -> String? {
         try Store.checkConfigKey(key)
-        return try read("cannot read setting '\(key)'") { db in
+        let value = try read("cannot read setting '\(key)'") { db in
             try String.fetchOne(db, sql: "SELECT value FROM config WHERE key = ?", arguments: [key])
         }
+        if let value, let problem = Store.configProblem(key, value) {
+            throw StoreError(
+                .invalidArgument,
+                "the setting \(key) holds \(problem.value) (\(problem.rule)): set it again with 'omnistore config \(key) VALUE'")
+        }
+        return value
+    }
+
+    /// What is wrong with `value` for `key`, or nil when it is allowed.
+    static func configProblem(_ key: String, _ value: String) -> (value: String, rule: String)? {
+        let quoted = "'\(value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : String($0) }.joined().prefix(60))'"
+        let hasControl = value.unicodeScalars.contains { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) }
+        switch key {
+        case "workfile":
+            if value.isEmpty || value.contains("/") || value.hasPrefix(".") || hasControl {
+                return (quoted, "the working file is a plain file name such as clip.mp4")
+            }
+        case "author":
+            if value.trimmingCharacters(in: .whitespaces).isEmpty || hasControl || value.count > 200 {
+                return (quoted, "an author is one line of at most 200 characters, such as 'Ada <ada@example.com>'")
+            }
+        case "model":
+            if value.isEmpty || hasControl || value.contains(where: \.isWhitespace) || value.count > 100 {
+                return (quoted, "a model is a name without spaces, such as gemini-omni-1.1-flash")
+            }
+        case "retention_days":
+            guard let days = Int(value), (1...365).contains(days) else {
+                return (quoted, "retention_days is a whole number of days from 1 to 365; the API keeps 55")
+            }
+        default:
+            break
+        }
+        return nil
     }
 
     /// Sets a store setting; nil removes it.
     public func setConfig(_ key: String, _ value: String?) throws {
         try Store.checkConfigKey(key)
-        if key == "workfile", let value {
-            if value.isEmpty || value.contains("/") || value.hasPrefix(".") || value.contains("\0") {
-                throw StoreError(.invalidArgument, "the working file must be a plain file name such as clip.mp4, not '\(value)'")
-            }
+        if let value, let problem = Store.configProblem(key, value) {
+            throw StoreError(.invalidArgument, "cannot set \(key) to \(problem.value): \(problem.rule)")
         }
         try write("cannot change setting '\(key)'") { db in
             if let value {

@@ -10,6 +10,8 @@ public struct CostReport: Sendable {
         /// `usage_tokens`, `seconds_x_rate`, `user`, or nil when no cost was recorded.
         public let basis: String?
         public let seconds: Double?
+        /// The interaction that made the clip, if any: one interaction is paid once.
+        public let interactionID: String?
     }
 
     public struct BranchTotal: Sendable {
@@ -42,7 +44,9 @@ public struct CostReport: Sendable {
 }
 
 extension Store {
-    /// The cost of the history of `revisions` (HEAD by default), or of every turn with `all`.
+    /// The cost of the history of `revisions` (HEAD by default, each turn once
+    /// however many of them reach it), or of every turn with `all`. An
+    /// interaction recorded by more than one turn counts once in the total.
     public func costReport(_ revisions: [String] = [], all: Bool = false) throws -> CostReport {
         let ids: [TurnID]
         if all {
@@ -59,13 +63,13 @@ extension Store {
                         db.cachedStatement(
                             sql: """
                                 SELECT kind, instruction, cost_usd, json_extract(record, '$.cost.basis') AS basis,
-                                       json_extract(record, '$.cost.seconds') AS seconds
+                                       json_extract(record, '$.cost.seconds') AS seconds, interaction_id
                                 FROM turn WHERE id = ?
                                 """), arguments: [id.hex])
                 else { throw StoreError(.notFound, "turn \(id.short) vanished while reading") }
                 return CostReport.Line(
                     id: id, kind: row["kind"], instruction: row["instruction"], costUSD: row["cost_usd"],
-                    basis: row["basis"], seconds: row["seconds"])
+                    basis: row["basis"], seconds: row["seconds"], interactionID: row["interaction_id"])
             }
         }
         let branchTotals = try read("cannot read branch costs") { db in
@@ -83,9 +87,14 @@ extension Store {
                 return CostReport.BranchTotal(name: name, turns: row?["turns"] ?? 0, usd: row?["usd"] ?? 0)
             }
         }
+        // Two turns of one interaction (a pull --rebase copy, say) were paid for once.
+        var paid: Set<String> = []
+        let total = lines.reduce(0.0) { sum, line in
+            if let interaction = line.interactionID, !paid.insert(interaction).inserted { return sum }
+            return sum + (line.costUSD ?? 0)
+        }
         return CostReport(
-            turns: lines, branches: branchTotals, totalUSD: lines.reduce(0) { $0 + ($1.costUSD ?? 0) },
-            uncounted: lines.filter { $0.costUSD == nil }.count)
+            turns: lines, branches: branchTotals, totalUSD: total, uncounted: lines.filter { $0.costUSD == nil }.count)
     }
 
     static func branchRows(_ db: Database) throws -> [(BranchName, TurnID)] {

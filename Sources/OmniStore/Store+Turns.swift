@@ -174,9 +174,13 @@ extension Store {
     func preflight(_ source: AssetSource) throws {
         switch source.origin {
         case .file(let path):
-            // Anything but a regular file gets add's own error, from add.
+            // A missing file gets add's own error, from add; a pipe or device is refused here, unread.
             var info = stat()
-            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return }
+            guard stat(path, &info) == 0 else { return }
+            guard (info.st_mode & S_IFMT) == S_IFREG else {
+                if case .failure(let error) = Store.expand(path, recursive: false) { throw error }
+                return
+            }
             do {
                 _ = try MediaProbe.probe(path: path)
             } catch let error as MediaError {

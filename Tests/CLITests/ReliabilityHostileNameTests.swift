@@ -321,7 +321,9 @@ import Testing
                 let inputs = shown["inputs"]?.array ?? []
                 if inputs.count != 1 || !Self.sameBytes(inputs.first?["name"]?.string, refName) { failures.append("reference name not verbatim: \(inputs)") }
                 let human = try await OmnistoreCLI.run(["show", turn.id], in: ws)
-                if !human.succeeded || !human.stdout.contains(stored.split(separator: "\n").first.map(String.init) ?? stored) {
+                // Human output shows control characters and bidi overrides escaped (issue 12, item 8).
+                let firstLine = stored.split(separator: "\n").first.map(String.init) ?? stored
+                if !human.succeeded || !human.stdout.contains(Self.terminalEscaped(firstLine)) {
                     failures.append("show (text) does not show the instruction: \(RelCLI.brief(human))")
                 }
             } else {
@@ -345,5 +347,24 @@ import Testing
         let fsck = try await ReliabilityFsck.run(in: ws)
         #expect(fsck.isClean, "\(fsck)")
         tally.printSummary()
+    }
+
+    /// The documented escaping of human output: C0 controls but line feed
+    /// and tab, DEL and C1 as `\xNN` or `\u{NNNN}`, and the bidi controls.
+    static func terminalEscaped(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            let escaped = (value < 0x20 && value != 0x0A && value != 0x09) || (0x7F..<0xA0).contains(value)
+                || (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value)
+            if !escaped {
+                out.unicodeScalars.append(scalar)
+            } else if value < 0x80 {
+                out += String(format: "\\x%02x", value)
+            } else {
+                out += String(format: "\\u{%04x}", value)
+            }
+        }
+        return out
     }
 }
