@@ -64,3 +64,7 @@ void cposix_catch_interrupt(void) {
 }
 
 int cposix_interrupted(void) { return interrupted; }
+
+int cposix_syncfs(int fd) {
+    return syncfs(fd);
+}

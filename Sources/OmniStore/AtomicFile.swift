@@ -59,15 +59,17 @@ final class AtomicFile {
         }
     }
 
-    func commit() throws(StoreError) {
-        try file.sync()
+    /// - Parameter durable: fsync the file and its folder; false leaves that
+    ///   to the caller (a batch made durable at once with syncfs).
+    func commit(durable: Bool = true) throws(StoreError) {
+        if durable { try file.sync() }
         // rename() replaces a symlink at the destination rather than writing
         // through it, so the bytes land exactly where the user asked.
         guard rename(temporaryPath, destination) == 0 else {
             throw FileDescriptor.posixError(errno, "cannot write '\(destination)'")
         }
         committed = true
-        try? FileDescriptor.openDirectory(AtomicFile.folder(of: destination)).sync()
+        if durable { try? FileDescriptor.openDirectory(AtomicFile.folder(of: destination)).sync() }
     }
 
     deinit {

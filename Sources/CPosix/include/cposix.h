@@ -33,4 +33,8 @@ void cposix_catch_interrupt(void);
 
 /// Whether SIGINT arrived since cposix_catch_interrupt.
 int cposix_interrupted(void);
+/// Flushes every file of the filesystem holding fd (syncfs): one flush for
+/// a batch of many small files instead of an fsync each.
+int cposix_syncfs(int fd);
+
 #endif
