@@ -1239,10 +1239,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._json(200, self._render(it, for_create=True))
             return
         self._run_job(it)
-        self._json(200, self._render(it, for_create=True))
+        rendered = self._render(it, for_create=True)
+        # store=false: forget it before answering, so that a GET racing the reply never finds it.
         if not store:
             with st.lock:
                 st.interactions.pop(it["id"], None)
+        self._json(200, rendered)
 
     def _take_outcome(self, text: str):
         st = self.state
