@@ -13,6 +13,7 @@ enum RemoteSyncText {
         let url = try store.remote(result.remote).url
         Terminal.err(push ? "To \(url)" : "From \(url)")
         for sync in result.branches { Terminal.err(outcomeText(sync, remote: result.remote, push: push)) }
+        warnSkipped(result)
         Terminal.err(summary(result, sent: push, seconds: Date().timeIntervalSince(started)))
     }
 
@@ -69,6 +70,8 @@ enum RemoteSyncText {
             "bytes": .int(result.bytes),
             "turns": .int(Int64(result.turns)),
             "lazy_objects": .int(Int64(result.lazyObjects)),
+            "skipped_branches": .array(
+                result.skippedBranches.map { .object(["name": .string($0.name), "reason": .string($0.reason)]) }),
             "branches": .array(
                 result.branches.map { sync in
                     var members: [String: JSONValue] = [
@@ -83,6 +86,15 @@ enum RemoteSyncText {
                     return .object(members)
                 }),
         ])
+    }
+
+    /// One warning line per remote branch that was not taken, its name
+    /// escaped (line breaks too: a name must not start a forged line).
+    static func warnSkipped(_ result: SyncResult) {
+        for skipped in result.skippedBranches {
+            let name = skipped.name.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t")
+            Terminal.err("warning: skipped \(result.remote)'s branch '\(name)': \(skipped.reason); rename it on the remote to fetch it")
+        }
     }
 
     static func summary(_ result: SyncResult, sent: Bool, seconds: Double) -> String {

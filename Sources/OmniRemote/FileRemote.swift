@@ -59,20 +59,53 @@ public final class FileRemote: RemoteTransport {
         return Int64(info.st_size)
     }
 
-    public func read(_ key: String) throws -> [UInt8]? {
-        let file = path(key)
-        guard let data = FileManager.default.contents(atPath: file) else {
-            if access(file, F_OK) != 0 { return nil }
-            throw RemoteError(.io, "cannot read '\(file)': check the folder's permissions")
+    public func read(_ key: String, limit: Int) throws -> [UInt8]? {
+        let file: LocalFile
+        do {
+            file = try LocalFile.openRegular(path(key))
+        } catch let error as RemoteError where error.code == .notFound {
+            return nil
         }
-        return [UInt8](data)
+        return try file.readAll(limit: limit)
+    }
+
+    /// Refuses to write into `directory` when it, or the part of it that
+    /// exists, resolves outside the remote's folder: a `turns/` or `objects/`
+    /// that is a symlink elsewhere must not make a push write there.
+    func checkInside(_ directory: String) throws {
+        var probe = directory
+        while access(probe, F_OK) != 0, probe.count > root.count {
+            probe = (probe as NSString).deletingLastPathComponent
+        }
+        guard let resolvedRoot = FileRemote.resolved(root), let resolved = FileRemote.resolved(probe) else {
+            throw LocalFile.posixError(errno, "cannot resolve '\(probe)'")
+        }
+        guard resolved == resolvedRoot || resolved.hasPrefix(resolvedRoot == "/" ? "/" : resolvedRoot + "/") else {
+            throw RemoteError(
+                .invalidArgument,
+                "'\(probe)' leads out of the remote (to '\(resolved)'): replace the symlink with a folder, then push again")
+        }
+    }
+
+    static func resolved(_ path: String) -> String? {
+        guard let real = realpath(path, nil) else { return nil }
+        defer { free(real) }
+        return String(cString: real)
+    }
+
+    /// Creates the folder a key lives in, inside the remote only.
+    func makeDirectory(for target: String) throws -> String {
+        let directory = (target as NSString).deletingLastPathComponent
+        try checkInside(directory)
+        try LocalFile.makeDirectories(directory)
+        try checkInside(directory)
+        return directory
     }
 
     public func write(_ key: String, bytes: [UInt8]) throws {
         let target = path(key)
         if access(target, F_OK) == 0 { return }
-        let directory = (target as NSString).deletingLastPathComponent
-        try LocalFile.makeDirectories(directory)
+        let directory = try makeDirectory(for: target)
         let temporary = directory + "/.tmp-" + UUID().uuidString.prefix(12).lowercased()
         let file = try LocalFile.open(temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o444)
         do {
@@ -91,8 +124,7 @@ public final class FileRemote: RemoteTransport {
     public func upload(_ key: String, from source: String, size: Int64, sha256: String, progress: @escaping TransferProgress) throws {
         let target = path(key)
         if access(target, F_OK) == 0 { return }
-        let directory = (target as NSString).deletingLastPathComponent
-        try LocalFile.makeDirectories(directory)
+        let directory = try makeDirectory(for: target)
         // One partial file per object: a rerun continues it, and the flock
         // makes a second pusher of the same object wait for the first.
         let partialPath = directory + "/." + (target as NSString).lastPathComponent + ".partial"
@@ -148,7 +180,7 @@ public final class FileRemote: RemoteTransport {
     public func download(_ key: String, size: Int64, to destination: String, progress: @escaping TransferProgress) throws {
         let input: LocalFile
         do {
-            input = try LocalFile.open(path(key), flags: O_RDONLY)
+            input = try LocalFile.openRegular(path(key))
         } catch let error as RemoteError where error.code == .notFound {
             throw RemoteError(.notFound, "\(key) is missing from \(displayURL): the remote is incomplete; push it again from a full store")
         }
@@ -164,24 +196,30 @@ public final class FileRemote: RemoteTransport {
         let chunk = 4 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 4096)
         defer { buffer.deallocate() }
-        while true {
-            let n = try input.read(into: buffer, count: chunk)
+        // Never more than the record declares: a file that keeps growing (or
+        // a symlink to something endless) stops here, not at a full disk.
+        while done < size {
+            let n = try input.read(into: buffer, count: Int(min(Int64(chunk), size - done)))
             if n == 0 { break }
             try output.writeAll(buffer, count: n)
+            done += Int64(n)
             progress(Int64(n))
+        }
+        if done == size, try input.read(into: buffer, count: 1) > 0 {
+            throw RemoteError(
+                .corrupt, "\(key) on \(displayURL) is larger than the \(size) bytes its record declares: the remote copy is damaged; push it again from a store that has it intact")
         }
         try output.sync()
     }
 
     public func readRef(_ key: String) throws -> RemoteRef? {
-        guard let bytes = try read(key) else { return nil }
+        guard let bytes = try read(key, limit: RemoteLimits.ref) else { return nil }
         return RemoteRef(value: bytes, version: String(decoding: bytes, as: UTF8.self))
     }
 
     public func swapRef(_ key: String, expected: RemoteRef?, to value: [UInt8]) throws -> Bool {
         let target = path(key)
-        let directory = (target as NSString).deletingLastPathComponent
-        try LocalFile.makeDirectories(directory)
+        let directory = try makeDirectory(for: target)
         let lockPath = target + ".lock"
         let lock = try acquireLock(lockPath)
         var renamed = false

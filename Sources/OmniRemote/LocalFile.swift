@@ -23,6 +23,43 @@ final class LocalFile {
         return LocalFile(raw: fd, path: path)
     }
 
+    /// Opens an existing file for reading, refusing anything but a regular
+    /// file: a FIFO, socket or device on a remote would block a read forever
+    /// or never end. The open itself does not block (O_NONBLOCK), and the
+    /// flag is cleared once the file is known to be regular.
+    static func openRegular(_ path: String) throws -> LocalFile {
+        let fd = retrying { Glibc.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC) }
+        guard fd >= 0 else { throw posixError(errno, "cannot open '\(path)'") }
+        let file = LocalFile(raw: fd, path: path)
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw posixError(errno, "cannot read '\(path)'") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw RemoteError(
+                .corrupt, "'\(path)' is not a regular file (a FIFO, device, socket or folder): remove it from the remote, then run the command again")
+        }
+        let flags = fcntl(fd, F_GETFL)
+        guard flags >= 0, fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0 else { throw posixError(errno, "cannot read '\(path)'") }
+        return file
+    }
+
+    /// Reads the whole file, refusing one longer than `limit` bytes before
+    /// holding more than that in memory.
+    func readAll(limit: Int) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        let chunk = 64 << 10
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try read(into: buffer, count: chunk)
+            if n == 0 { return bytes }
+            guard bytes.count + n <= limit else {
+                throw RemoteError(
+                    .corrupt, "'\(path)' is larger than \(limit >> 10) KiB, more than such a record can be: the remote is damaged or hostile; remove the file from it")
+            }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: n))
+        }
+    }
+
     var size: Int64 {
         var info = stat()
         return fstat(raw, &info) == 0 ? Int64(info.st_size) : 0

@@ -44,7 +44,10 @@ public protocol RemoteTransport: Sendable {
     func size(of key: String) throws -> Int64?
 
     /// A small file's bytes, or nil when it is absent.
-    func read(_ key: String) throws -> [UInt8]?
+    ///
+    /// - Parameter limit: the most bytes such a file can hold (``RemoteLimits``);
+    ///   a longer one is refused before more than that is held in memory.
+    func read(_ key: String, limit: Int) throws -> [UInt8]?
 
     /// Writes a small immutable file (a turn or asset record).
     func write(_ key: String, bytes: [UInt8]) throws
@@ -66,6 +69,18 @@ public protocol RemoteTransport: Sendable {
     ///
     /// - Returns: false when the ref moved (the compare failed); nothing was written then.
     func swapRef(_ key: String, expected: RemoteRef?, to value: [UInt8]) throws -> Bool
+}
+
+/// The most bytes a small remote file can hold. A ref is one line and a turn
+/// record a few KiB; anything far larger is damage or an attack, and reading
+/// it whole would cost its size in memory.
+public enum RemoteLimits {
+    /// A ref file (`refs/heads/<name>`).
+    public static let ref = 1 << 20
+    /// A turn record (`turns/<id>`).
+    public static let turn = 1 << 20
+    /// An asset pack (`assets/<id>`): one per push, its records a few hundred bytes each.
+    public static let assetPack = 256 << 20
 }
 
 /// Opening a transport from a remote URL.

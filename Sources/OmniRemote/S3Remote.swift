@@ -204,12 +204,21 @@ public final class S3Remote: RemoteTransport {
         }
     }
 
-    public func read(_ key: String) throws -> [UInt8]? {
+    public func read(_ key: String, limit: Int) throws -> [UInt8]? {
         let response = try send(Request(method: "GET", key: key), what: "read \(key)")
         switch response.status {
-        case 200: return response.body
+        case 200:
+            try S3Remote.checkSize(response.body, limit: limit, key: key, remote: displayURL)
+            return response.body
         case 404: return nil
         default: throw failure(response, "read \(key)")
+        }
+    }
+
+    static func checkSize(_ body: [UInt8], limit: Int, key: String, remote: String) throws {
+        guard body.count <= limit else {
+            throw RemoteError(
+                .corrupt, "\(key) on \(remote) is larger than \(limit >> 10) KiB, more than such a record can be: the remote is damaged or hostile; remove it from the bucket")
         }
     }
 
@@ -307,6 +316,7 @@ public final class S3Remote: RemoteTransport {
             guard let etag = response.headers["etag"] else {
                 throw RemoteError(.protocolError, "\(displayURL) sent \(key) without an ETag: this server cannot hold refs safely")
             }
+            try S3Remote.checkSize(response.body, limit: RemoteLimits.ref, key: key, remote: displayURL)
             return RemoteRef(value: response.body, version: etag)
         case 404: return nil
         default: throw failure(response, "read \(key)")

@@ -89,6 +89,15 @@ public struct BranchSync: Sendable, Equatable {
 }
 
 /// What a push, pull or clone moved.
+/// A remote branch that a fetch did not take: its name breaks the rules
+/// for local branch names (`..`, a leading `-`, `HEAD`, a control character…).
+public struct SkippedBranch: Sendable, Equatable {
+    /// The name exactly as the remote has it (shown escaped by the CLI).
+    public let name: String
+    /// The rule it breaks.
+    public let reason: String
+}
+
 public struct SyncResult: Sendable {
     public let remote: String
     public var branches: [BranchSync] = []
@@ -97,6 +106,8 @@ public struct SyncResult: Sendable {
     public var turns = 0
     /// Objects recorded but left on the remote (lazy clone).
     public var lazyObjects = 0
+    /// Remote branches left alone because their names are not valid here.
+    public var skippedBranches: [SkippedBranch] = []
 
     /// Whether a branch was refused (the command should fail).
     public var hasRejection: Bool {

@@ -135,6 +135,13 @@ extension Store {
             for row in try Row.fetchAll(db, sql: "SELECT name, target FROM ref") {
                 report.refsChecked += 1
                 let target: String = row["target"]
+                let name: String = row["name"]
+                if let branch = Store.branchPart(ofRef: name), let rule = BranchName.problem(branch) {
+                    // As an older clone could take from a remote: no command can use or delete it.
+                    let fix = name.hasPrefix("refs/heads/")
+                        ? "delete it with 'omnistore branch -D' and that name" : "remove that remote with 'omnistore remote remove' and add it again"
+                    problem("invalid_ref_name", BranchName.printable(name), "ref '\(BranchName.printable(name))' has an invalid name (\(rule)): \(fix)")
+                }
                 if try !Store.turnExists(db, target) {
                     problem("dangling_ref", row["name"], "\(row["name"] as String) points at turn \(target.prefix(12)), which is not in the store")
                 }

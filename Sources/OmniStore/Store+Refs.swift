@@ -63,7 +63,15 @@ extension Store {
     /// - Returns: the turn the branch pointed at, so it can be restored.
     @discardableResult
     public func deleteBranch(_ name: String, force: Bool = false) throws -> TurnID {
-        let branch = try BranchName(name)
+        let branch: BranchName
+        do {
+            branch = try BranchName(name)
+        } catch {
+            // A branch an older version took from a remote under an invalid
+            // name can still be deleted, so that fsck's advice works.
+            guard try read("cannot read branch", { db in try Store.refTarget(db, "refs/heads/" + name) }) != nil else { throw error }
+            branch = BranchName(trusted: name)
+        }
         let head = try self.head()
         if head.branch == branch {
             throw StoreError(.conflict, "cannot delete branch '\(name)': it is checked out; check out another branch first")

@@ -94,6 +94,15 @@ extension Store {
 
     static func trackingRef(_ remote: String, _ branch: String) -> String { "refs/remotes/\(remote)/\(branch)" }
 
+    /// The branch name inside a local or remote-tracking ref, for name checks.
+    static func branchPart(ofRef ref: String) -> String? {
+        if ref.hasPrefix("refs/heads/") { return String(ref.dropFirst("refs/heads/".count)) }
+        guard ref.hasPrefix("refs/remotes/") else { return nil }
+        let rest = ref.dropFirst("refs/remotes/".count)
+        guard let slash = rest.firstIndex(of: "/") else { return nil }
+        return String(rest[rest.index(after: slash)...])
+    }
+
     func openTransport(_ remote: RemoteConfig, create: Bool = false) throws -> any RemoteTransport {
         try remoteCall { try Remotes.open(remote.url, s3: remote.s3Options, create: create) }
     }

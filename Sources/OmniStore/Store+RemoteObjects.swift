@@ -38,8 +38,17 @@ extension Store {
         // A second try starts from nothing, in case a resumed or interrupted
         // download mixed in bad bytes; a mismatch then is the remote's copy.
         for attempt in 1...2 {
-            try remoteCall {
-                try transport.download(Store.objectKey(id), size: size, to: partial, progress: { meter?.add(bytes: $0) })
+            do {
+                try remoteCall {
+                    try transport.download(Store.objectKey(id), size: size, to: partial, progress: { meter?.add(bytes: $0) })
+                }
+            } catch let error as StoreError where error.code == .corrupt {
+                // Over its declared size, or not a file at all: what was
+                // written cannot be resumed. An interruption or a network
+                // error keeps the partial file, so a rerun continues it.
+                unlink(partial)
+                unlink(partial + ".parts")
+                throw error
             }
             actual = try ObjectStore.hash(partial)
             if actual == id { break }

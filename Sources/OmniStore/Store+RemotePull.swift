@@ -28,7 +28,16 @@ extension Store {
         // Remote tips.
         var refKeys: [String]
         if names.isEmpty {
-            refKeys = try remoteCall { try transport.list("refs/heads/") }.map(\.key).sorted()
+            refKeys = []
+            for key in try remoteCall({ try transport.list("refs/heads/") }).map(\.key).sorted() {
+                // A name no local command could use or delete is never made a branch here.
+                let name = String(key.dropFirst("refs/heads/".count))
+                if let problem = BranchName.problem(name) {
+                    result.skippedBranches.append(SkippedBranch(name: name, reason: problem))
+                } else {
+                    refKeys.append(key)
+                }
+            }
         } else {
             refKeys = names.map(Store.branchKey)
         }
@@ -146,7 +155,7 @@ extension Store {
         let found = Locked([AssetID: AssetRow]())
         try remoteCall {
             try ParallelWork.run(packs.count, workers: S3Remote.jobs()) { index in
-                guard let bytes = try transport.read(packs[index]) else { return }
+                guard let bytes = try transport.read(packs[index], limit: RemoteLimits.assetPack) else { return }
                 guard Digest.sha256(bytes) == String(packs[index].dropFirst("assets/".count)),
                     let value = try? JSONParser.parse(String(decoding: bytes, as: UTF8.self)),
                     let records = value["assets"]?.arrayValue
@@ -219,7 +228,7 @@ extension Store {
         try remoteCall {
             try ParallelWork.run(ids.count, workers: S3Remote.jobs()) { index in
                 let id = ids[index]
-                guard let bytes = try transport.read(Store.turnKey(id)) else {
+                guard let bytes = try transport.read(Store.turnKey(id), limit: RemoteLimits.turn) else {
                     if required {
                         throw StoreError(
                             .notFound, "turn \(id.short) is missing from \(remoteName): the remote is incomplete; push to it again from a full store")
