@@ -35,6 +35,10 @@ struct FsckCommand: ParsableCommand {
         } else {
             for path in report.cleanedTemporaries { Terminal.out("removed temp file left by a killed command: \(Formatting.path(path))") }
             for problem in report.problems { Terminal.out("\(problem.kind): \(problem.message)") }
+            if !report.stalePartialDownloads.isEmpty {
+                Terminal.out(
+                    "\(report.stalePartialDownloads.count) partial download(s) untouched for 3 days in .omnistore/remote-partial (a pull resumes them; 'omnistore gc' removes them)")
+            }
             if !report.danglingObjects.isEmpty {
                 Terminal.out("\(report.danglingObjects.count) object file(s) not in the index (left by an interrupted add; 'omnistore gc' removes them)")
             }

@@ -17,6 +17,7 @@ extension Store {
     public func fsck(fast: Bool = false, progress: ((Int64, Int64) -> Void)? = nil) throws -> FsckReport {
         var report = FsckReport()
         report.cleanedTemporaries = objects.removeAbandonedTemporaries()
+        report.stalePartialDownloads = stalePartialDownloads(olderThan: Store.partialDownloadExpiry).map(\.path)
         func problem(_ kind: String, _ subject: String, _ message: String) {
             report.problems.append(.init(kind: kind, subject: subject, message: message))
         }

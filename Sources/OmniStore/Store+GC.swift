@@ -9,6 +9,8 @@ import GRDB
 public struct GCReport: Sendable {
     public var removedAssets: [AssetID] = []
     public var removedDanglingFiles: [String] = []
+    /// Abandoned partial downloads (`.omnistore/remote-partial/`) that were removed.
+    public var removedPartialDownloads: [String] = []
     public var bytesFreed: Int64 = 0
     public var expiredReflogEntries = 0
     public var cacheBytesFreed: Int64 = 0
@@ -19,6 +21,7 @@ public struct GCReport: Sendable {
             "dry_run": .bool(dryRun),
             "removed_assets": .array(removedAssets.map { .string($0.hex) }),
             "removed_dangling_objects": .array(removedDanglingFiles.map(JSONValue.string)),
+            "removed_partial_downloads": .array(removedPartialDownloads.map(JSONValue.string)),
             "bytes_freed": .int(bytesFreed),
             "expired_reflog_entries": .int(Int64(expiredReflogEntries)),
             "cache_bytes_freed": .int(cacheBytesFreed),
@@ -101,6 +104,11 @@ extension Store {
                 try db.execute(sql: "DELETE FROM reflog WHERE at < ?", arguments: [reflogCutoff])
                 RefJournal.expireReflog(before: reflogCutoff)
             }
+        }
+        for (path, size) in stalePartialDownloads(olderThan: pruneAge == 0 ? 0 : Store.partialDownloadExpiry) {
+            if !dryRun { unlink(path) }
+            report.removedPartialDownloads.append(path)
+            report.bytesFreed += size
         }
         for folder in ["cache", "tmp"] {
             let path = layout.storeDirectory + "/" + folder

@@ -12,6 +12,28 @@ extension Store {
     /// whose stray temp files other commands remove).
     var partialDirectory: String { layout.storeDirectory + "/remote-partial" }
 
+    /// Partial downloads untouched this long are taken for abandoned: fsck
+    /// reports them and gc removes them (a pull before then resumes them).
+    public static let partialDownloadExpiry: TimeInterval = 3 * 86_400
+
+    /// Partial downloads not written to for `age` seconds (all of them for
+    /// 0) that no running pull holds, with their sizes.
+    func stalePartialDownloads(olderThan age: TimeInterval) -> [(path: String, size: Int64)] {
+        let cutoff = Date().timeIntervalSince1970 - age
+        var found: [(String, Int64)] = []
+        for name in ((try? FileManager.default.contentsOfDirectory(atPath: partialDirectory)) ?? []).sorted() {
+            let path = partialDirectory + "/" + name
+            var info = stat()
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            guard age == 0 || Double(info.st_mtim.tv_sec) < cutoff else { continue }
+            // A pull writing it holds its flock (the .parts journal beside it is its companion).
+            let lockTarget = name.hasSuffix(".parts") ? String(path.dropLast(".parts".count)) : path
+            if let held = try? FileDescriptor.openForReading(lockTarget), flock(held.raw, LOCK_EX | LOCK_NB) != 0 { continue }
+            found.append((path, Int64(info.st_size)))
+        }
+        return found
+    }
+
     /// Downloads one object, verifies its SHA-256, and only then publishes
     /// it under `objects/`. A corrupt copy is deleted and refused.
     func downloadObject(

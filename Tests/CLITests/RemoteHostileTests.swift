@@ -181,4 +181,27 @@ struct RemoteHostileTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty, "push wrote outside the remote")
         #expect(!FileManager.default.fileExists(atPath: folder + "/refs/heads/main"))
     }
+    @Test("an abandoned partial download is reported by fsck and removed by gc after 3 days; a recent one is kept to resume")
+    func stalePartialDownloads() async throws {
+        let p = try await Self.pushed("hostile-partial")
+        let partials = p.workspace + "/.omnistore/remote-partial"
+        try FileManager.default.createDirectory(atPath: partials, withIntermediateDirectories: true)
+        let old = partials + "/" + String(repeating: "a", count: 64)
+        let recent = partials + "/" + String(repeating: "b", count: 64)
+        try Data(repeating: 7, count: 5000).write(to: URL(fileURLWithPath: old))
+        try Data(repeating: 8, count: 3000).write(to: URL(fileURLWithPath: recent))
+        let fourDaysAgo = Date().addingTimeInterval(-4 * 86_400).timeIntervalSince1970
+        var times = [timeval(tv_sec: Int(fourDaysAgo), tv_usec: 0), timeval(tv_sec: Int(fourDaysAgo), tv_usec: 0)]
+        #expect(utimes(old, &times) == 0)
+
+        let fsck = try await remoteCheck(["fsck"], in: p.workspace, p.remote)
+        #expect(fsck.stdout.contains("1 partial download(s) untouched for 3 days"), "\(fsck)")
+        let fsckJSON = try JSONText.object(try await remoteCheck(["fsck", "--json"], in: p.workspace, p.remote).stdout)
+        #expect(fsckJSON["stale_partial_downloads"] as? [String] == [old])
+
+        let gc = try JSONText.object(try await remoteCheck(["gc", "--json"], in: p.workspace, p.remote).stdout)
+        #expect(gc["removed_partial_downloads"] as? [String] == [old], "\(gc)")
+        #expect(!FileManager.default.fileExists(atPath: old))
+        #expect(FileManager.default.fileExists(atPath: recent), "a recent partial download must wait to be resumed")
+    }
 }
