@@ -44,8 +44,9 @@ extension Store {
                 return (quoted, "a model is a name without spaces, such as gemini-omni-1.1-flash")
             }
         case "retention_days":
-            guard let days = Int(value), (1...365).contains(days) else {
-                return (quoted, "retention_days is a whole number of days from 1 to 365; the API keeps 55")
+            // 0 means "never trust server state": every edit re-sends its source.
+            guard let days = Int(value), (0...365).contains(days) else {
+                return (quoted, "retention_days is a whole number of days from 0 to 365; the API keeps 55")
             }
         default:
             break

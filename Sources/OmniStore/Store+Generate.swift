@@ -36,7 +36,14 @@ extension Store {
         guard limits.resolutions.contains(resolution) else {
             throw StoreError(.invalidArgument, "resolution \(resolution) is not offered: use \(limits.resolutions.joined(separator: ", "))")
         }
-        let aspect = options.aspectRatio ?? source?.settings["aspect_ratio"]?.stringValue ?? "16:9"
+        // An edit, extend or translate keeps its source's shape: the setting
+        // of the turn that made it, else the nearer of 16:9 and 9:16 to how
+        // the clip displays (a recorded portrait phone clip is 9:16).
+        var sourceAspect = source?.settings["aspect_ratio"]?.stringValue
+        if sourceAspect == nil, let source, let display = try asset(id: source.output).media.displaySize {
+            sourceAspect = display.height > display.width ? "9:16" : "16:9"
+        }
+        let aspect = options.aspectRatio ?? sourceAspect ?? "16:9"
         guard limits.aspectRatios.contains(aspect) else {
             throw StoreError(.invalidArgument, "aspect ratio \(aspect) is not offered: use \(limits.aspectRatios.joined(separator: " or "))")
         }
@@ -60,6 +67,11 @@ extension Store {
             let parentTurn = try turn(parentID)
             parent = parentID
             let parentOutput = try asset(id: parentTurn.output)
+            if options.kind == "translate", !parentOutput.media.streams.contains(where: { $0.type == .audio }) {
+                throw StoreError(
+                    .invalidArgument,
+                    "turn \(parentID.short)'s clip has no audio stream, so there is no speech to translate: nothing was sent")
+            }
             if duration == nil, let seconds = parentOutput.duration {
                 duration = min(max(Int(seconds.rounded()), limits.minDuration), limits.maxDuration)
             }
@@ -126,20 +138,31 @@ extension Store {
     }
 
     private func mediaPart(_ asset: Asset, name: String, limits: ModelLimits, rehydrated: Bool) throws -> GenerationPlan.Media {
+        // Checked before anything is sent: the API bills a request it then refuses.
+        let wireType = APIMediaType.wire(for: asset.mime)
+        if asset.kind != .audio, wireType == nil {
+            let file = asset.paths.first.map { ($0 as NSString).lastPathComponent } ?? "out"
+            throw StoreError(
+                .invalidArgument,
+                "'\(name)' is \(APIMediaType.containerName(asset.mime)), which the API does not accept: remux it to MP4 (ffmpeg -i '\(file)' -c copy '\(file).mp4'), add that and use it")
+        }
+        let mime = wireType ?? asset.mime
         switch asset.kind {
         case .audio:
             throw StoreError(
                 .invalidArgument,
                 "'\(name)' is audio, and the API does not accept audio references (photo + voice lip-sync is blocked by policy): to localize speech, use 'omnistore translate LANGUAGE'")
         case .video:
-            if !rehydrated, let seconds = asset.duration, seconds > limits.referenceVideoMaxSeconds + 0.05 {
+            // The reference: input videos for edit or extend last at most 10 s, as do video references.
+            if let seconds = asset.duration, seconds > limits.referenceVideoMaxSeconds + 0.05 {
+                let what = rehydrated ? "the clip to continue (\(name))" : "reference video '\(name)'"
                 throw StoreError(
                     .invalidArgument,
-                    "reference video '\(name)' lasts \(String(format: "%.1f", seconds)) s; the model takes at most \(Int(limits.referenceVideoMaxSeconds)) s: trim it first")
+                    "\(what) lasts \(String(format: "%.1f", seconds)) s; the API takes input videos of at most \(Int(limits.referenceVideoMaxSeconds)) s: trim it first, record the trimmed clip, and edit that")
             }
-            return .init(asset: asset.id, name: name, mime: asset.mime, partType: "video", size: asset.size, isRehydratedSource: rehydrated)
+            return .init(asset: asset.id, name: name, mime: mime, partType: "video", size: asset.size, isRehydratedSource: rehydrated)
         case .image:
-            return .init(asset: asset.id, name: name, mime: asset.mime, partType: "image", size: asset.size, isRehydratedSource: rehydrated)
+            return .init(asset: asset.id, name: name, mime: mime, partType: "image", size: asset.size, isRehydratedSource: rehydrated)
         }
     }
 
