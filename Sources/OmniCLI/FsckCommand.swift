@@ -35,6 +35,7 @@ struct FsckCommand: ParsableCommand {
         } else {
             for path in report.cleanedTemporaries { Terminal.out("removed temp file left by a killed command: \(Formatting.path(path))") }
             for problem in report.problems { Terminal.out("\(problem.kind): \(problem.message)") }
+            for hex in report.restoredRecords { Terminal.out("restored the missing record file of turn \(String(hex.prefix(12))) from the index") }
             if !report.stalePartialDownloads.isEmpty {
                 Terminal.out(
                     "\(report.stalePartialDownloads.count) partial download(s) untouched for 3 days in .omnistore/remote-partial (a pull resumes them; 'omnistore gc' removes them)")

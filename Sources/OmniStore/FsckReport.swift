@@ -15,6 +15,8 @@ public struct FsckReport: Sendable {
     public var cleanedTemporaries: [String] = []
     /// Object files no asset row names (left by a crash between write and index); gc removes them.
     public var danglingObjects: [String] = []
+    /// Turns whose missing record file was written again from the index.
+    public var restoredRecords: [String] = []
     /// Partial downloads abandoned for days; gc removes them, a pull resumes them.
     public var stalePartialDownloads: [String] = []
     /// Where corrupt objects were moved.
@@ -33,6 +35,7 @@ public struct FsckReport: Sendable {
                 problems.map { .object(["kind": .string($0.kind), "subject": .string($0.subject), "message": .string($0.message)]) }),
             "cleaned_temporaries": .array(cleanedTemporaries.map(JSONValue.string)),
             "dangling_objects": .array(danglingObjects.map(JSONValue.string)),
+            "restored_records": .array(restoredRecords.map(JSONValue.string)),
             "stale_partial_downloads": .array(stalePartialDownloads.map(JSONValue.string)),
             "quarantined": .array(quarantined.map(JSONValue.string)),
             "objects_checked": .int(Int64(objectsChecked)),

@@ -78,11 +78,13 @@ extension Store {
         report.danglingObjects = danglingObjectFiles(known: known)
 
         // Turns: canonical ids, parents and assets.
+        var indexedTurns: [String: String] = [:]
         try read("cannot check turns") { db in
             let cursor = try Row.fetchCursor(db, sql: "SELECT seq, id, record, output FROM turn ORDER BY seq")
             while let row = try cursor.next() {
                 report.turnsChecked += 1
                 let id: String = row["id"]
+                indexedTurns[id] = row["record"]
                 let short = String(id.prefix(12))
                 let text: String = row["record"]
                 let turn: Turn
@@ -110,6 +112,9 @@ extension Store {
                 }
             }
         }
+
+        // The record files are the truth and the rows their index: each must have the other.
+        report.restoredRecords = checkTurnRecordFiles(indexed: indexedTurns, problem: problem)
 
         // The chain index is derived from the parents, so a damaged one is
         // rebuilt from them rather than left to give wrong ancestry answers.
@@ -210,5 +215,41 @@ extension Store {
             }
         }
         return dangling.sorted()
+    }
+
+    /// Compares `.omnistore/turns/` with the turn table. A record file with no
+    /// row is reported (the rebuild indexes it); a row whose file is missing
+    /// gets its file back from the row, whose record fsck has just checked
+    /// against its id; a file that does not hash to its name is reported.
+    ///
+    /// - Returns: the turns whose record file was restored.
+    private func checkTurnRecordFiles(indexed: [String: String], problem: (String, String, String) -> Void) -> [String] {
+        var restored: [String] = []
+        let names = Set(((try? FileManager.default.contentsOfDirectory(atPath: layout.turnsDirectory)) ?? []).filter { TurnID($0) != nil })
+        for name in names.sorted() {
+            guard let id = TurnID(name) else { continue }
+            let bytes: [UInt8]
+            do {
+                bytes = try StoreRecords.read(layout.turnRecordPath(id))
+            } catch {
+                problem("bad_record", name, "turn record file \(id.short) cannot be read (\(error)): run 'omnistore fsck --rebuild-index' after restoring it")
+                continue
+            }
+            if CanonicalJSON.hexDigest(bytes) != name {
+                problem("bad_record", name, "turn record file \(id.short) does not hash to its name: restore it from a clone or a backup")
+            } else if indexed[name] == nil {
+                problem("unindexed_record", name, "turn \(id.short) has a record file but no row in the index: run 'omnistore fsck --rebuild-index'")
+            }
+        }
+        for (hex, text) in indexed.sorted(by: { $0.key < $1.key }) where !names.contains(hex) {
+            guard let id = TurnID(hex), CanonicalJSON.hexDigest(Array(text.utf8)) == hex else { continue }
+            do {
+                try StoreRecords.writeFile(Array(text.utf8), to: layout.turnRecordPath(id), creating: layout.turnsDirectory)
+                restored.append(hex)
+            } catch {
+                problem("missing_record", hex, "turn \(id.short) has no record file and it cannot be written (\(error)): free space or fix permissions, then run 'omnistore fsck' again")
+            }
+        }
+        return restored
     }
 }
