@@ -36,6 +36,10 @@ struct FsckCommand: ParsableCommand {
             for path in report.cleanedTemporaries { Terminal.out("removed temp file left by a killed command: \(Formatting.path(path))") }
             for problem in report.problems { Terminal.out("\(problem.kind): \(problem.message)") }
             for hex in report.restoredRecords { Terminal.out("restored the missing record file of turn \(String(hex.prefix(12))) from the index") }
+            if !report.unindexedRecords.isEmpty {
+                Terminal.out(
+                    "\(report.unindexedRecords.count) turn record file(s) not in the index (left by an interrupted command; 'omnistore fsck --rebuild-index' indexes them)")
+            }
             if !report.stalePartialDownloads.isEmpty {
                 Terminal.out(
                     "\(report.stalePartialDownloads.count) partial download(s) untouched for 3 days in .omnistore/remote-partial (a pull resumes them; 'omnistore gc' removes them)")
@@ -55,10 +59,14 @@ struct FsckCommand: ParsableCommand {
             Terminal.json(report.json)
         } else {
             for line in report.lost { Terminal.out("not recovered: \(line)") }
+            if report.unansweredRequests > 0 {
+                Terminal.out(
+                    "\(report.unansweredRequests) request(s) were sent and got no reply before the command stopped: they may be billed; 'omnistore log --attempts' lists them")
+            }
             if let old = report.oldDatabase { Terminal.out("kept the old index as \(Formatting.path(old))") }
             Terminal.out(
                 "rebuilt the index: \(report.assets) assets, \(report.paths) paths, \(report.turns) turns, "
-                    + "\(report.refs) refs, \(report.reflogEntries) reflog entries")
+                    + "\(report.refs) refs, \(report.reflogEntries) reflog entries, \(report.pending) pending interaction(s)")
         }
         // Run fsck on the result, so what was rebuilt is checked as any store is.
         let check = try global.openStore().fsck(fast: true)

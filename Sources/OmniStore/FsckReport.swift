@@ -17,6 +17,8 @@ public struct FsckReport: Sendable {
     public var danglingObjects: [String] = []
     /// Turns whose missing record file was written again from the index.
     public var restoredRecords: [String] = []
+    /// Turn record files with no row (a command killed before its commit); the rebuild indexes them.
+    public var unindexedRecords: [String] = []
     /// Partial downloads abandoned for days; gc removes them, a pull resumes them.
     public var stalePartialDownloads: [String] = []
     /// Where corrupt objects were moved.
@@ -36,6 +38,7 @@ public struct FsckReport: Sendable {
             "cleaned_temporaries": .array(cleanedTemporaries.map(JSONValue.string)),
             "dangling_objects": .array(danglingObjects.map(JSONValue.string)),
             "restored_records": .array(restoredRecords.map(JSONValue.string)),
+            "unindexed_records": .array(unindexedRecords.map(JSONValue.string)),
             "stale_partial_downloads": .array(stalePartialDownloads.map(JSONValue.string)),
             "quarantined": .array(quarantined.map(JSONValue.string)),
             "objects_checked": .int(Int64(objectsChecked)),

@@ -114,7 +114,7 @@ extension Store {
         }
 
         // The record files are the truth and the rows their index: each must have the other.
-        report.restoredRecords = checkTurnRecordFiles(indexed: indexedTurns, problem: problem)
+        (report.restoredRecords, report.unindexedRecords) = checkTurnRecordFiles(indexed: indexedTurns, problem: problem)
 
         // The chain index is derived from the parents, so a damaged one is
         // rebuilt from them rather than left to give wrong ancestry answers.
@@ -222,9 +222,12 @@ extension Store {
     /// gets its file back from the row, whose record fsck has just checked
     /// against its id; a file that does not hash to its name is reported.
     ///
-    /// - Returns: the turns whose record file was restored.
-    private func checkTurnRecordFiles(indexed: [String: String], problem: (String, String, String) -> Void) -> [String] {
+    /// - Returns: the turns whose record file was restored, and those with a record file but no row.
+    private func checkTurnRecordFiles(indexed: [String: String], problem: (String, String, String) -> Void)
+        -> (restored: [String], unindexed: [String])
+    {
         var restored: [String] = []
+        var unindexed: [String] = []
         let names = Set(((try? FileManager.default.contentsOfDirectory(atPath: layout.turnsDirectory)) ?? []).filter { TurnID($0) != nil })
         for name in names.sorted() {
             guard let id = TurnID(name) else { continue }
@@ -238,7 +241,10 @@ extension Store {
             if CanonicalJSON.hexDigest(bytes) != name {
                 problem("bad_record", name, "turn record file \(id.short) does not hash to its name: restore it from a clone or a backup")
             } else if indexed[name] == nil {
-                problem("unindexed_record", name, "turn \(id.short) has a record file but no row in the index: run 'omnistore fsck --rebuild-index'")
+                // A command killed between writing the record and committing
+                // leaves one, as an interrupted add leaves an object: noted, and
+                // the rebuild indexes it.
+                unindexed.append(name)
             }
         }
         for (hex, text) in indexed.sorted(by: { $0.key < $1.key }) where !names.contains(hex) {
@@ -250,6 +256,6 @@ extension Store {
                 problem("missing_record", hex, "turn \(id.short) has no record file and it cannot be written (\(error)): free space or fix permissions, then run 'omnistore fsck' again")
             }
         }
-        return restored
+        return (restored, unindexed)
     }
 }

@@ -279,13 +279,24 @@ extension Store {
 
     private func create(_ plan: GenerationPlan, client: InteractionsClient, events: (GenerationEvent) -> Void) throws -> Interaction {
         let (body, _) = try requestBody(plan, client: client, events: events)
-        let interaction = try client.create(body: body, spillDirectory: try temporaryDirectory())
+        // Journaled before it is sent: a kill before the reply leaves a
+        // record that this request may be billed, whatever becomes of the index.
+        let attempt = UUID().uuidString.lowercased()
+        try RefJournal.sending(layout, attempt: attempt, plan: plan.json, at: Store.now())
+        let interaction: Interaction
+        do {
+            interaction = try client.create(body: body, spillDirectory: try temporaryDirectory())
+        } catch {
+            RefJournal.sendFailed(layout, attempt: attempt)
+            throw error
+        }
         for file in interaction.spillFiles { unlink(file) }
         let now = Store.now()
         try write("cannot save pending interaction \(interaction.id)") { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO pending (interaction_id, status, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [interaction.id, interaction.status, plan.json.compactText, now, now])
+            RefJournal.pending(attempt: attempt, interaction: interaction.id, status: interaction.status, plan: plan.json.compactText, at: now)
         }
         events(.created(interaction: interaction.id))
         return interaction
@@ -402,15 +413,22 @@ extension Store {
             // Only the process that clears the pending entry records the outcome.
             try db.execute(sql: "DELETE FROM pending WHERE interaction_id = ?", arguments: [id])
             guard db.changesCount == 1 else { return }
+            RefJournal.pendingDone(interaction: id)
+            let now = Store.now()
+            let code = error.apiCode ?? error.kind.rawValue
             try db.execute(
                 sql: """
                     INSERT INTO attempt (interaction_id, kind, instruction, parent, status, error_code, message, plan, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    id, plan.kind, plan.instruction, plan.parent?.hex, status, error.apiCode ?? error.kind.rawValue,
-                    error.message, plan.json.compactText, Store.now(),
+                    id, plan.kind, plan.instruction, plan.parent?.hex, status, code, error.message, plan.json.compactText, now,
                 ])
+            RefJournal.attempt([
+                "interaction_id": .string(id), "kind": .string(plan.kind), "instruction": .string(plan.instruction),
+                "parent": JSONValue(plan.parent?.hex), "status": .string(status), "error_code": .string(code),
+                "message": .string(error.message), "plan": .string(plan.json.compactText), "created_at": .string(now),
+            ])
         }
     }
 

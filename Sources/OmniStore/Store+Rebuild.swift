@@ -13,6 +13,10 @@ public struct RebuildReport: Sendable {
     public var turns = 0
     public var refs = 0
     public var reflogEntries = 0
+    /// Pending interactions restored (from the journal or the old database).
+    public var pending = 0
+    /// Creates journaled as sent with no reply: they may be billed, and are kept as attempts.
+    public var unansweredRequests = 0
     /// Tables copied from the old database because no file holds them yet
     /// (settings, remotes, pending interactions and attempts, lazy objects).
     public var copiedTables: [String] = []
@@ -24,7 +28,8 @@ public struct RebuildReport: Sendable {
     public var json: JSONValue {
         .object([
             "assets": .int(Int64(assets)), "paths": .int(Int64(paths)), "turns": .int(Int64(turns)),
-            "refs": .int(Int64(refs)), "reflog_entries": .int(Int64(reflogEntries)),
+            "refs": .int(Int64(refs)), "reflog_entries": .int(Int64(reflogEntries)), "pending": .int(Int64(pending)),
+            "unanswered_requests": .int(Int64(unansweredRequests)),
             "copied_tables": .array(copiedTables.map(JSONValue.string)), "old_database": JSONValue(oldDatabase),
             "lost": .array(lost.map(JSONValue.string)),
         ])
@@ -274,6 +279,7 @@ extension Store {
             guard let hex else { return true }
             return try Store.turnExists(db, hex)
         }
+        var unanswered: [String: JSONValue] = [:]
         for entry in entries {
             switch entry["op"]?.stringValue {
             case "ref":
@@ -315,10 +321,53 @@ extension Store {
                 if let before = entry["before"]?.stringValue {
                     try db.execute(sql: "DELETE FROM reflog WHERE at < ?", arguments: [before])
                 }
+            case "sending":
+                if let attempt = entry["attempt"]?.stringValue { unanswered[attempt] = entry }
+            case "send-failed":
+                if let attempt = entry["attempt"]?.stringValue { unanswered[attempt] = nil }
+            case "pending":
+                if let attempt = entry["attempt"]?.stringValue { unanswered[attempt] = nil }
+                guard let id = entry["interaction"]?.stringValue, let plan = entry["plan"]?.stringValue else { continue }
+                let at = entry["at"]?.stringValue ?? ""
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO pending (interaction_id, status, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [id, entry["status"]?.stringValue ?? "in_progress", plan, at, at])
+            case "pending-done":
+                if let id = entry["interaction"]?.stringValue {
+                    try db.execute(sql: "DELETE FROM pending WHERE interaction_id = ?", arguments: [id])
+                }
+            case "attempt":
+                try db.execute(
+                    sql: """
+                        INSERT INTO attempt (interaction_id, kind, instruction, parent, status, error_code, message, plan, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        entry["interaction_id"]?.stringValue, entry["kind"]?.stringValue ?? "", entry["instruction"]?.stringValue ?? "",
+                        entry["parent"]?.stringValue, entry["status"]?.stringValue ?? "failed", entry["error_code"]?.stringValue,
+                        entry["message"]?.stringValue ?? "", entry["plan"]?.stringValue ?? "{}", entry["created_at"]?.stringValue ?? "",
+                    ])
             default:
                 report.lost.append("a ref journal line of an unknown kind was skipped")
             }
         }
+        // A create sent with no reply journaled: the process died while the
+        // API may have started (and billed) it. Kept as an attempt that says so.
+        for (_, entry) in unanswered.sorted(by: { ($0.value["at"]?.stringValue ?? "") < ($1.value["at"]?.stringValue ?? "") }) {
+            let plan = entry["plan"] ?? .object([:])
+            try db.execute(
+                sql: """
+                    INSERT INTO attempt (interaction_id, kind, instruction, parent, status, error_code, message, plan, created_at)
+                    VALUES (NULL, ?, ?, ?, 'no_reply', 'no_reply', ?, ?, ?)
+                    """,
+                arguments: [
+                    plan["kind"]?.stringValue ?? "generate", plan["instruction"]?.stringValue ?? "", plan["parent"]?.stringValue,
+                    "sent, no reply: may be billed (the command stopped before the API answered); check the API's usage page",
+                    plan.compactText, entry["at"]?.stringValue ?? "",
+                ])
+            report.unansweredRequests += 1
+        }
+        report.pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM pending") ?? 0
         report.refs = try Int.fetchOne(db, sql: "SELECT count(*) FROM ref") ?? 0
         report.reflogEntries = try Int.fetchOne(db, sql: "SELECT count(*) FROM reflog") ?? 0
     }
@@ -349,10 +398,21 @@ extension Store {
                 report.lost.append("\(table) could not be read from the old index")
                 continue
             }
+            // Paid work is journaled too: the old rows join what the journal
+            // gave back (an attempt already there is not added twice).
+            let paid = table == "pending" || table == "attempt"
             try queue.write { db in
                 let columns = Set(try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('\(table)')"))
-                try db.execute(sql: "DELETE FROM \(table)")
+                if !paid { try db.execute(sql: "DELETE FROM \(table)") }
                 for row in rows {
+                    if table == "attempt",
+                        try Bool.fetchOne(
+                            db,
+                            sql: "SELECT EXISTS (SELECT 1 FROM attempt WHERE interaction_id IS ? AND created_at = ? AND status = ?)",
+                            arguments: [row["interaction_id"] as String?, row["created_at"] as String, row["status"] as String]) == true
+                    {
+                        continue
+                    }
                     let names = row.columnNames.filter { columns.contains($0) }
                     let list = names.map { "\"\($0)\"" }.joined(separator: ", ")
                     let marks = Array(repeating: "?", count: names.count).joined(separator: ", ")
@@ -363,5 +423,6 @@ extension Store {
             }
             report.copiedTables.append(table)
         }
+        report.pending = (try? queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM pending") ?? 0 }) ?? report.pending
     }
 }

@@ -54,6 +54,7 @@ extension Store {
                 guard db.changesCount == 1 else {
                     throw StoreError(.conflict, "interaction \(pending) was already recorded by another omnistore")
                 }
+                RefJournal.pendingDone(interaction: pending)
             }
             let seq = try Store.insert(turn, db)
             let summary = "\(request.kind): \(instruction.split(separator: "\n").first.map(String.init) ?? "")"

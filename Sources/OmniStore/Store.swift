@@ -281,16 +281,20 @@ public final class Store: Sendable {
             return pool
         }
         let storeLayout = layout
+        let stage = RecordStage()
         do {
             // What the body stages is written to files before the transaction commits.
             return try pool.write { db in
-                let stage = RecordStage()
                 let result = try RecordStage.$current.withValue(stage) { try body(db) }
                 try stage.flush(storeLayout)
                 return result
             }
         } catch let error as DatabaseError {
+            stage.removeCreated()
             throw Store.storeError(error, what())
+        } catch {
+            stage.removeCreated()
+            throw error
         }
     }
 

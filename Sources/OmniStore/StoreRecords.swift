@@ -31,6 +31,8 @@ final class RecordStage: @unchecked Sendable {
     private var assets: [JSONValue] = []
     private var paths: [JSONValue] = []
     private var journalLines: [String] = []
+    /// Record files this stage created, removed again if the commit fails.
+    private(set) var created: [String] = []
 
     /// A new turn's record, written to `turns/`.
     func stage(turn: Turn) { turns.append(turn) }
@@ -57,6 +59,7 @@ final class RecordStage: @unchecked Sendable {
             if FileManager.default.fileExists(atPath: path) { continue }
             try StoreRecords.writeFile(
                 Array(turn.canonicalText.utf8), to: path, creating: layout.turnsDirectory, durable: !batch)
+            created.append(path)
         }
         if batch {
             let folder = try FileDescriptor.openDirectory(layout.turnsDirectory)
@@ -70,12 +73,20 @@ final class RecordStage: @unchecked Sendable {
             let path = layout.assetPacksDirectory + "/" + CanonicalJSON.hexDigest(bytes)
             if !FileManager.default.fileExists(atPath: path) {
                 try StoreRecords.writeFile(bytes, to: path, creating: layout.assetPacksDirectory)
+                created.append(path)
             }
         }
         if !journalLines.isEmpty {
             try RefJournal(layout).append(journalLines)
         }
         discard()
+    }
+
+    /// Removes the record files this stage wrote: its transaction did not
+    /// commit (a full disk, an I/O error), so they describe nothing.
+    func removeCreated() {
+        for path in created { unlink(path) }
+        created = []
     }
 
     func discard() {
@@ -216,6 +227,40 @@ struct RefJournal {
 
     static func rename(from: String, to: String) {
         RecordStage.current?.stage(journal: .object(["op": .string("rename"), "from": .string(from), "to": .string(to)]))
+    }
+
+    // Paid work: a create is journaled before it is sent, and every change
+    // of the pending and attempt tables with it, so that a lost index never
+    // forgets an interaction that may be billed.
+
+    /// Appended (durably) just before a create is sent, outside any transaction.
+    static func sending(_ layout: StoreLayout, attempt: String, plan: JSONValue, at: String) throws(StoreError) {
+        try RefJournal(layout).append([
+            CanonicalJSON.text(.object(["op": .string("sending"), "attempt": .string(attempt), "plan": plan, "at": .string(at)]))
+        ])
+    }
+
+    /// Appended when a create was answered with an error: nothing was started.
+    static func sendFailed(_ layout: StoreLayout, attempt: String) {
+        try? RefJournal(layout).append([CanonicalJSON.text(.object(["op": .string("send-failed"), "attempt": .string(attempt)]))])
+    }
+
+    static func pending(attempt: String, interaction: String, status: String, plan: String, at: String) {
+        RecordStage.current?.stage(
+            journal: .object([
+                "op": .string("pending"), "attempt": .string(attempt), "interaction": .string(interaction),
+                "status": .string(status), "plan": .string(plan), "at": .string(at),
+            ]))
+    }
+
+    static func pendingDone(interaction: String) {
+        RecordStage.current?.stage(journal: .object(["op": .string("pending-done"), "interaction": .string(interaction)]))
+    }
+
+    static func attempt(_ columns: [String: JSONValue]) {
+        var entry = columns
+        entry["op"] = .string("attempt")
+        RecordStage.current?.stage(journal: .object(entry))
     }
 
     static func expireReflog(before: String) {
