@@ -164,6 +164,9 @@ extension Store {
         _ layout: StoreLayout, _ db: Database, needed: Set<String>, _ report: inout RebuildReport
     ) throws {
         var records: [String: JSONValue] = [:]
+        // Assets described twice, differently (a lazy clone corrects what a
+        // remote's record said once the bytes arrive): the bytes decide.
+        var disagreeing: Set<String> = []
         var paths: [(asset: String, path: String, at: String)] = []
         let packs = (try? FileManager.default.contentsOfDirectory(atPath: layout.assetPacksDirectory)) ?? []
         for name in packs.sorted() where AssetID(name) != nil {
@@ -175,7 +178,12 @@ extension Store {
                 continue
             }
             for record in pack["assets"]?.arrayValue ?? [] {
-                if let id = record["id"]?.stringValue, records[id] == nil { records[id] = record }
+                guard let id = record["id"]?.stringValue else { continue }
+                if let earlier = records[id] {
+                    if earlier.removing("added_at") != record.removing("added_at") { disagreeing.insert(id) }
+                } else {
+                    records[id] = record
+                }
             }
             for entry in pack["paths"]?.arrayValue ?? [] {
                 if let asset = entry["asset"]?.stringValue, let path = entry["path"]?.stringValue,
@@ -196,7 +204,7 @@ extension Store {
         for hex in ids.sorted() {
             let id = AssetID(validatedHex: hex)
             let row: AssetRow
-            if let record = records[hex] {
+            if let record = records[hex], !disagreeing.contains(hex) || access(layout.objectPath(id), F_OK) != 0 {
                 row = try AssetRow(id: id, record: record, remote: "this store")
             } else {
                 // Bytes with no record (added before records were written, or by a write killed before its pack).
@@ -424,5 +432,14 @@ extension Store {
             report.copiedTables.append(table)
         }
         report.pending = (try? queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM pending") ?? 0 }) ?? report.pending
+    }
+}
+
+extension JSONValue {
+    /// An object without one member (other values as they are).
+    fileprivate func removing(_ key: String) -> JSONValue {
+        guard case .object(var members) = self else { return self }
+        members[key] = nil
+        return .object(members)
     }
 }

@@ -138,9 +138,19 @@ extension Store {
             try downloadAll(batch.map { ($0.0, $0.2) }, from: transport, remoteName: remoteName, meter: meter)
             fetched += batch.count
         }
+        // The remote's record said what the bytes were; now the bytes say it.
+        // A record that lied about the type or the picture (a hostile or
+        // broken remote) is corrected from the probe, as 'add' would have it.
+        var probed: [AssetRow] = []
+        for (id, _, _) in rows where objects.contains(id) {
+            if let row = try? AssetRow(probing: layout.objectPath(id), id: id) { probed.append(row) }
+        }
         try write("cannot update lazy objects") { db in
             for (id, _, _) in rows where objects.contains(id) {
                 try db.execute(sql: "DELETE FROM lazy_object WHERE asset = ?", arguments: [id.hex])
+            }
+            for row in probed {
+                try row.correct(db)
             }
         }
         return fetched

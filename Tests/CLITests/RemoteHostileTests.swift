@@ -204,4 +204,35 @@ struct RemoteHostileTests {
         #expect(!FileManager.default.fileExists(atPath: old))
         #expect(FileManager.default.fileExists(atPath: recent), "a recent partial download must wait to be resumed")
     }
+    @Test("a lazy clone whose remote record lies about an asset's type is corrected from the bytes when they arrive")
+    func lyingAssetRecord() async throws {
+        let p = try await Self.pushed("hostile-lying-record")
+        let victim = p.outputs[0]
+        // Rewrite the remote's asset packs so the WAV clip claims to be an MP4 video.
+        let script = """
+            import hashlib, json, os, sys
+            folder, victim = sys.argv[1], sys.argv[2]
+            for name in os.listdir(folder):
+                path = os.path.join(folder, name)
+                pack = json.load(open(path))
+                for record in pack.get("assets", []):
+                    if record["id"] == victim:
+                        record["mime"] = "video/mp4"; record["kind"] = "video"
+                data = json.dumps(pack, sort_keys=True, separators=(",", ":")).encode()
+                os.chmod(path, 0o644); os.unlink(path)
+                open(os.path.join(folder, hashlib.sha256(data).hexdigest()), "wb").write(data)
+            """
+        let python = try await RunningProcess.run(try Tool.path("python3"), ["-c", script, p.folder + "/assets", victim])
+        #expect(python.succeeded, "\(python)")
+        let clone = p.dir.file("b")
+        try await remoteCheck(["clone", "--lazy", p.remote.url, clone], in: p.dir.path, p.remote)
+        func mime() async throws -> String? {
+            let assets = try JSONText.array(try await remoteCheck(["assets", "--json"], in: clone, p.remote).stdout)
+            return assets.compactMap { $0 as? [String: Any] }.first { $0["id"] as? String == victim }?["mime"] as? String
+        }
+        #expect(try await mime() == "video/mp4", "the lazy clone takes the record's word until the bytes arrive")
+        try await remoteCheck(["fetch-objects", "--all"], in: clone, p.remote)
+        #expect(try await mime() == "audio/wav")
+        try await expectFsckClean(clone, p.remote)
+    }
 }
