@@ -14,6 +14,9 @@ final class TransferState {
     var sinkError: Int32 = 0
     var bytesWritten: Int64 = 0
     var bodyLimit = 64 << 20
+    /// The most bytes a download written to `sink` may have; more aborts it.
+    var maxBytes: Int64 = .max
+    var limitExceeded = false
     var segments: [BodySegment] = []
     var segmentIndex = 0
     var segmentOffset: Int64 = 0
@@ -54,6 +57,8 @@ final class CurlEasy {
         var lowSpeedBytes: Int
         var lowSpeedSeconds: Int
         var caBundle: String?
+        /// libcurl's protocol list for the transfer and for any redirect ("https" or "http,https").
+        var protocols: String
     }
 
     /// Runs one transfer. The corresponding C function is `curl_easy_perform`, which blocks.
@@ -72,6 +77,12 @@ final class CurlEasy {
             try check(ccurl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress), request)
             try check(ccurl_setopt_string(handle, CURLOPT_URL, request.url), request)
             try check(ccurl_setopt_long(handle, CURLOPT_NOSIGNAL, 1), request)
+            // Never file://, gopher:// or anything else a server could name.
+            try check(ccurl_setopt_string(handle, CURLOPT_PROTOCOLS_STR, options.protocols), request)
+            try check(ccurl_setopt_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, options.protocols), request)
+            if state.sink >= 0 && state.maxBytes < .max {
+                try check(ccurl_setopt_off_t(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(state.maxBytes)), request)
+            }
             try check(ccurl_setopt_string(handle, CURLOPT_USERAGENT, options.userAgent), request)
             try check(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, options.connectTimeout), request)
             try check(ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, options.lowSpeedBytes), request)
@@ -100,6 +111,14 @@ final class CurlEasy {
                 }
             }
             return curl_easy_perform(handle)
+        }
+        if (result == CURLE_WRITE_ERROR && state.limitExceeded) || result == CURLE_FILESIZE_EXCEEDED {
+            var error = HTTPError(.refused, "the response is larger than the \(state.maxBytes)-byte limit", url: request.url)
+            error.bytesReceived = state.bytesWritten
+            throw error
+        }
+        if result == CURLE_UNSUPPORTED_PROTOCOL {
+            throw HTTPError(.refused, "refused a link whose scheme is not allowed (only \(options.protocols))", url: request.url)
         }
         if result == CURLE_WRITE_ERROR, state.sinkError != 0 {
             throw HTTPError(.io, "cannot write the download: \(String(cString: strerror(state.sinkError)))", url: request.url)
@@ -175,6 +194,10 @@ private let curlWriteCallback: ccurl_data_cb = { pointer, size, count, userdata 
     let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
     let length = size * count
     if state.sink >= 0 {
+        guard Int64(length) <= state.maxBytes - state.bytesWritten else {
+            state.limitExceeded = true
+            return 0
+        }
         var offset = 0
         while offset < length {
             let n = write(state.sink, pointer + offset, length - offset)

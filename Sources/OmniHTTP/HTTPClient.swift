@@ -16,15 +16,56 @@ public final class HTTPClient: @unchecked Sendable {
     private let lock = NSLock()
     private var easy: CurlEasy?
     private let options: CurlEasy.Options
+    private let schemes: SchemePolicy
+
+    /// Which URL schemes a request (and every redirect it follows) may use.
+    /// Whatever the policy, nothing but `http` and `https` ever reaches libcurl.
+    public enum SchemePolicy: Sendable, Equatable {
+        /// `https` and `http` to any host.
+        case web
+        /// `https` only.
+        case httpsOnly
+        /// `https`, and `http` only to a loopback host (a local test server).
+        case httpsOrLoopbackHTTP
+    }
 
     /// - Parameters:
     ///   - userAgent: sent on every request, such as `omnistore/0.1.0`.
     ///   - connectTimeout: seconds to establish a connection.
     ///   - stallTimeout: a transfer slower than 1 byte/s for this many seconds is abandoned.
-    public init(userAgent: String, connectTimeout: Int = 15, stallTimeout: Int = 60) {
+    ///   - schemes: the schemes requests and redirects may use.
+    public init(userAgent: String, connectTimeout: Int = 15, stallTimeout: Int = 60, schemes: SchemePolicy = .web) {
+        self.schemes = schemes
         options = CurlEasy.Options(
             userAgent: userAgent, connectTimeout: connectTimeout, lowSpeedBytes: 1, lowSpeedSeconds: stallTimeout,
-            caBundle: ProcessInfo.processInfo.environment["OMNISTORE_CA_BUNDLE"])
+            caBundle: ProcessInfo.processInfo.environment["OMNISTORE_CA_BUNDLE"],
+            protocols: schemes == .httpsOnly ? "https" : "http,https")
+    }
+
+    /// Whether `host` is a loopback address or name.
+    public static func isLoopback(_ host: String) -> Bool {
+        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if name == "localhost" || name == "::1" || name.hasSuffix(".localhost") { return true }
+        let octets = name.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
+
+    /// Throws unless the policy allows `url`'s scheme and host.
+    private func checkScheme(_ url: String) throws(HTTPError) {
+        let parts = URLComponents(string: url)
+        let scheme = parts?.scheme?.lowercased() ?? ""
+        let host = parts?.host ?? ""
+        let allowed: Bool
+        switch scheme {
+        case "https": allowed = !host.isEmpty
+        case "http": allowed = !host.isEmpty && (schemes == .web || (schemes == .httpsOrLoopbackHTTP && Self.isLoopback(host)))
+        default: allowed = false
+        }
+        guard allowed else {
+            let what = scheme.isEmpty ? "a link without a scheme" : "a \(scheme) link" + (host.isEmpty ? "" : " to \(host)")
+            let only = schemes == .web ? "http and https" : schemes == .httpsOnly ? "https" : "https (and http to loopback)"
+            throw HTTPError(.refused, "refused \(what): only \(only) is allowed", url: scheme == "http" || scheme == "https" ? url : "")
+        }
     }
 
     /// The libcurl version in use.
@@ -41,9 +82,14 @@ public final class HTTPClient: @unchecked Sendable {
     /// descriptor as it arrives.
     ///
     /// - Returns: the response (with an empty `body`) and the bytes written.
-    public func send(_ request: HTTPRequest, bodyTo descriptor: Int32, progress: ((Int64) -> Void)? = nil) throws -> (HTTPResponse, Int64) {
+    ///
+    /// - Parameter maxBytes: a larger body stops the transfer with an ``HTTPError`` of code `.refused`.
+    public func send(
+        _ request: HTTPRequest, bodyTo descriptor: Int32, maxBytes: Int64 = .max, progress: ((Int64) -> Void)? = nil
+    ) throws -> (HTTPResponse, Int64) {
         let state = TransferState()
         state.sink = descriptor
+        state.maxBytes = max(0, maxBytes)
         state.progress = progress
         let status = try transfer(request, state: state)
         return (HTTPResponse(status: status, headers: state.headers, body: []), state.bytesWritten)
@@ -64,6 +110,7 @@ public final class HTTPClient: @unchecked Sendable {
         var request = original
         let originalHost = URLComponents(string: original.url)?.host
         for _ in 0..<6 {
+            try checkScheme(request.url)
             state.headers = [:]
             state.body = []
             state.segments = request.body

@@ -10,6 +10,8 @@ public struct HTTPError: Error, CustomStringConvertible, Sendable {
         case request
         /// A local file could not be written.
         case io
+        /// The client refused the exchange: a scheme or host not allowed, or a body over its size limit.
+        case refused
     }
 
     public let code: Code

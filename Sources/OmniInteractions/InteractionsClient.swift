@@ -21,8 +21,17 @@ public final class InteractionsClient: Sendable {
 
     public init(configuration: InteractionsConfiguration, userAgent: String, baseDelay: Double = 0.5) {
         self.configuration = configuration
-        self.http = HTTPClient(userAgent: userAgent)
+        self.http = HTTPClient(userAgent: userAgent, schemes: Self.schemePolicy(for: configuration.baseURL))
         self.baseDelay = baseDelay
+    }
+
+    /// `https` only, unless the base URL is itself `http` on loopback (a local test server).
+    static func schemePolicy(for baseURL: String) -> HTTPClient.SchemePolicy {
+        let parts = URLComponents(string: baseURL)
+        if parts?.scheme?.lowercased() == "http", let host = parts?.host, HTTPClient.isLoopback(host) {
+            return .httpsOrLoopbackHTTP
+        }
+        return .httpsOnly
     }
 
     private func headers() throws -> [(String, String)] {
@@ -148,21 +157,30 @@ public final class InteractionsClient: Sendable {
     }
 
     /// Downloads a video link into `descriptor`, following redirects (the key
-    /// goes only to the API host) and resuming with `Range` after a dropped connection.
-    public func download(_ uri: String, to descriptor: Int32, progress: ((Int64) -> Void)? = nil) throws -> Int64 {
+    /// goes only to the API host) and resuming with `Range` after a
+    /// dropped connection.
+    ///
+    /// - Parameter maxBytes: the most the video may be; a larger one stops the
+    ///   download with an error of kind `.refused`.
+    public func download(
+        _ uri: String, to descriptor: Int32, maxBytes: Int64 = .max, progress: ((Int64) -> Void)? = nil
+    ) throws -> Int64 {
         var received: Int64 = 0
         var attempt = 0
         // The key goes only to the API's own host; a link elsewhere (a signed
         // storage URL) must work without it.
         let apiHosts: Set<String> = [URLComponents(string: configuration.baseURL)?.host ?? "", "generativelanguage.googleapis.com"]
         let sendsKey = apiHosts.contains(URLComponents(string: uri)?.host ?? "")
+        let host = URLComponents(string: uri)?.host ?? "?"
         while true {
             var headers = sendsKey ? try headers() : []
             if received > 0 { headers.append(("Range", "bytes=\(received)-")) }
             let request = HTTPRequest(method: "GET", url: uri, headers: headers, sensitiveHeaders: Self.sensitive)
             do {
                 let start = received
-                let (response, written) = try http.send(request, bodyTo: descriptor) { progress?(start + $0) }
+                let (response, written) = try http.send(request, bodyTo: descriptor, maxBytes: maxBytes - start) {
+                    progress?(start + $0)
+                }
                 if response.status == 200 && start > 0 {
                     // The server ignored Range: start over from byte 0.
                     let total = written
@@ -173,13 +191,19 @@ public final class InteractionsClient: Sendable {
                     if total > 0 { attempt += 1; continue }
                 }
                 guard response.status == 200 || response.status == 206 else {
-                    throw InteractionsError(.failed, status: response.status, message: "download failed")
+                    throw InteractionsError(
+                        .downloadFailed, status: response.status, message: "the video download from \(host) was answered with HTTP \(response.status)")
                 }
                 return start + written
             } catch let error as HTTPError where error.isRetryable && attempt < maxAttempts - 1 {
                 received += error.bytesReceived
                 sleepBackoff(attempt, retryAfter: nil)
                 attempt += 1
+            } catch let error as HTTPError where error.code == .refused {
+                let what = error.message.hasPrefix("the response is larger")
+                    ? "the video from \(host) is larger than \(maxBytes) bytes, more than this clip can be"
+                    : "the video link was refused: \(error.message)"
+                throw InteractionsError(.refused, message: what)
             } catch let error as HTTPError {
                 throw InteractionsError(error.code == .timeout ? .timeout : .transport, message: "download failed: \(error.message)")
             }

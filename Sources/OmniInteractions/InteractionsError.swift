@@ -7,6 +7,10 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
     public enum Kind: String, Sendable {
         case missingKey, authentication, permission, paymentRequired, notFound, invalidRequest, rateLimited
         case server, transport, timeout, blocked, noVideo, failed, cancelled, protocolError, local
+        /// A video link or download refused by omnistore (scheme, host or size).
+        case refused
+        /// The video download was answered with an error status.
+        case downloadFailed
     }
 
     public let kind: Kind
@@ -47,6 +51,8 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
         case .cancelled: return "the interaction was cancelled"
         case .protocolError: return "the API answered in an unexpected form; run the command again"
         case .local: return "check the disk and the store"
+        case .refused: return "the server sent a video omnistore will not take; check GOOGLE_GEMINI_BASE_URL, then run 'omnistore resume'"
+        case .downloadFailed: return "the video could not be fetched; the interaction stays pending: run 'omnistore resume'"
         }
     }
 
@@ -87,3 +93,4 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
         return InteractionsError(kind, status: response.status, apiCode: apiCode, message: message, retryAfter: retryAfter)
     }
 }
+

@@ -338,7 +338,9 @@ extension Store {
             defer { close(fd) }
             switch video {
             case .uri(let uri):
-                _ = try client.download(uri, to: fd) { events(.downloading(interaction: id, bytes: $0)) }
+                _ = try client.download(uri, to: fd, maxBytes: Store.downloadLimit(plan)) {
+                    events(.downloading(interaction: id, bytes: $0))
+                }
             default:
                 _ = try InteractionsClient.writeInlineVideo(video, to: fd)
             }
@@ -402,6 +404,20 @@ extension Store {
 
     static var maxPollDelay: Double {
         max(initialPollDelay, ProcessInfo.processInfo.environment["OMNISTORE_POLL_INTERVAL"].flatMap(Double.init) ?? 10)
+    }
+
+    /// The most bytes a generated clip of `plan` can be: its longest possible
+    /// length at a generous bitrate for its resolution (at least 16 MiB), and
+    /// never more than `OMNISTORE_MAX_DOWNLOAD_BYTES` (default 2 GiB).
+    static func downloadLimit(_ plan: GenerationPlan, environment: [String: String] = ProcessInfo.processInfo.environment) -> Int64 {
+        let ceiling = environment["OMNISTORE_MAX_DOWNLOAD_BYTES"].flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil } ?? (2 << 30)
+        // Bytes per second: about 10x what the service sends at each size.
+        let rates: [String: Int64] = ["360p": 2 << 20, "720p": 6 << 20, "1080p": 12 << 20, "4k": 48 << 20]
+        let rate = rates[plan.resolution] ?? (48 << 20)
+        // An extend returns the source plus the new part (at most 40 s in all).
+        let extends = plan.task == "extend" || plan.kind == "extend"
+        let seconds = Int64(max(plan.duration, 10)) + (extends ? 40 : 0) + 2
+        return min(ceiling, max(16 << 20, seconds * rate))
     }
 
     static func safeFileName(_ text: String) -> String {

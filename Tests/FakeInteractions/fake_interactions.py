@@ -482,7 +482,7 @@ class Config:
         "polls_per_status": int, "retention_seconds": float, "file_retention_seconds": float,
         "file_processing_polls": int, "download_redirect": bool, "quirk_get_inline": bool,
         "post_output_steps_only": bool, "lenient_video_config": bool,
-        "enforce_chunk_granularity": bool,
+        "enforce_chunk_granularity": bool, "video_uri": str, "download_location": str,
     }
 
     def __init__(self, ns: argparse.Namespace):
@@ -496,6 +496,11 @@ class Config:
         self.post_output_steps_only = ns.post_output_steps_only
         self.lenient_video_config = ns.lenient_video_config
         self.enforce_chunk_granularity = ns.enforce_chunk_granularity
+        # Hostile modes: a video uri to hand out instead of the real one, and a
+        # Location for `:download` to redirect to (307). Both may hold {base},
+        # {v} and {fid}; empty means off.
+        self.video_uri = ns.video_uri
+        self.download_location = ns.download_location
 
     def as_json(self) -> dict:
         return {k: getattr(self, k) for k in self.MUTABLE}
@@ -815,6 +820,7 @@ RE_FILES = re.compile(r"^/(v1|v1beta)/files$")
 RE_FILE = re.compile(r"^/(v1|v1beta)/files/([^/:]+)$")
 RE_DOWNLOAD = re.compile(r"^/(v1|v1beta)/files/([^/:]+):download$")
 RE_MEDIA = re.compile(r"^/_fake_media/([a-z0-9]+)$")
+RE_ENDLESS = re.compile(r"^/_fake_endless$")
 RE_FILE_URI_PATH = re.compile(r"^/(v1|v1beta)/files/([a-z0-9]+)(:download)?$")
 
 REDACTED = "REDACTED"
@@ -1162,6 +1168,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         m = RE_MEDIA.match(path)
         if m and method == "GET":
             return self._media(m.group(1), query)
+        if RE_ENDLESS.match(path) and method == "GET":
+            return self._endless(query)
         raise RpcError(404, f"The requested URL {path} was not found on this server.")
 
     # -- interactions -------------------------------------------------------------
@@ -1534,6 +1542,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if it["file_id"] and not quirk_inline:
                     video["uri"] = (f"{st.base_url}/{it['version']}/files/{it['file_id']}"
                                     f":download?alt=media")
+                    if st.cfg.video_uri:
+                        video["uri"] = self._template(st.cfg.video_uri, it["version"], it["file_id"])
                 else:
                     with open(it["video_path"], "rb") as f:
                         video["data"] = base64.b64encode(f.read()).decode("ascii")
@@ -1804,6 +1814,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise self._missing_file(fid)
         if f["source"] != "GENERATED":
             raise RpcError(400, f"Only generated files can be downloaded; File {fid} was uploaded.")
+        if st.cfg.download_location:
+            loc = self._template(st.cfg.download_location, "v1", fid)
+            self._send(307, b"", {"Location": loc}, content_type=None)
+            self._status_sent = 307
+            return
         if st.cfg.download_redirect:
             token = secrets.token_hex(16)
             with st.lock:
@@ -1813,6 +1828,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._status_sent = 302
             return
         self._serve_bytes(f)
+
+    def _template(self, text: str, version: str, fid: str) -> str:
+        return (text.replace("{base}", self.state.base_url).replace("{v}", version)
+                .replace("{fid}", fid or ""))
+
+    def _endless(self, query: str):
+        """A body of zero bytes that does not end (up to 8 GiB), for size caps.
+        With ?declared=1 it also claims that size in Content-Length."""
+        q = urllib.parse.parse_qs(query)
+        total = 8 << 30
+        self._status_sent = 200
+        if self._entry is not None:
+            self._entry["status"] = 200
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "video/mp4")
+        if (q.get("declared") or [""])[-1] == "1":
+            self.send_header("Content-Length", str(total))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        chunk = bytes(1 << 20)
+        sent = 0
+        try:
+            while sent < total:
+                self.wfile.write(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        if self._entry is not None:
+            self._entry["bytes_sent"] = sent
 
     def _media(self, fid: str, query: str):
         st = self.state
@@ -1932,6 +1977,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         raise invalid(f"'{k}' must be a boolean.")
                     if typ in (int, float) and (not isinstance(v, (int, float)) or isinstance(v, bool)):
                         raise invalid(f"'{k}' must be a number.")
+                    if typ is str and not isinstance(v, str):
+                        raise invalid(f"'{k}' must be a string.")
                     setattr(st.cfg, k, typ(v))
             if method in ("GET", "POST"):
                 return self._json(200, st.cfg.as_json())
@@ -1992,6 +2039,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="GET files/<id> calls an uploaded file stays PROCESSING")
     p.add_argument("--download-redirect", action="store_true",
                    help=":download answers 302 to a signed /_fake_media URL")
+    p.add_argument("--video-uri", default="",
+                   help="hostile: hand out this video uri instead of the real one ({base}, {v}, {fid} expand)")
+    p.add_argument("--download-location", default="",
+                   help="hostile: :download answers 307 to this URL ({base}, {v}, {fid} expand)")
     p.add_argument("--quirk-get-inline", action="store_true",
                    help="GET returns the video inline even when delivery was uri (preview-doc caveat)")
     p.add_argument("--post-output-steps-only", action="store_true",

@@ -1,0 +1,78 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// A hostile (or compromised) API server: video links omnistore must refuse
+/// and downloads it must cap.
+@Suite struct GenerationHostileServer {
+    /// 1080p is delivered by uri, so the video is downloaded.
+    private static let generate = ["generate", "a red kite", "--resolution", "1080p", "--duration", "3"]
+
+    /// Files left in the store's scratch folder (downloads, responses).
+    private func scratch(_ world: GenerationWorld) -> [String] {
+        listTree(world.ws.files.storeDirectory + "/tmp")
+    }
+
+    /// Runs a generation whose video the server hands out as `uri`, expects a
+    /// clean refusal that names it, and that nothing was stored or left behind.
+    private func expectRefused(uri: String, naming words: [String], extra: [String: String] = [:]) async throws {
+        let world = try await GenerationWorld.make("gen-hostile-uri")
+        try await world.fake.configure(["video_uri": uri])
+        let result = try await world.run(Self.generate, extra: extra)
+        #expect(result.failedCleanly, "\(result)")
+        for word in words {
+            #expect(result.stderr.contains(word), "the error does not name '\(word)': \(result)")
+        }
+        #expect(!result.stderr.contains("the generation failed on the server"), "\(result)")
+        #expect(!result.stderr.contains("root:"), "the file was read: \(result)")
+        #expect(result.stderr.contains("omnistore resume"), "\(result)")
+        #expect(scratch(world).isEmpty, "left behind: \(scratch(world))")
+        #expect(try await world.allTurns().isEmpty)
+        // The interaction stays pending, to resume from a server that behaves.
+        #expect(try await world.pending().count == 1)
+    }
+
+    @Test("a file:///etc/passwd video uri is refused before anything is read")
+    func fileURIRefused() async throws {
+        try await expectRefused(uri: "file:///etc/passwd", naming: ["refused", "file"])
+    }
+
+    @Test("a file:///dev/zero video uri is refused (it used to fill the disk)")
+    func devZeroRefused() async throws {
+        try await expectRefused(uri: "file:///dev/zero", naming: ["refused", "file"])
+    }
+
+    @Test("a gopher:// video uri is refused")
+    func gopherRefused() async throws {
+        try await expectRefused(uri: "gopher://127.0.0.1:1/_x", naming: ["refused", "gopher"])
+    }
+
+    @Test("an http video uri to a host that is not loopback is refused (http is for local test servers only)")
+    func plainHTTPElsewhereRefused() async throws {
+        try await expectRefused(uri: "http://video.example.invalid/clip.mp4", naming: ["refused", "http", "video.example.invalid"])
+    }
+
+    @Test("an endless video stops at the ceiling set by OMNISTORE_MAX_DOWNLOAD_BYTES, with an error naming the size")
+    func endlessStopsAtCeiling() async throws {
+        try await expectRefused(
+            uri: "{base}/_fake_endless", naming: ["larger than 5000000 bytes"], extra: ["OMNISTORE_MAX_DOWNLOAD_BYTES": "5000000"])
+    }
+
+    @Test("an endless video stops at what a 3 s 1080p clip can be, without any setting")
+    func endlessStopsAtClipLimit() async throws {
+        try await expectRefused(uri: "{base}/_fake_endless", naming: ["larger than", "more than this clip can be"])
+    }
+
+    @Test("a video that declares 8 GiB is refused at once")
+    func declaredHugeRefused() async throws {
+        try await expectRefused(uri: "{base}/_fake_endless?declared=1", naming: ["larger than", "bytes"])
+    }
+
+    @Test("a normal 1080p download still works under the cap")
+    func normalDownloadFits() async throws {
+        let world = try await GenerationWorld.make("gen-hostile-normal")
+        let turn = try await world.object(Self.generate)
+        #expect(turn["output"] is String)
+        #expect(scratch(world).isEmpty, "left behind: \(scratch(world))")
+    }
+}
