@@ -183,7 +183,7 @@ extension S3Remote {
             var reported: Int64 = 0
             do {
                 let (response, written) = try clients.with {
-                    try $0.send(signed(request), bodyTo: file.raw) { now in
+                    try $0.send(signed(request), bodyTo: file.raw, maxBytes: end - offset) { now in
                         progress(now - reported)
                         reported = now
                     }
@@ -205,6 +205,9 @@ extension S3Remote {
                 }
                 return
             } catch let error as HTTPError {
+                if error.code == .refused {
+                    throw RemoteError(.corrupt, "a part of \(key) on \(displayURL) is longer than it should be: the remote copy is damaged")
+                }
                 guard error.isRetryable, attempt < 6 else {
                     throw RemoteError(.transport, "cannot download \(key) from \(displayURL): \(error.message); run the command again to resume")
                 }

@@ -269,7 +269,8 @@ public final class S3Remote: RemoteTransport {
             var reported: Int64 = 0
             do {
                 let (response, written) = try clients.with {
-                    try $0.send(signed(request), bodyTo: file.raw) { now in
+                    // Never more than the object's declared size: an endless body stops here.
+                    try $0.send(signed(request), bodyTo: file.raw, maxBytes: size - done) { now in
                         progress(now - reported)
                         reported = now
                     }
@@ -298,6 +299,10 @@ public final class S3Remote: RemoteTransport {
                 }
                 throw failure(response, "download \(key)")
             } catch let error as HTTPError {
+                if error.code == .refused {
+                    throw RemoteError(
+                        .corrupt, "\(key) on \(displayURL) is larger than the \(size) bytes its record declares: the remote copy is damaged; push it again from a store that has it intact")
+                }
                 guard error.isRetryable, attempt < 6 else {
                     throw RemoteError(.transport, "cannot download \(key) from \(displayURL): \(error.message); run the command again to resume")
                 }

@@ -235,4 +235,21 @@ struct RemoteHostileTests {
         #expect(try await mime() == "audio/wav")
         try await expectFsckClean(clone, p.remote)
     }
+    @Test("S3: an object longer than its record declares stops at the declared size in a lazy fetch, and nothing is stored")
+    func s3ObjectLongerThanDeclared() async throws {
+        let dir = try TemporaryDirectory("hostile-s3-long")
+        let remote = try await RemoteFixtures.make(.s3, in: dir)
+        let a = try dir.makeDirectory("a")
+        try await remoteCheck(["init"], in: a, remote)
+        let output = try await recordClip(a, seed: 3, message: "take", remote).output
+        try await remoteCheck(["remote", "add", "origin", remote.url], in: a, remote)
+        try await remoteCheck(["push", "origin", "main"], in: a, remote)
+        try await RemoteServer.lengthen(bucket: remote.bucket ?? "", key: remote.objectLocation(output), by: 1 << 20)
+        let clone = dir.file("b")
+        try await remoteCheck(["clone", "--lazy", remote.url, clone], in: dir.path, remote)
+        let fetch = try await remoteRun(["fetch-objects", "--all"], in: clone, remote)
+        #expect(!fetch.succeeded)
+        #expect(fetch.stderr.contains("larger than the") && fetch.stderr.contains("declares"), "\(fetch)")
+        #expect(!FileManager.default.fileExists(atPath: StoreFiles(workspace: clone).objectPath(output)))
+    }
 }

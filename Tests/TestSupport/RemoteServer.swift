@@ -65,6 +65,24 @@ public enum RemoteServer {
     }
 }
 
+extension RemoteServer {
+    /// Appends `count` bytes to an object on the server, so that it is longer
+    /// than the records that name it say.
+    public static func lengthen(bucket: String, key: String, by count: Int) async throws {
+        let environment = try await self.environment()
+        let script = """
+            import boto3, sys
+            s3 = boto3.client("s3", endpoint_url=sys.argv[1], region_name="us-east-1",
+                              aws_access_key_id="AKIDOMNISTORETEST", aws_secret_access_key=sys.argv[2])
+            body = s3.get_object(Bucket=sys.argv[3], Key=sys.argv[4])["Body"].read()
+            s3.put_object(Bucket=sys.argv[3], Key=sys.argv[4], Body=body + b"\\0" * int(sys.argv[5]))
+            """
+        let result = try await RunningProcess.run(
+            "python3", ["-c", script, environment["AWS_ENDPOINT_URL"] ?? "", secretMarker, bucket, key, String(count)], timeout: 60)
+        guard result.succeeded else { throw TestSupportError("cannot lengthen \(key):\n\(result)") }
+    }
+}
+
 actor MotoProcess {
     static let shared = MotoProcess()
     private var started: Task<String, any Error>?
