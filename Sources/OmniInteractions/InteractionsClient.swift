@@ -34,6 +34,11 @@ public final class InteractionsClient: Sendable {
         return .httpsOnly
     }
 
+    /// The origins the key may be sent to: the base URL's, and the public API's.
+    private var keyOrigins: Set<String> {
+        Set([HTTPClient.origin(of: configuration.baseURL), HTTPClient.origin(of: InteractionsConfiguration.defaultBaseURL)].compactMap { $0 })
+    }
+
     private func headers() throws -> [(String, String)] {
         guard let key = configuration.apiKey else {
             throw InteractionsError(.missingKey, message: "no API key")
@@ -157,7 +162,7 @@ public final class InteractionsClient: Sendable {
     }
 
     /// Downloads a video link into `descriptor`, following redirects (the key
-    /// goes only to the API host) and resuming with `Range` after a
+    /// goes only to the API's own origin) and resuming with `Range` after a
     /// dropped connection.
     ///
     /// - Parameter maxBytes: the most the video may be; a larger one stops the
@@ -167,10 +172,9 @@ public final class InteractionsClient: Sendable {
     ) throws -> Int64 {
         var received: Int64 = 0
         var attempt = 0
-        // The key goes only to the API's own host; a link elsewhere (a signed
-        // storage URL) must work without it.
-        let apiHosts: Set<String> = [URLComponents(string: configuration.baseURL)?.host ?? "", "generativelanguage.googleapis.com"]
-        let sendsKey = apiHosts.contains(URLComponents(string: uri)?.host ?? "")
+        // The key goes only to the API's own origin (scheme, host and port); a
+        // link elsewhere (a signed storage URL) must work without it.
+        let sendsKey = HTTPClient.origin(of: uri).map { keyOrigins.contains($0) } ?? false
         let host = URLComponents(string: uri)?.host ?? "?"
         while true {
             var headers = sendsKey ? try headers() : []

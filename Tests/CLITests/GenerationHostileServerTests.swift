@@ -2,8 +2,8 @@ import Foundation
 import TestSupport
 import Testing
 
-/// A hostile (or compromised) API server: video links omnistore must refuse
-/// and downloads it must cap.
+/// A hostile (or compromised) API server: video links omnistore must refuse,
+/// downloads it must cap, and origins the key must not reach.
 @Suite struct GenerationHostileServer {
     /// 1080p is delivered by uri, so the video is downloaded.
     private static let generate = ["generate", "a red kite", "--resolution", "1080p", "--duration", "3"]
@@ -74,5 +74,53 @@ import Testing
         let turn = try await world.object(Self.generate)
         #expect(turn["output"] is String)
         #expect(scratch(world).isEmpty, "left behind: \(scratch(world))")
+    }
+
+    // MARK: - The key and other origins
+
+    /// A second server on another loopback port, with the same key, that logs
+    /// whether `x-goog-api-key` reached it.
+    private func keyReached(_ other: FakeAPI) async throws -> [FakeAPI.Request] {
+        let requests = try await other.requests()
+        #expect(!requests.isEmpty, "the other server saw no request")
+        return requests.filter { $0.header("x-goog-api-key") != nil }
+    }
+
+    @Test("a 307 from :download to another port of the same host does not carry the key")
+    func redirectToOtherPortDropsKey() async throws {
+        let world = try await GenerationWorld.make("gen-hostile-redirect-port")
+        let other = try await FakeAPI(apiKey: world.fake.apiKey)
+        try await world.fake.configure(["download_location": "http://127.0.0.1:\(other.port)/v1/files/{fid}:download?alt=media"])
+        let result = try await world.run(Self.generate)
+        #expect(result.failedCleanly, "\(result)")
+        #expect(!result.stderr.contains("the generation failed on the server"), "\(result)")
+        let leaked = try await keyReached(other)
+        #expect(leaked.isEmpty, "the key went to another port: \(leaked)")
+        // The API's own download request did carry it.
+        let own = try await world.fake.requests().filter { $0.path.hasSuffix(":download") }
+        #expect(!own.isEmpty && own.allSatisfy { $0.header("x-goog-api-key") == "REDACTED" }, "\(own)")
+        #expect(scratch(world).isEmpty, "left behind: \(scratch(world))")
+    }
+
+    @Test("a video uri on another port of the same host gets no key")
+    func videoURIOnOtherPortGetsNoKey() async throws {
+        let world = try await GenerationWorld.make("gen-hostile-uri-port")
+        let other = try await FakeAPI(apiKey: world.fake.apiKey)
+        try await world.fake.configure(["video_uri": "http://127.0.0.1:\(other.port)/{v}/files/{fid}:download?alt=media"])
+        let result = try await world.run(Self.generate)
+        #expect(result.failedCleanly, "\(result)")
+        let leaked = try await keyReached(other)
+        #expect(leaked.isEmpty, "the key went to another port: \(leaked)")
+    }
+
+    @Test("a video uri on localhost (another host name for the API's 127.0.0.1) gets no key")
+    func videoURIOnOtherHostNameGetsNoKey() async throws {
+        let world = try await GenerationWorld.make("gen-hostile-uri-host")
+        let other = try await FakeAPI(apiKey: world.fake.apiKey)
+        try await world.fake.configure(["video_uri": "http://localhost:\(other.port)/{v}/files/{fid}:download?alt=media"])
+        let result = try await world.run(Self.generate)
+        #expect(result.failedCleanly, "\(result)")
+        let leaked = try await keyReached(other)
+        #expect(leaked.isEmpty, "the key went to another host name: \(leaked)")
     }
 }
