@@ -39,6 +39,18 @@ public final class InteractionsClient: Sendable {
         Set([HTTPClient.origin(of: configuration.baseURL), HTTPClient.origin(of: InteractionsConfiguration.defaultBaseURL)].compactMap { $0 })
     }
 
+    /// Runs `body`, removing the key from the text of any error it throws.
+    private func scrubbed<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as InteractionsError {
+            throw error.redacting(configuration.apiKey)
+        } catch let error as HTTPError {
+            let kind: InteractionsError.Kind = error.code == .timeout ? .timeout : error.code == .refused ? .refused : .transport
+            throw InteractionsError(kind, message: error.description).redacting(configuration.apiKey)
+        }
+    }
+
     private func headers() throws -> [(String, String)] {
         guard let key = configuration.apiKey else {
             throw InteractionsError(.missingKey, message: "no API key")
@@ -50,6 +62,10 @@ public final class InteractionsClient: Sendable {
 
     /// Creates an interaction (`POST /{version}/interactions`).
     public func create(body: [BodySegment], spillDirectory: String) throws -> Interaction {
+        try scrubbed { try createUnscrubbed(body: body, spillDirectory: spillDirectory) }
+    }
+
+    private func createUnscrubbed(body: [BodySegment], spillDirectory: String) throws -> Interaction {
         var request = HTTPRequest(
             method: "POST", url: configuration.interactionsURL, headers: try headers() + [("Content-Type", "application/json")],
             body: body, sensitiveHeaders: Self.sensitive)
@@ -68,13 +84,17 @@ public final class InteractionsClient: Sendable {
             guard (200..<300).contains(response.status) else {
                 throw InteractionsError.from(response: bodyOf(path, response), context: "create interaction")
             }
-            return try Interaction(SpilledJSON.parse(file: path, spillDirectory: spillDirectory))
+            return try Interaction(SpilledJSON.parse(file: path, spillDirectory: spillDirectory), secret: configuration.apiKey)
         }
     }
 
     /// Reads an interaction (`GET /{version}/interactions/{id}`), streaming the
     /// response to disk so an inline video never sits in memory.
     public func get(_ id: String, spillDirectory: String) throws -> Interaction {
+        try scrubbed { try getUnscrubbed(id, spillDirectory: spillDirectory) }
+    }
+
+    private func getUnscrubbed(_ id: String, spillDirectory: String) throws -> Interaction {
         let request = HTTPRequest(
             method: "GET", url: "\(configuration.interactionsURL)/\(Self.escape(id))", headers: try headers(),
             sensitiveHeaders: Self.sensitive)
@@ -85,11 +105,15 @@ public final class InteractionsClient: Sendable {
             return .failure(InteractionsError.from(response: bodyOf(path, response), context: "get interaction \(id)"))
         }
         defer { unlink(path) }
-        return try Interaction(SpilledJSON.parse(file: path, spillDirectory: spillDirectory))
+        return try Interaction(SpilledJSON.parse(file: path, spillDirectory: spillDirectory), secret: configuration.apiKey)
     }
 
     /// Cancels a running background interaction.
     public func cancel(_ id: String) throws {
+        try scrubbed { try cancelUnscrubbed(id) }
+    }
+
+    private func cancelUnscrubbed(_ id: String) throws {
         let request = HTTPRequest(
             method: "POST", url: "\(configuration.interactionsURL)/\(Self.escape(id))/cancel",
             headers: try headers() + [("Content-Type", "application/json")], body: [.bytes(Array("{}".utf8))],
@@ -102,6 +126,10 @@ public final class InteractionsClient: Sendable {
 
     /// Uploads a file with the resumable protocol in 8 MiB chunks; returns its `uri`.
     public func upload(path: String, mimeType: String, displayName: String, size: Int64) throws -> String {
+        try scrubbed { try uploadUnscrubbed(path: path, mimeType: mimeType, displayName: displayName, size: size) }
+    }
+
+    private func uploadUnscrubbed(path: String, mimeType: String, displayName: String, size: Int64) throws -> String {
         let start = HTTPRequest.json(
             "POST", configuration.uploadURL,
             body: #"{"file":{"display_name":\#(JSONText.quote(displayName))}}"#,
@@ -170,6 +198,10 @@ public final class InteractionsClient: Sendable {
     public func download(
         _ uri: String, to descriptor: Int32, maxBytes: Int64 = .max, progress: ((Int64) -> Void)? = nil
     ) throws -> Int64 {
+        try scrubbed { try downloadUnscrubbed(uri, to: descriptor, maxBytes: maxBytes, progress: progress) }
+    }
+
+    private func downloadUnscrubbed(_ uri: String, to descriptor: Int32, maxBytes: Int64, progress: ((Int64) -> Void)?) throws -> Int64 {
         var received: Int64 = 0
         var attempt = 0
         // The key goes only to the API's own origin (scheme, host and port); a

@@ -3,7 +3,8 @@ import TestSupport
 import Testing
 
 /// A hostile (or compromised) API server: video links omnistore must refuse,
-/// downloads it must cap, and origins the key must not reach.
+/// downloads it must cap, origins the key must not reach, and error texts
+/// that echo the key.
 @Suite struct GenerationHostileServer {
     /// 1080p is delivered by uri, so the video is downloaded.
     private static let generate = ["generate", "a red kite", "--resolution", "1080p", "--duration", "3"]
@@ -122,5 +123,49 @@ import Testing
         #expect(result.failedCleanly, "\(result)")
         let leaked = try await keyReached(other)
         #expect(leaked.isEmpty, "the key went to another host name: \(leaked)")
+    }
+
+    // MARK: - Server texts that echo the key
+
+    @Test("an error message that echoes the key is shown, logged and stored with the key redacted")
+    func echoedKeyRedacted() async throws {
+        let key = FakeAPI.distinctiveKey()
+        let world = try await GenerationWorld.make("gen-hostile-echo", apiKey: key)
+        var outputs: [ProcessResult] = []
+        try await world.fake.fault([
+            "kind": "error", "method": "POST", "path": "^/v1/interactions$", "status": 400,
+            "message": "API key \(key) is not valid for this project",
+        ])
+        let create = try await world.run(["generate", "a lantern", "--resolution", "360p", "--duration", "3"])
+        outputs.append(create)
+        #expect(create.failedCleanly, "\(create)")
+        #expect(create.stderr.contains("[REDACTED]"), "\(create)")
+        try await world.fake.fault([
+            "kind": "error", "method": "POST", "path": "^/v1/interactions$", "status": 403, "message": "denied for key=\(key)",
+        ])
+        let json = try await world.run(["generate", "a lantern", "--resolution", "360p", "--duration", "3", "--json"])
+        outputs.append(json)
+        #expect(json.failedCleanly, "\(json)")
+        // A poll answered with the key in its message, then a download refused with it.
+        try await world.fake.fault([
+            "kind": "error", "method": "GET", "path": "^/v1/interactions/", "status": 400, "message": "bad poll \(key)",
+        ])
+        let poll = try await world.run(["generate", "a kite", "--resolution", "360p", "--duration", "3"])
+        outputs.append(poll)
+        #expect(poll.failedCleanly, "\(poll)")
+        #expect(poll.stderr.contains("[REDACTED]"), "\(poll)")
+        try await world.fake.fault([
+            "kind": "error", "method": "GET", "path": ":download$", "status": 404, "message": "no file for \(key)",
+        ])
+        let download = try await world.run(Self.generate)
+        outputs.append(download)
+        #expect(download.failedCleanly, "\(download)")
+        outputs.append(try await world.run(["resume", "--list", "--json"]))
+        outputs.append(try await world.run(["log", "--all", "--attempts", "--json"]))
+        for result in outputs {
+            #expect(!result.stdout.contains(key) && !result.stderr.contains(key), "\(result)")
+        }
+        let dump = try await Tool.check("sqlite3", [world.ws.files.storeDirectory + "/omnistore.db", ".dump"])
+        #expect(!dump.stdout.contains(key))
     }
 }
