@@ -208,6 +208,10 @@ public final class InteractionsClient: Sendable {
         // link elsewhere (a signed storage URL) must work without it.
         let sendsKey = HTTPClient.origin(of: uri).map { keyOrigins.contains($0) } ?? false
         let host = URLComponents(string: uri)?.host ?? "?"
+        // A Files API link on the API's own origin: wait until the file is ACTIVE.
+        let file = sendsKey ? Self.fileResource(ofDownload: uri) : nil
+        if let file { try waitUntilDownloadable(file) }
+        var notReady = 0
         while true {
             var headers = sendsKey ? try headers() : []
             if received > 0 { headers.append(("Range", "bytes=\(received)-")) }
@@ -227,8 +231,21 @@ public final class InteractionsClient: Sendable {
                     if total > 0 { attempt += 1; continue }
                 }
                 guard response.status == 200 || response.status == 206 else {
-                    throw InteractionsError(
-                        .downloadFailed, status: response.status, message: "the video download from \(host) was answered with HTTP \(response.status)")
+                    // The error's body went to the download file: read it back, then drop it.
+                    let body = Self.readBack(descriptor, from: start)
+                    if ftruncate(descriptor, off_t(start)) != 0 || lseek(descriptor, off_t(start), SEEK_SET) < 0 {
+                        throw InteractionsError.local("cannot rewind the download")
+                    }
+                    let error = InteractionsError.from(
+                        response: HTTPResponse(status: response.status, headers: response.headers, body: body),
+                        context: "the video download from \(host)")
+                    // 400 FAILED_PRECONDITION: the file is not ACTIVE yet.
+                    if response.status == 400, error.apiCode?.uppercased() == "FAILED_PRECONDITION", notReady < 5 {
+                        notReady += 1
+                        if let file { try waitUntilDownloadable(file) } else { sleepBackoff(notReady, retryAfter: nil) }
+                        continue
+                    }
+                    throw InteractionsError(.downloadFailed, status: response.status, apiCode: error.apiCode, message: error.message)
                 }
                 return start + written
             } catch let error as HTTPError where error.isRetryable && attempt < maxAttempts - 1 {
@@ -244,6 +261,54 @@ public final class InteractionsClient: Sendable {
                 throw InteractionsError(error.code == .timeout ? .timeout : .transport, message: "download failed: \(error.message)")
             }
         }
+    }
+
+    /// The Files API resource (`…/files/<id>`) of a `…/files/<id>:download` link, or nil.
+    static func fileResource(ofDownload uri: String) -> String? {
+        guard var parts = URLComponents(string: uri), parts.path.hasSuffix(":download"),
+            parts.path.range(of: #"/files/[^/:]+:download$"#, options: .regularExpression) != nil
+        else { return nil }
+        parts.path.removeLast(":download".count)
+        parts.query = nil
+        parts.fragment = nil
+        return parts.string
+    }
+
+    /// Polls a generated file until it is ACTIVE (about 2 minutes at most, backing off to 5 s).
+    private func waitUntilDownloadable(_ fileURL: String) throws {
+        let name = fileURL.split(separator: "/").suffix(2).joined(separator: "/")
+        let deadline = Date().addingTimeInterval(Self.fileWaitSeconds)
+        var attempt = 0
+        while true {
+            let request = HTTPRequest(method: "GET", url: fileURL, headers: try headers(), sensitiveHeaders: Self.sensitive)
+            let response: HTTPResponse = try retrying("get \(name)") {
+                let response = try http.send(request)
+                if (200..<300).contains(response.status) { return .success(response) }
+                return .failure(InteractionsError.from(response: response, context: "get \(name)"))
+            }
+            let state = try SpilledJSON.parse(bytes: response.body)["state"]?.string
+            if state == "ACTIVE" || state == nil { return }
+            if state == "FAILED" {
+                throw InteractionsError(.failed, apiCode: "FAILED", message: "the server could not produce the video (\(name) is FAILED)")
+            }
+            guard Date() < deadline else {
+                throw InteractionsError(.downloadFailed, message: "\(name) is still \(state ?? "not ready") after \(Int(Self.fileWaitSeconds)) s")
+            }
+            Thread.sleep(forTimeInterval: min(baseDelay * pow(2, Double(attempt)), 5, max(0, deadline.timeIntervalSinceNow)))
+            attempt += 1
+        }
+    }
+
+    /// How long a generated file may stay PROCESSING (`OMNISTORE_FILE_WAIT_SECONDS`, default 120).
+    static var fileWaitSeconds: Double {
+        ProcessInfo.processInfo.environment["OMNISTORE_FILE_WAIT_SECONDS"].flatMap(Double.init).map { max(0, $0) } ?? 120
+    }
+
+    /// Up to 64 KiB of what was written to `descriptor` from `offset` on.
+    private static func readBack(_ descriptor: Int32, from offset: Int64) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
+        return count > 0 ? Array(buffer.prefix(count)) : []
     }
 
     // MARK: - Plumbing

@@ -168,4 +168,70 @@ import Testing
         let dump = try await Tool.check("sqlite3", [world.ws.files.storeDirectory + "/omnistore.db", ".dump"])
         #expect(!dump.stdout.contains(key))
     }
+
+    // MARK: - Generated files that are not ACTIVE yet (delivery "uri")
+
+    /// The file GETs and downloads of the one generated file, in order.
+    private func fileTraffic(_ world: GenerationWorld) async throws -> [FakeAPI.Request] {
+        try await world.fake.requests().filter { $0.path.contains("/files/") }
+    }
+
+    @Test("a generated file still PROCESSING is polled until ACTIVE before it is downloaded (no early download)")
+    func waitsForActive() async throws {
+        let world = try await GenerationWorld.make("gen-file-processing", fakeOptions: ["--generated-processing-polls", "2"])
+        let turn = try await world.object(Self.generate)
+        #expect(turn["output"] is String)
+        let traffic = try await fileTraffic(world)
+        let downloads = traffic.filter { $0.path.hasSuffix(":download") }
+        let gets = traffic.filter { !$0.path.hasSuffix(":download") }
+        #expect(downloads.count == 1 && downloads.first?.status == 200, "\(traffic)")
+        #expect(gets.count == 3, "two PROCESSING answers, then ACTIVE: \(traffic)")
+        if let download = downloads.first { #expect(gets.allSatisfy { $0.seq < download.seq }, "\(traffic)") }
+        #expect(traffic.allSatisfy { $0.header("x-goog-api-key") == "REDACTED" })
+    }
+
+    @Test("a 400 FAILED_PRECONDITION on :download means not ready: the file is polled and the download tried again")
+    func failedPreconditionIsNotReady() async throws {
+        let world = try await GenerationWorld.make("gen-file-precondition")
+        // The file GET says ACTIVE, but the first download is refused as the real API may do.
+        try await world.fake.fault([
+            "kind": "error", "method": "GET", "path": ":download$", "status": 400, "rpc_status": "FAILED_PRECONDITION",
+            "message": "File is not in an ACTIVE state and usage is not allowed.",
+        ])
+        let result = try await world.run(Self.generate + ["--json"])
+        #expect(result.succeeded, "\(result)")
+        let downloads = try await fileTraffic(world).filter { $0.path.hasSuffix(":download") }
+        #expect(downloads.map(\.status) == [400, 200], "\(downloads)")
+    }
+
+    @Test("a generated file that ends FAILED is a real failure: recorded, not pending, and said so")
+    func failedFile() async throws {
+        let world = try await GenerationWorld.make("gen-file-failed", fakeOptions: ["--generated-file-fails"])
+        let result = try await world.run(Self.generate)
+        #expect(result.failedCleanly, "\(result)")
+        #expect(result.stderr.contains("FAILED"), "\(result)")
+        #expect(try await fileTraffic(world).filter { $0.path.hasSuffix(":download") }.isEmpty)
+        #expect(try await world.pending().isEmpty)
+        #expect(try await world.attempts().count == 1)
+    }
+
+    @Test("a file that stays PROCESSING leaves the interaction pending with a hint to resume, and resume lands it")
+    func staysProcessingThenResume() async throws {
+        let world = try await GenerationWorld.make("gen-file-slow", fakeOptions: ["--generated-processing-polls", "100000"])
+        let result = try await world.run(Self.generate, extra: ["OMNISTORE_FILE_WAIT_SECONDS": "2"])
+        #expect(result.failedCleanly, "\(result)")
+        #expect(result.stderr.contains("PROCESSING") && result.stderr.contains("omnistore resume"), "\(result)")
+        #expect(!result.stderr.contains("the generation failed on the server"), "\(result)")
+        #expect(try await fileTraffic(world).filter { $0.path.hasSuffix(":download") }.isEmpty)
+        #expect(try await world.pending().count == 1)
+        #expect(scratch(world).isEmpty, "left behind: \(scratch(world))")
+        // The file becomes ACTIVE: resume downloads it.
+        let interactions = try await world.fake.interactions()
+        let fid = try #require(interactions.first?["file_id"] as? String)
+        try await world.fake.configure(["generated_processing_polls": 0])
+        _ = try await world.fake.admin("POST", "/_admin/files/\(fid)/activate")
+        let resumed = try await world.run(["resume", "--json"])
+        #expect(resumed.succeeded, "\(resumed)")
+        #expect(try await world.allTurns().count == 1)
+    }
 }
