@@ -42,6 +42,16 @@ public final class HTTPClient: @unchecked Sendable {
             protocols: schemes == .httpsOnly ? "https" : "http,https")
     }
 
+    /// The origin of a URL (lowercased scheme and host, and the port, explicit
+    /// or the scheme's default), or nil when it has no scheme or host.
+    public static func origin(of url: String) -> String? {
+        guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(),
+            let host = parts.host?.lowercased(), !host.isEmpty
+        else { return nil }
+        let port = parts.port ?? (scheme == "https" ? 443 : scheme == "http" ? 80 : -1)
+        return "\(scheme)://\(host):\(port)"
+    }
+
     /// Whether `host` is a loopback address or name.
     public static func isLoopback(_ host: String) -> Bool {
         let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
@@ -96,7 +106,7 @@ public final class HTTPClient: @unchecked Sendable {
     }
 
     /// Follows redirects itself so that sensitive headers (API keys) are sent
-    /// only to the host they were meant for.
+    /// only to the origin (scheme, host and port) they were meant for.
     private func transfer(_ original: HTTPRequest, state: TransferState) throws(HTTPError) -> Int {
         lock.lock()
         defer { lock.unlock() }
@@ -108,7 +118,7 @@ public final class HTTPClient: @unchecked Sendable {
             easy = handle
         }
         var request = original
-        let originalHost = URLComponents(string: original.url)?.host
+        let originalOrigin = Self.origin(of: original.url)
         for _ in 0..<6 {
             try checkScheme(request.url)
             state.headers = [:]
@@ -117,7 +127,7 @@ public final class HTTPClient: @unchecked Sendable {
             state.segmentIndex = 0
             state.segmentOffset = 0
             var headers = request.headers
-            if URLComponents(string: request.url)?.host != originalHost {
+            if originalOrigin == nil || Self.origin(of: request.url) != originalOrigin {
                 headers.removeAll { name, _ in request.sensitiveHeaders.contains(name.lowercased()) }
             }
             let status = try handle.perform(request, headers: headers, state: state, options: options)

@@ -31,26 +31,31 @@ public struct Interaction: Sendable {
 
     public var isTerminal: Bool { Interaction.terminalStatuses.contains(status) }
 
-    init(_ json: SpilledJSON) throws {
+    /// - Parameter secret: the API key, removed from every text the server sent.
+    init(_ json: SpilledJSON, secret: String? = nil) throws {
         guard let id = json["id"]?.string, let status = json["status"]?.string else {
             throw InteractionsError.protocolError("the API answered without an interaction id and status")
         }
+        if let secret, secret.count >= 4, id.contains(secret) || status.contains(secret) {
+            throw InteractionsError.protocolError("the API answered with an interaction id or status holding the API key")
+        }
+        func scrub(_ text: String) -> String { Redaction.scrub(text, secret) }
         self.id = id
         self.status = status
-        created = json["created"]?.string
-        previousInteractionID = json["previous_interaction_id"]?.string
-        usageJSON = json["usage"].map(\.compactText)
+        created = json["created"]?.string.map(scrub)
+        previousInteractionID = json["previous_interaction_id"]?.string.map(scrub)
+        usageJSON = json["usage"].map(\.compactText).map(scrub)
         totalOutputTokens = json["usage"]?["total_output_tokens"]?.number.map { Int($0) }
         var errors: [(String, String)] = []
         for error in json["errors"]?.array ?? [] {
-            errors.append((Interaction.code(error["code"]), error["message"]?.string ?? ""))
+            errors.append((scrub(Interaction.code(error["code"])), scrub(error["message"]?.string ?? "")))
         }
         var video: Video? = nil
         var texts: [String] = []
         let steps = json["steps"]?.array ?? json["outputs"]?.array ?? []
         for step in steps where step["type"]?.string == "model_output" {
             if let error = step["error"] {
-                errors.append((Interaction.code(error["code"]), error["message"]?.string ?? ""))
+                errors.append((scrub(Interaction.code(error["code"])), scrub(error["message"]?.string ?? "")))
             }
             for content in step["content"]?.array ?? [] {
                 switch content["type"]?.string {
@@ -63,7 +68,7 @@ public struct Interaction: Sendable {
                         video = .uri(uri)
                     }
                 case "text":
-                    if let text = content["text"]?.string { texts.append(text) }
+                    if let text = content["text"]?.string { texts.append(scrub(text)) }
                 default: break
                 }
             }

@@ -34,6 +34,23 @@ public final class InteractionsClient: Sendable {
         return .httpsOnly
     }
 
+    /// The origins the key may be sent to: the base URL's, and the public API's.
+    private var keyOrigins: Set<String> {
+        Set([HTTPClient.origin(of: configuration.baseURL), HTTPClient.origin(of: InteractionsConfiguration.defaultBaseURL)].compactMap { $0 })
+    }
+
+    /// Runs `body`, removing the key from the text of any error it throws.
+    private func scrubbed<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as InteractionsError {
+            throw error.redacting(configuration.apiKey)
+        } catch let error as HTTPError {
+            let kind: InteractionsError.Kind = error.code == .timeout ? .timeout : error.code == .refused ? .refused : .transport
+            throw InteractionsError(kind, message: error.description).redacting(configuration.apiKey)
+        }
+    }
+
     private func headers() throws -> [(String, String)] {
         guard let key = configuration.apiKey else {
             throw InteractionsError(.missingKey, message: "no API key")
@@ -45,6 +62,10 @@ public final class InteractionsClient: Sendable {
 
     /// Creates an interaction (`POST /{version}/interactions`).
     public func create(body: [BodySegment], spillDirectory: String) throws -> Interaction {
+        try scrubbed { try createUnscrubbed(body: body, spillDirectory: spillDirectory) }
+    }
+
+    private func createUnscrubbed(body: [BodySegment], spillDirectory: String) throws -> Interaction {
         var request = HTTPRequest(
             method: "POST", url: configuration.interactionsURL, headers: try headers() + [("Content-Type", "application/json")],
             body: body, sensitiveHeaders: Self.sensitive)
@@ -63,13 +84,17 @@ public final class InteractionsClient: Sendable {
             guard (200..<300).contains(response.status) else {
                 throw InteractionsError.from(response: bodyOf(path, response), context: "create interaction")
             }
-            return try Interaction(SpilledJSON.parse(file: path, spillDirectory: spillDirectory))
+            return try Interaction(SpilledJSON.parse(file: path, spillDirectory: spillDirectory), secret: configuration.apiKey)
         }
     }
 
     /// Reads an interaction (`GET /{version}/interactions/{id}`), streaming the
     /// response to disk so an inline video never sits in memory.
     public func get(_ id: String, spillDirectory: String) throws -> Interaction {
+        try scrubbed { try getUnscrubbed(id, spillDirectory: spillDirectory) }
+    }
+
+    private func getUnscrubbed(_ id: String, spillDirectory: String) throws -> Interaction {
         let request = HTTPRequest(
             method: "GET", url: "\(configuration.interactionsURL)/\(Self.escape(id))", headers: try headers(),
             sensitiveHeaders: Self.sensitive)
@@ -80,11 +105,15 @@ public final class InteractionsClient: Sendable {
             return .failure(InteractionsError.from(response: bodyOf(path, response), context: "get interaction \(id)"))
         }
         defer { unlink(path) }
-        return try Interaction(SpilledJSON.parse(file: path, spillDirectory: spillDirectory))
+        return try Interaction(SpilledJSON.parse(file: path, spillDirectory: spillDirectory), secret: configuration.apiKey)
     }
 
     /// Cancels a running background interaction.
     public func cancel(_ id: String) throws {
+        try scrubbed { try cancelUnscrubbed(id) }
+    }
+
+    private func cancelUnscrubbed(_ id: String) throws {
         let request = HTTPRequest(
             method: "POST", url: "\(configuration.interactionsURL)/\(Self.escape(id))/cancel",
             headers: try headers() + [("Content-Type", "application/json")], body: [.bytes(Array("{}".utf8))],
@@ -97,6 +126,10 @@ public final class InteractionsClient: Sendable {
 
     /// Uploads a file with the resumable protocol in 8 MiB chunks; returns its `uri`.
     public func upload(path: String, mimeType: String, displayName: String, size: Int64) throws -> String {
+        try scrubbed { try uploadUnscrubbed(path: path, mimeType: mimeType, displayName: displayName, size: size) }
+    }
+
+    private func uploadUnscrubbed(path: String, mimeType: String, displayName: String, size: Int64) throws -> String {
         let start = HTTPRequest.json(
             "POST", configuration.uploadURL,
             body: #"{"file":{"display_name":\#(JSONText.quote(displayName))}}"#,
@@ -157,7 +190,7 @@ public final class InteractionsClient: Sendable {
     }
 
     /// Downloads a video link into `descriptor`, following redirects (the key
-    /// goes only to the API host) and resuming with `Range` after a
+    /// goes only to the API's own origin) and resuming with `Range` after a
     /// dropped connection.
     ///
     /// - Parameter maxBytes: the most the video may be; a larger one stops the
@@ -165,13 +198,20 @@ public final class InteractionsClient: Sendable {
     public func download(
         _ uri: String, to descriptor: Int32, maxBytes: Int64 = .max, progress: ((Int64) -> Void)? = nil
     ) throws -> Int64 {
+        try scrubbed { try downloadUnscrubbed(uri, to: descriptor, maxBytes: maxBytes, progress: progress) }
+    }
+
+    private func downloadUnscrubbed(_ uri: String, to descriptor: Int32, maxBytes: Int64, progress: ((Int64) -> Void)?) throws -> Int64 {
         var received: Int64 = 0
         var attempt = 0
-        // The key goes only to the API's own host; a link elsewhere (a signed
-        // storage URL) must work without it.
-        let apiHosts: Set<String> = [URLComponents(string: configuration.baseURL)?.host ?? "", "generativelanguage.googleapis.com"]
-        let sendsKey = apiHosts.contains(URLComponents(string: uri)?.host ?? "")
+        // The key goes only to the API's own origin (scheme, host and port); a
+        // link elsewhere (a signed storage URL) must work without it.
+        let sendsKey = HTTPClient.origin(of: uri).map { keyOrigins.contains($0) } ?? false
         let host = URLComponents(string: uri)?.host ?? "?"
+        // A Files API link on the API's own origin: wait until the file is ACTIVE.
+        let file = sendsKey ? Self.fileResource(ofDownload: uri) : nil
+        if let file { try waitUntilDownloadable(file) }
+        var notReady = 0
         while true {
             var headers = sendsKey ? try headers() : []
             if received > 0 { headers.append(("Range", "bytes=\(received)-")) }
@@ -191,8 +231,21 @@ public final class InteractionsClient: Sendable {
                     if total > 0 { attempt += 1; continue }
                 }
                 guard response.status == 200 || response.status == 206 else {
-                    throw InteractionsError(
-                        .downloadFailed, status: response.status, message: "the video download from \(host) was answered with HTTP \(response.status)")
+                    // The error's body went to the download file: read it back, then drop it.
+                    let body = Self.readBack(descriptor, from: start)
+                    if ftruncate(descriptor, off_t(start)) != 0 || lseek(descriptor, off_t(start), SEEK_SET) < 0 {
+                        throw InteractionsError.local("cannot rewind the download")
+                    }
+                    let error = InteractionsError.from(
+                        response: HTTPResponse(status: response.status, headers: response.headers, body: body),
+                        context: "the video download from \(host)")
+                    // 400 FAILED_PRECONDITION: the file is not ACTIVE yet.
+                    if response.status == 400, error.apiCode?.uppercased() == "FAILED_PRECONDITION", notReady < 5 {
+                        notReady += 1
+                        if let file { try waitUntilDownloadable(file) } else { sleepBackoff(notReady, retryAfter: nil) }
+                        continue
+                    }
+                    throw InteractionsError(.downloadFailed, status: response.status, apiCode: error.apiCode, message: error.message)
                 }
                 return start + written
             } catch let error as HTTPError where error.isRetryable && attempt < maxAttempts - 1 {
@@ -208,6 +261,54 @@ public final class InteractionsClient: Sendable {
                 throw InteractionsError(error.code == .timeout ? .timeout : .transport, message: "download failed: \(error.message)")
             }
         }
+    }
+
+    /// The Files API resource (`…/files/<id>`) of a `…/files/<id>:download` link, or nil.
+    static func fileResource(ofDownload uri: String) -> String? {
+        guard var parts = URLComponents(string: uri), parts.path.hasSuffix(":download"),
+            parts.path.range(of: #"/files/[^/:]+:download$"#, options: .regularExpression) != nil
+        else { return nil }
+        parts.path.removeLast(":download".count)
+        parts.query = nil
+        parts.fragment = nil
+        return parts.string
+    }
+
+    /// Polls a generated file until it is ACTIVE (about 2 minutes at most, backing off to 5 s).
+    private func waitUntilDownloadable(_ fileURL: String) throws {
+        let name = fileURL.split(separator: "/").suffix(2).joined(separator: "/")
+        let deadline = Date().addingTimeInterval(Self.fileWaitSeconds)
+        var attempt = 0
+        while true {
+            let request = HTTPRequest(method: "GET", url: fileURL, headers: try headers(), sensitiveHeaders: Self.sensitive)
+            let response: HTTPResponse = try retrying("get \(name)") {
+                let response = try http.send(request)
+                if (200..<300).contains(response.status) { return .success(response) }
+                return .failure(InteractionsError.from(response: response, context: "get \(name)"))
+            }
+            let state = try SpilledJSON.parse(bytes: response.body)["state"]?.string
+            if state == "ACTIVE" || state == nil { return }
+            if state == "FAILED" {
+                throw InteractionsError(.failed, apiCode: "FAILED", message: "the server could not produce the video (\(name) is FAILED)")
+            }
+            guard Date() < deadline else {
+                throw InteractionsError(.downloadFailed, message: "\(name) is still \(state ?? "not ready") after \(Int(Self.fileWaitSeconds)) s")
+            }
+            Thread.sleep(forTimeInterval: min(baseDelay * pow(2, Double(attempt)), 5, max(0, deadline.timeIntervalSinceNow)))
+            attempt += 1
+        }
+    }
+
+    /// How long a generated file may stay PROCESSING (`OMNISTORE_FILE_WAIT_SECONDS`, default 120).
+    static var fileWaitSeconds: Double {
+        ProcessInfo.processInfo.environment["OMNISTORE_FILE_WAIT_SECONDS"].flatMap(Double.init).map { max(0, $0) } ?? 120
+    }
+
+    /// Up to 64 KiB of what was written to `descriptor` from `offset` on.
+    private static func readBack(_ descriptor: Int32, from offset: Int64) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, off_t(offset)) }
+        return count > 0 ? Array(buffer.prefix(count)) : []
     }
 
     // MARK: - Plumbing

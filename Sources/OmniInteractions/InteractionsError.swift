@@ -65,6 +65,13 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
         return text + ": " + hint
     }
 
+    /// The same error with every occurrence of `secret` in its texts replaced.
+    func redacting(_ secret: String?) -> InteractionsError {
+        InteractionsError(
+            kind, status: status, apiCode: apiCode.map { Redaction.scrub($0, secret) }, message: Redaction.scrub(message, secret),
+            retryAfter: retryAfter)
+    }
+
     /// Builds the error for a non-2xx response, decoding both error shapes:
     /// `{"error":{"code":"snake_case",…}}` and Google RPC `{"error":{"code":429,"status":…}}`.
     static func from(response: HTTPResponse, context: String) -> InteractionsError {
@@ -94,3 +101,12 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
     }
 }
 
+/// Removes a secret (the API key) from text that came from a server.
+enum Redaction {
+    static let marker = "[REDACTED]"
+
+    static func scrub(_ text: String, _ secret: String?) -> String {
+        guard let secret, secret.count >= 4, text.contains(secret) else { return text }
+        return text.replacingOccurrences(of: secret, with: marker)
+    }
+}

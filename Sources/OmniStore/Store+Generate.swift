@@ -338,8 +338,14 @@ extension Store {
             defer { close(fd) }
             switch video {
             case .uri(let uri):
-                _ = try client.download(uri, to: fd, maxBytes: Store.downloadLimit(plan)) {
-                    events(.downloading(interaction: id, bytes: $0))
+                do {
+                    _ = try client.download(uri, to: fd, maxBytes: Store.downloadLimit(plan)) {
+                        events(.downloading(interaction: id, bytes: $0))
+                    }
+                } catch let error as InteractionsError where error.kind == .failed {
+                    // The server says the file failed (state FAILED): a real failure, not a retry.
+                    try recordFailure(id, plan: plan, status: "failed", error: error)
+                    throw error
                 }
             default:
                 _ = try InteractionsClient.writeInlineVideo(video, to: fd)

@@ -24,7 +24,8 @@ DEFAULT_CONFIG = {
     "file_retention_seconds": 48 * 3600.0, "file_processing_polls": 0,
     "download_redirect": False, "quirk_get_inline": False,
     "post_output_steps_only": False, "lenient_video_config": False,
-    "enforce_chunk_granularity": False,
+    "enforce_chunk_granularity": False, "video_uri": "", "download_location": "",
+    "generated_processing_polls": 0, "generated_file_fails": False,
 }
 
 

@@ -483,6 +483,7 @@ class Config:
         "file_processing_polls": int, "download_redirect": bool, "quirk_get_inline": bool,
         "post_output_steps_only": bool, "lenient_video_config": bool,
         "enforce_chunk_granularity": bool, "video_uri": str, "download_location": str,
+        "generated_processing_polls": int, "generated_file_fails": bool,
     }
 
     def __init__(self, ns: argparse.Namespace):
@@ -500,6 +501,10 @@ class Config:
         # Location for `:download` to redirect to (307). Both may hold {base},
         # {v} and {fid}; empty means off.
         self.video_uri = ns.video_uri
+        # A generated file starts PROCESSING for this many GET files/<id>, as
+        # documented; `:download` before it is ACTIVE gives 400 FAILED_PRECONDITION.
+        self.generated_processing_polls = ns.generated_processing_polls
+        self.generated_file_fails = ns.generated_file_fails
         self.download_location = ns.download_location
 
     def as_json(self) -> dict:
@@ -1494,8 +1499,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with st.lock:
             st.files[fid] = {
                 "id": fid, "version": version, "display_name": None, "mime_type": "video/mp4",
-                "size": os.path.getsize(path), "sha256": sha, "path": path, "state": "ACTIVE",
-                "source": "GENERATED", "create_ts": now, "processing_left": 0,
+                "size": os.path.getsize(path), "sha256": sha, "path": path,
+                "state": ("FAILED" if st.cfg.generated_file_fails else
+                          "PROCESSING" if st.cfg.generated_processing_polls > 0 else "ACTIVE"),
+                "source": "GENERATED", "create_ts": now,
+                "processing_left": st.cfg.generated_processing_polls,
                 "deleted": False, "expired": False,
             }
         return fid
@@ -1814,6 +1822,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             raise self._missing_file(fid)
         if f["source"] != "GENERATED":
             raise RpcError(400, f"Only generated files can be downloaded; File {fid} was uploaded.")
+        if f["state"] != "ACTIVE":
+            raise RpcError(400, f"File {fid} is not in an ACTIVE state (it is {f['state']}) and usage is not "
+                                "allowed.", rpc_status="FAILED_PRECONDITION")
         if st.cfg.download_location:
             loc = self._template(st.cfg.download_location, "v1", fid)
             self._send(307, b"", {"Location": loc}, content_type=None)
@@ -1999,6 +2010,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     raise ApiError(404, "not_found", "no such interaction")
                 it["expired"] = True
             return self._json(200, {"id": m.group(1), "expired": True})
+        m = re.fullmatch(r"/_admin/files/([^/]+)/activate", path)
+        if m and method == "POST":
+            with st.lock:
+                f = st.files.get(m.group(1))
+                if f is None:
+                    raise ApiError(404, "not_found", "no such file")
+                f["state"], f["processing_left"] = "ACTIVE", 0
+            return self._json(200, {"id": m.group(1), "state": "ACTIVE"})
         m = re.fullmatch(r"/_admin/files/([^/]+)/expire", path)
         if m and method == "POST":
             with st.lock:
@@ -2041,6 +2060,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help=":download answers 302 to a signed /_fake_media URL")
     p.add_argument("--video-uri", default="",
                    help="hostile: hand out this video uri instead of the real one ({base}, {v}, {fid} expand)")
+    p.add_argument("--generated-processing-polls", type=int, default=1,
+                   help="a generated file reports PROCESSING for the first N GET files/<id> (0 = ACTIVE at once)")
+    p.add_argument("--generated-file-fails", action="store_true",
+                   help="a generated file ends FAILED instead of ACTIVE")
     p.add_argument("--download-location", default="",
                    help="hostile: :download answers 307 to this URL ({base}, {v}, {fid} expand)")
     p.add_argument("--quirk-get-inline", action="store_true",

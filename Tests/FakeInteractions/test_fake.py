@@ -333,6 +333,36 @@ def test_uri_delivery_get_file_and_range_download(fake, tmp_path):
     assert_rpc_error(fake.request("GET", f"/v1beta/files/{fid}"), 403, "PERMISSION_DENIED")
 
 
+def test_generated_file_starts_processing_and_refuses_early_download(fake):
+    fake.admin("POST", "/_admin/config", {"generated_processing_polls": 1})
+    it = fake.create(t2v(response_format=dict(FMT_360_3S, delivery="uri")), version="v1beta").json
+    uri = video_of(it)["uri"]
+    fid = uri.split("/files/")[1].split(":")[0]
+    assert_rpc_error(fake.request("GET", uri), 400, "FAILED_PRECONDITION")
+    assert fake.request("GET", f"/v1beta/files/{fid}").json["state"] == "PROCESSING"
+    assert fake.request("GET", f"/v1beta/files/{fid}").json["state"] == "ACTIVE"
+    assert fake.request("GET", uri).status == 200
+
+
+def test_generated_file_can_fail(fake):
+    fake.admin("POST", "/_admin/config", {"generated_file_fails": True})
+    it = fake.create(t2v(response_format=dict(FMT_360_3S, delivery="uri")), version="v1beta").json
+    uri = video_of(it)["uri"]
+    fid = uri.split("/files/")[1].split(":")[0]
+    assert fake.request("GET", f"/v1beta/files/{fid}").json["state"] == "FAILED"
+    assert_rpc_error(fake.request("GET", uri), 400, "FAILED_PRECONDITION")
+
+
+def test_hostile_video_uri_and_download_location(fake):
+    fake.admin("POST", "/_admin/config", {"video_uri": "file:///etc/passwd#{v}/{fid}"})
+    it = fake.create(t2v(response_format=dict(FMT_360_3S, delivery="uri")), version="v1beta").json
+    assert video_of(it)["uri"].startswith("file:///etc/passwd#v1beta/")
+    fake.admin("POST", "/_admin/config", {"video_uri": "", "download_location": "http://127.0.0.1:9/{fid}"})
+    it = fake.create(t2v(response_format=dict(FMT_360_3S, delivery="uri")), version="v1beta").json
+    r = fake.request("GET", video_of(it)["uri"])
+    assert r.status == 307 and r.header("location").startswith("http://127.0.0.1:9/")
+
+
 def test_download_redirect_and_get_inline_quirk(fake):
     fake.admin("POST", "/_admin/config", {"download_redirect": True, "quirk_get_inline": True})
     it = fake.create(t2v(response_format=dict(FMT_360_3S, delivery="uri"))).json

@@ -1,0 +1,149 @@
+import Foundation
+
+/// Real-footage shapes (issue 20, section 6), made with the ffmpeg CLI at
+/// test time: small (320 px, about 2 s) except where the shape needs more.
+public enum FootageClip: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// HEVC 10-bit in a .mov, as coded (the input of the rotated clips).
+    case hevcTenBit = "hevc10.mov"
+    /// ``hevcTenBit`` with a 90° display matrix (stream-copy remux).
+    case hevcRotate90 = "hevc10-rotate90.mov"
+    /// ``hevcTenBit`` with a 270° display matrix (ffprobe reads it back as -90).
+    case hevcRotate270 = "hevc10-rotate270.mov"
+    /// H.264 + AAC in MPEG-TS, whose first timestamp is about 1.4 s (the muxer's default).
+    case transportStream = "h264.ts"
+    /// MPEG-2 + MP2 in a DVD program stream, with B-frames and open GOPs.
+    case vob = "mpeg2.vob"
+    /// Six frames of interlaced 1080i25 H.264 (top field first).
+    case interlaced = "h264-1080i25.mp4"
+    /// 720x576 at SAR 16:15 (displayed 768x576).
+    case anamorphic = "pal-sar16-15.mp4"
+    /// Variable frame rate: 25 fps for 1 s, then 12.5 fps.
+    case variableRate = "vfr.mp4"
+    /// Audio starting 0.5 s before the video.
+    case audioFirst = "audio-first.mp4"
+    /// ``audioFirst`` stream-copied into MPEG-TS: the same frames.
+    case audioFirstTS = "audio-first.ts"
+    /// An MP4 whose first packets are not keyframes (`-c copy -copyinkf` after an output `-ss`).
+    case nonKeyframeFirst = "nonkey-first.mp4"
+    /// VP9 + Opus in WebM.
+    case vp9 = "vp9-opus.webm"
+    /// ProRes 422 Proxy in a .mov.
+    case prores = "prores.mov"
+    /// H.264 with no audio stream.
+    case noAudio = "noaudio.mp4"
+
+    public var fileName: String { rawValue }
+    public var description: String { rawValue }
+
+    /// Clips this one is made from.
+    var inputs: [FootageClip] {
+        switch self {
+        case .hevcRotate90, .hevcRotate270: return [.hevcTenBit]
+        case .audioFirstTS: return [.audioFirst]
+        default: return []
+        }
+    }
+
+    func ffmpegArguments(output: String, inputs paths: [String]) -> [String] {
+        let video = ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25"]
+        let audio = ["-f", "lavfi", "-i", "sine=f=440:sample_rate=48000"]
+        let x264 = ["-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"]
+        switch self {
+        case .hevcTenBit:
+            return video + [
+                "-t", "2", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
+                "-pix_fmt", "yuv420p10le", "-tag:v", "hvc1", output,
+            ]
+        case .hevcRotate90:
+            return ["-i", paths[0], "-c", "copy", "-metadata:s:v:0", "rotate=90", output]
+        case .hevcRotate270:
+            return ["-i", paths[0], "-c", "copy", "-metadata:s:v:0", "rotate=270", output]
+        case .transportStream:
+            return video + audio + ["-t", "6", "-g", "50"] + x264 + ["-c:a", "aac", output]
+        case .vob:
+            return video + audio + [
+                "-t", "6", "-c:v", "mpeg2video", "-g", "12", "-bf", "2", "-b:v", "2M", "-c:a", "mp2", "-f", "vob",
+                output,
+            ]
+        case .interlaced:
+            return [
+                "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25", "-frames:v", "6", "-vf",
+                "tinterlace=interleave_top,fieldorder=tff", "-c:v", "libx264", "-preset", "ultrafast", "-flags",
+                "+ildct+ilme", "-x264opts", "tff=1", output,
+            ]
+        case .anamorphic:
+            return ["-f", "lavfi", "-i", "testsrc2=size=720x576:rate=25", "-t", "2", "-vf", "setsar=16/15"] + x264
+                + [output]
+        case .variableRate:
+            return video + [
+                "-t", "2", "-vf", "setpts='if(lt(N,25),N/25/TB,(25+(N-25)*2)/25/TB)'", "-vsync", "vfr",
+            ] + x264 + [output]
+        case .audioFirst:
+            return video + audio + [
+                "-t", "2.5", "-filter_complex", "[0:v]trim=start=0.5,setpts=PTS-STARTPTS+0.5/TB[v]", "-map", "[v]",
+                "-map", "1:a", "-g", "25",
+            ] + x264 + ["-c:a", "aac", "-t", "2.5", output]
+        case .audioFirstTS:
+            return ["-i", paths[0], "-c", "copy", output]
+        case .nonKeyframeFirst:
+            // The whole clip, keyframes every 2 s; ``FootageCache`` then cuts
+            // 0.5 s in by stream copy, keeping the non-keyframes before the next keyframe.
+            return video + audio + ["-t", "4", "-g", "50"] + x264 + ["-c:a", "aac", output]
+        case .vp9:
+            return video + audio + [
+                "-t", "2", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "500k", "-c:a",
+                "libopus", output,
+            ]
+        case .prores:
+            return video + ["-t", "2", "-c:v", "prores_ks", "-profile:v", "0", output]
+        case .noAudio:
+            return video + ["-t", "2"] + x264 + ["-an", output]
+        }
+    }
+}
+
+/// Builds ``FootageClip``s once per test process into one folder removed at exit.
+public enum FootageCorpus {
+    /// The path of the shared clip; copy it before changing it.
+    public static func path(_ clip: FootageClip) async throws -> String {
+        try await FootageCache.shared.path(clip)
+    }
+}
+
+actor FootageCache {
+    static let shared = FootageCache()
+
+    nonisolated static let directory: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "omnistore-footage-\(getpid())-\(UUID().uuidString.prefix(8))"
+        ).path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit {
+            try? FileManager.default.removeItem(atPath: FootageCache.directory)
+        }
+        return realPath(path)
+    }()
+
+    private var builds: [FootageClip: Task<String, any Error>] = [:]
+
+    func path(_ clip: FootageClip) async throws -> String {
+        if let existing = builds[clip] { return try await existing.value }
+        let task = Task.detached { () async throws -> String in
+            var inputs: [String] = []
+            for input in clip.inputs { inputs.append(try await FootageCache.shared.path(input)) }
+            let output = (FootageCache.directory as NSString).appendingPathComponent(clip.fileName)
+            let base = ["-v", "error", "-y", "-nostdin"]
+            if clip == .nonKeyframeFirst {
+                let whole = output + ".whole.mp4"
+                try await Tool.check("ffmpeg", base + clip.ffmpegArguments(output: whole, inputs: inputs))
+                try await Tool.check("ffmpeg", base + ["-i", whole, "-ss", "0.5", "-c", "copy", "-copyinkf", output])
+            } else {
+                try await Tool.check("ffmpeg", base + clip.ffmpegArguments(output: output, inputs: inputs))
+            }
+            guard fileExists(output) else { throw TestSupportError("ffmpeg wrote no \(output)") }
+            return output
+        }
+        builds[clip] = task
+        return try await task.value
+    }
+}
