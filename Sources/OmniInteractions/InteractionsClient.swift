@@ -144,6 +144,9 @@ public final class InteractionsClient: Sendable {
             }
             return .success(url)
         }
+        // The upload url is the server's choice: the key goes there only on the API's own origin.
+        let sessionGetsKey = HTTPClient.origin(of: session).map { keyOrigins.contains($0) } ?? false
+        let sessionHeaders = try headers().filter { sessionGetsKey || $0.0 != "x-goog-api-key" }
         let chunk: Int64 = 8 << 20
         var offset: Int64 = 0
         while true {
@@ -151,7 +154,7 @@ public final class InteractionsClient: Sendable {
             let last = offset + length >= size
             let request = HTTPRequest(
                 method: "POST", url: session,
-                headers: try headers() + [
+                headers: sessionHeaders + [
                     ("X-Goog-Upload-Offset", String(offset)),
                     ("X-Goog-Upload-Command", last ? "upload, finalize" : "upload"),
                 ], body: [.file(path: path, offset: offset, length: length)], sensitiveHeaders: Self.sensitive)
