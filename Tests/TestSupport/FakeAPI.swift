@@ -46,7 +46,9 @@ public final class FakeAPI: @unchecked Sendable {
             [FakeAPI.scriptPath, "--port", "0", "--port-file", portFile, "--state-dir", state, "--api-key", apiKey,
              "--max-seconds", String(maxSeconds)] + options,
             in: stateDirectory.path, environment: ["PYTHONDONTWRITEBYTECODE": "1"], timeout: Double(maxSeconds) + 30)
-        let deadline = Date().addingTimeInterval(20)
+        // Generous: on two loaded cores, with dozens of suites starting fakes
+        // at once, a Python start-up has been seen to take over 20 s.
+        let deadline = Date().addingTimeInterval(90)
         var found: Int? = nil
         while Date() < deadline {
             if let text = fileBytes(portFile).map({ String(decoding: $0, as: UTF8.self) }), text.hasSuffix("\n"),
@@ -63,7 +65,7 @@ public final class FakeAPI: @unchecked Sendable {
         }
         guard let found else {
             process.send(SIGKILL)
-            throw TestSupportError("the fake API wrote no port file within 20 s")
+            throw TestSupportError("the fake API wrote no port file within 90 s")
         }
         port = found
     }
