@@ -175,16 +175,20 @@ public final class InteractionsClient: Sendable {
     }
 
     /// Polls a Files API file until it is ACTIVE.
+    /// A Files API file's `state` (`PROCESSING`, `ACTIVE`, `FAILED`), or nil when the server gives none.
+    private func fileState(_ name: String, url: String) throws -> String? {
+        let request = HTTPRequest(method: "GET", url: url, headers: try headers(), sensitiveHeaders: Self.sensitive)
+        let response: HTTPResponse = try retrying("get \(name)") {
+            let response = try http.send(request)
+            if (200..<300).contains(response.status) { return .success(response) }
+            return .failure(InteractionsError.from(response: response, context: "get \(name)"))
+        }
+        return try SpilledJSON.parse(bytes: response.body)["state"]?.string
+    }
+
     private func waitUntilActive(_ name: String) throws {
         for attempt in 0..<120 {
-            let request = HTTPRequest(
-                method: "GET", url: configuration.fileURL(name), headers: try headers(), sensitiveHeaders: Self.sensitive)
-            let response: HTTPResponse = try retrying("get \(name)") {
-                let response = try http.send(request)
-                if (200..<300).contains(response.status) { return .success(response) }
-                return .failure(InteractionsError.from(response: response, context: "get \(name)"))
-            }
-            let state = try SpilledJSON.parse(bytes: response.body)["state"]?.string
+            let state = try fileState(name, url: configuration.fileURL(name))
             if state == "ACTIVE" || state == nil { return }
             if state == "FAILED" { throw InteractionsError(.failed, message: "the Files API could not process \(name)") }
             Thread.sleep(forTimeInterval: min(1 + Double(attempt), 5))
@@ -283,13 +287,7 @@ public final class InteractionsClient: Sendable {
         let deadline = Date().addingTimeInterval(Self.fileWaitSeconds)
         var attempt = 0
         while true {
-            let request = HTTPRequest(method: "GET", url: fileURL, headers: try headers(), sensitiveHeaders: Self.sensitive)
-            let response: HTTPResponse = try retrying("get \(name)") {
-                let response = try http.send(request)
-                if (200..<300).contains(response.status) { return .success(response) }
-                return .failure(InteractionsError.from(response: response, context: "get \(name)"))
-            }
-            let state = try SpilledJSON.parse(bytes: response.body)["state"]?.string
+            let state = try fileState(name, url: fileURL)
             if state == "ACTIVE" || state == nil { return }
             if state == "FAILED" {
                 throw InteractionsError(.failed, apiCode: "FAILED", message: "the server could not produce the video (\(name) is FAILED)")
