@@ -36,6 +36,10 @@ struct FsckCommand: ParsableCommand {
             for path in report.cleanedTemporaries { Terminal.out("removed temp file left by a killed command: \(Formatting.path(path))") }
             for problem in report.problems { Terminal.out("\(problem.kind): \(problem.message)") }
             for hex in report.restoredRecords { Terminal.out("restored the missing record file of turn \(String(hex.prefix(12))) from the index") }
+            if !report.leftoverTemporaries.isEmpty {
+                Terminal.out(
+                    "\(report.leftoverTemporaries.count) file(s) in .omnistore/tmp (a download of a killed or running generation; 'omnistore gc' removes them)")
+            }
             if !report.unindexedRecords.isEmpty {
                 Terminal.out(
                     "\(report.unindexedRecords.count) turn record file(s) not in the index (left by an interrupted command; 'omnistore fsck --rebuild-index' indexes them)")

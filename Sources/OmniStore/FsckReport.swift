@@ -19,6 +19,8 @@ public struct FsckReport: Sendable {
     public var restoredRecords: [String] = []
     /// Turn record files with no row (a command killed before its commit); the rebuild indexes them.
     public var unindexedRecords: [String] = []
+    /// Files in `.omnistore/tmp/` (a download or spilled reply of a killed generation); gc removes them.
+    public var leftoverTemporaries: [String] = []
     /// Partial downloads abandoned for days; gc removes them, a pull resumes them.
     public var stalePartialDownloads: [String] = []
     /// Where corrupt objects were moved.
@@ -39,6 +41,7 @@ public struct FsckReport: Sendable {
             "dangling_objects": .array(danglingObjects.map(JSONValue.string)),
             "restored_records": .array(restoredRecords.map(JSONValue.string)),
             "unindexed_records": .array(unindexedRecords.map(JSONValue.string)),
+            "leftover_temporaries": .array(leftoverTemporaries.map(JSONValue.string)),
             "stale_partial_downloads": .array(stalePartialDownloads.map(JSONValue.string)),
             "quarantined": .array(quarantined.map(JSONValue.string)),
             "objects_checked": .int(Int64(objectsChecked)),

@@ -18,6 +18,8 @@ extension Store {
         var report = FsckReport()
         report.cleanedTemporaries = objects.removeAbandonedTemporaries()
         report.stalePartialDownloads = stalePartialDownloads(olderThan: Store.partialDownloadExpiry).map(\.path)
+        let scratch = layout.storeDirectory + "/tmp"
+        report.leftoverTemporaries = ((try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []).sorted().map { scratch + "/" + $0 }
         func problem(_ kind: String, _ subject: String, _ message: String) {
             report.problems.append(.init(kind: kind, subject: subject, message: message))
         }

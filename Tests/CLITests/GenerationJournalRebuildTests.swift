@@ -23,6 +23,12 @@ import Testing
         let id = String(gets[0].path.dropFirst("/v1/interactions/".count))
         process.send(SIGKILL)
         _ = await process.wait()
+        // What the killed command left in .omnistore/tmp is reported by fsck (and gc removes it).
+        let scratch = world.ws.path + "/.omnistore/tmp"
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        try Data(repeating: 1, count: 100).write(to: URL(fileURLWithPath: scratch + "/download-left-by-a-kill.mp4"))
+        let fsck = try await world.check(["fsck"])
+        #expect(fsck.stdout.contains("1 file(s) in .omnistore/tmp"), "\(fsck)")
         try Self.loseIndex(world)
         let refused = try await world.run(["resume", "--list"])
         #expect(!refused.succeeded && refused.stderr.contains("fsck --rebuild-index"), "\(refused)")
