@@ -91,16 +91,8 @@ import Testing
         // Strict about chunk sizes, and the upload stays PROCESSING for two looks.
         let world = try await GenerationWorld.make(
             "gen-ref-upload", fakeOptions: ["--enforce-chunk-granularity", "--file-processing-polls", "2"])
-        let limits = try repoResourceJSON("model-limits.json")["gemini-omni-1.1-flash"] as? [String: Any] ?? [:]
-        let inlineLimit = try #require(JSONNumbers.int64(limits["inline_part_max_bytes"]))
-        // Lossless noise: just over the limit in 2 s.
-        let big = world.ws.file("big.mp4")
-        try await Tool.check(
-            "ffmpeg",
-            ["-v", "error", "-y", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=24,noise=alls=100:allf=t",
-             "-t", "2", "-c:v", "libx264", "-crf", "0", "-preset", "ultrafast", "-pix_fmt", "yuv420p", big])
+        let big = try await makeClipOverInlineLimit(world.ws.file("big.mp4"))
         let size = Int64(try #require(fileStatus(big)).st_size)
-        try #require(size > inlineLimit, "the clip is only \(size) bytes")
         let bigID = try await SHA256Sum.hash(big)
 
         // First the upload is refused with an RPC-shaped error (a number code and a status name).

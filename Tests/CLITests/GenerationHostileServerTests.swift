@@ -130,14 +130,7 @@ import Testing
         let other = try await FakeAPI()
         let world = try await GenerationWorld.make(
             "gen-hostile-upload-port", fakeOptions: ["--public-base-url", "http://127.0.0.1:\(other.port)"])
-        let limits = try repoResourceJSON("model-limits.json")["gemini-omni-1.1-flash"] as? [String: Any] ?? [:]
-        let inlineLimit = try #require(JSONNumbers.int64(limits["inline_part_max_bytes"]))
-        let big = world.ws.file("big.mp4")
-        try await Tool.check(
-            "ffmpeg",
-            ["-v", "error", "-y", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=24,noise=alls=100:allf=t",
-             "-t", "2", "-c:v", "libx264", "-crf", "0", "-preset", "ultrafast", "-pix_fmt", "yuv420p", big])
-        try #require(Int64(try #require(fileStatus(big)).st_size) > inlineLimit)
+        let big = try await makeClipOverInlineLimit(world.ws.file("big.mp4"))
         let result = try await world.run(["generate", "restyle", "--ref", big + ":big", "--resolution", "360p", "--duration", "3"])
         #expect(result.failedCleanly, "\(result)")
         let chunks = try await other.requests().filter { $0.path.hasPrefix("/upload/") }

@@ -216,3 +216,17 @@ func makeTestClip(_ path: String, seconds: Double, size: String = "64x48", rate:
 func dataContains(_ haystack: Data, _ needle: String) -> Bool {
     haystack.range(of: Data(needle.utf8)) != nil
 }
+
+/// A 2 s lossless-noise clip just over the model's inline part limit, so that
+/// a request must upload it through the Files API.
+func makeClipOverInlineLimit(_ path: String) async throws -> String {
+    let limits = try repoResourceJSON("model-limits.json")["gemini-omni-1.1-flash"] as? [String: Any] ?? [:]
+    let inlineLimit = try #require(JSONNumbers.int64(limits["inline_part_max_bytes"]))
+    try await Tool.check(
+        "ffmpeg",
+        ["-v", "error", "-y", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=24,noise=alls=100:allf=t",
+         "-t", "2", "-c:v", "libx264", "-crf", "0", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path])
+    let size = Int64(try #require(fileStatus(path)).st_size)
+    try #require(size > inlineLimit, "the clip is only \(size) bytes")
+    return path
+}
