@@ -107,6 +107,9 @@ final class FileDescriptor {
         case ENOSPC, EDQUOT:
             return StoreError(.io, "\(what): no space left on device; free some space and run the command again")
         case EISDIR: return StoreError(.invalidArgument, "\(what): is a directory")
+        case EFBIG:
+            return StoreError(
+                .io, "\(what): file too large for this process's file size limit (ulimit -f) or the filesystem; raise the limit and run the command again")
         default: return StoreError(.io, "\(what): \(String(cString: strerror(code)))")
         }
     }

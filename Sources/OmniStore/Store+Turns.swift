@@ -38,6 +38,17 @@ extension Store {
         let explicitParents = try request.parents.map { revisions in try revisions.map { try resolve($0) } }
         let newBranch = try request.newBranch.map { try BranchName($0) }
         let workfileBefore = try workfileState()
+        // The new working file is written before the turn commits: a full
+        // disk or an I/O error then fails the record with nothing changed.
+        // Unrecorded work in the way is not an error: the file is left alone.
+        var prepared: PreparedWorkfile?
+        if workfileBefore.isSafeToReplace {
+            do {
+                prepared = try prepareWorkfile(output: output, force: false, previous: workfileBefore)
+            } catch let error as StoreError where error.code == .conflict {
+                prepared = nil
+            }
+        }
 
         let result = try write("cannot record the turn") { db -> (Turn, BranchName?, BranchName?, TurnID?) in
             let head = try Store.head(db)
@@ -89,13 +100,18 @@ extension Store {
                 return (turn, branch, side, old)
             }
         }
-        // The turn is recorded; refreshing the working file is a courtesy that
-        // must neither fail the command nor overwrite unrecorded work.
+        // The turn is recorded; only a rename and a small index write are left.
         var updated = false
-        AtomicFile.removeAbandoned(in: layout.workspace)
-        if result.2 == nil, workfileBefore.isSafeToReplace {
-            updated = (try? writeWorkfile(turn: result.0, force: false, previous: workfileBefore)) ?? false
+        if result.2 == nil, let prepared {
+            do {
+                updated = try install(prepared)
+            } catch {
+                throw StoreError(
+                    .io,
+                    "recorded turn \(result.0.id.short), but the working file was not updated (\(error)): free space, then run 'omnistore checkout \(result.1?.name ?? result.0.id.short)'")
+            }
         }
+        AtomicFile.removeAbandoned(in: layout.workspace)
         return RecordResult(
             turn: result.0, branch: result.1, sideBranch: result.2, branchTip: result.3, workfileUpdated: updated)
     }

@@ -99,7 +99,25 @@ extension Store {
     /// - Returns: whether the file was written (false if it already matched).
     @discardableResult
     func writeWorkfile(turn: Turn, force: Bool, previous: WorkfileStatus) throws -> Bool {
-        let target = try workfilePath(for: turn.output)
+        let prepared = try prepareWorkfile(output: turn.output, force: force, previous: previous)
+        return try install(prepared)
+    }
+
+    /// The new working file, written in full under a temp name but not yet in
+    /// place: record writes it before its turn commits, so a full disk fails
+    /// the command while the store and the old working file are untouched.
+    struct PreparedWorkfile {
+        let target: String
+        let output: AssetID
+        let previous: WorkfileStatus
+        /// Nil when the target already holds the output.
+        let file: AtomicFile?
+    }
+
+    /// - Throws: a conflict when the working file (or the file that the
+    ///   output would be written to) has unrecorded changes and not `force`.
+    func prepareWorkfile(output: AssetID, force: Bool, previous: WorkfileStatus) throws -> PreparedWorkfile {
+        let target = try workfilePath(for: output)
         let targetState = target == previous.path ? previous : try workfileState(at: target)
         if !force {
             for state in [previous, targetState] where !state.isSafeToReplace {
@@ -108,16 +126,21 @@ extension Store {
                     "the working file '\(Formatting.relative(state.path))' has changes that are not recorded: record them with 'omnistore record -m MESSAGE', or use --force to discard them")
             }
         }
-        var wrote = false
-        if targetState.hash != turn.output {
-            try copyObject(turn.output, to: target)
-            wrote = true
+        let file = targetState.hash == output ? nil : try copyObjectUncommitted(output, to: target)
+        return PreparedWorkfile(target: target, output: output, previous: previous, file: file)
+    }
+
+    /// Puts a prepared working file in place.
+    ///
+    /// - Returns: whether the file was written (false if it already matched).
+    @discardableResult
+    func install(_ prepared: PreparedWorkfile) throws -> Bool {
+        try prepared.file?.commit()
+        if prepared.previous.path != prepared.target, prepared.previous.state != .missing {
+            unlink(prepared.previous.path)
         }
-        if previous.path != target, previous.state != .missing {
-            unlink(previous.path)
-        }
-        try trackWorkfile(path: target, asset: turn.output)
-        return wrote
+        try trackWorkfile(path: prepared.target, asset: prepared.output)
+        return prepared.file != nil
     }
 
     /// Remembers what the working file holds. Its fingerprint, taken the
@@ -140,6 +163,12 @@ extension Store {
     /// the object where the filesystem can (a FICLONE reflink, else
     /// copy_file_range, which reflinks on btrfs and XFS).
     func copyObject(_ id: AssetID, to destination: String) throws {
+        try copyObjectUncommitted(id, to: destination).commit()
+    }
+
+    /// The copy of ``copyObject(_:to:)``, written and synced to its temp file
+    /// but not renamed into place.
+    func copyObjectUncommitted(_ id: AssetID, to destination: String) throws -> AtomicFile {
         try fetchIfLazy(id)
         let source = try FileDescriptor.openForReading(layout.objectPath(id))
         let target = try AtomicFile(destination: destination)
@@ -171,7 +200,8 @@ extension Store {
                 try target.file.writeAll(buffer, count: n)
             }
         }
-        try target.commit()
+        try target.file.sync()
+        return target
     }
 
     /// Checks out a revision.
