@@ -39,6 +39,7 @@ let package = Package(
             dependencies: [
                 "OmniStore",
                 "OmniInteractions",
+                "OmniHTTP",
                 "CPosix",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

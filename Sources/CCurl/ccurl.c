@@ -116,6 +116,10 @@ CURLcode ccurl_setopt_data_function(CURL *h, CURLoption o, ccurl_data_cb cb) {
     ccurl_require();
     return ccurl_table.curl_easy_setopt(h, o, cb);
 }
+CURLcode ccurl_setopt_xferinfo_function(CURL *h, CURLoption o, ccurl_xferinfo_cb cb) {
+    ccurl_require();
+    return ccurl_table.curl_easy_setopt(h, o, cb);
+}
 curl_version_info_data *ccurl_version_info(void) {
     ccurl_require();
     return ccurl_table.curl_version_info(CURLVERSION_NOW);

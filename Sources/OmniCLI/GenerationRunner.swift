@@ -1,5 +1,6 @@
 internal import CPosix
 import Foundation
+import OmniHTTP
 import OmniInteractions
 import OmniStore
 
@@ -14,7 +15,15 @@ struct GenerationRunner {
         guard configuration.apiKey != nil else {
             throw CommandFailure(message: "no API key: set GOOGLE_API_KEY or GEMINI_API_KEY (it is never stored)")
         }
-        return InteractionsClient(configuration: configuration, userAgent: "omnistore/\(OmnistoreCommand.version)")
+        let limits: HTTPClient.Limits
+        do {
+            limits = try HTTPClient.Limits.fromEnvironment()
+        } catch {
+            throw CommandFailure(message: error.message)
+        }
+        return InteractionsClient(
+            configuration: configuration, userAgent: "omnistore/\(OmnistoreCommand.version)", limits: limits,
+            cancelled: { cposix_interrupted() != 0 })
     }
 
     func run(_ options: GenerationOptions, dryRun: Bool) throws {

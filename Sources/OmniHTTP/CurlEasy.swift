@@ -24,6 +24,9 @@ final class TransferState {
     var pendingBase64: [UInt8] = []
     var readError: String? = nil
     var progress: ((Int64) -> Void)? = nil
+    /// Asked about once a second (and on every chunk): true abandons the transfer.
+    var cancelled: () -> Bool = { false }
+    var wasCancelled = false
 
     deinit { if openFile >= 0 { close(openFile) } }
 }
@@ -56,6 +59,8 @@ final class CurlEasy {
         /// Abort when fewer than `lowSpeedBytes` per second arrive for `lowSpeedSeconds`.
         var lowSpeedBytes: Int
         var lowSpeedSeconds: Int
+        /// The most the whole exchange may take, in seconds; 0 for no limit.
+        var deadlineSeconds: Int
         var caBundle: String?
         /// libcurl's protocol list for the transfer and for any redirect ("https" or "http,https").
         var protocols: String
@@ -87,6 +92,12 @@ final class CurlEasy {
             try check(ccurl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, options.connectTimeout), request)
             try check(ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, options.lowSpeedBytes), request)
             try check(ccurl_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, options.lowSpeedSeconds), request)
+            try check(ccurl_setopt_long(handle, CURLOPT_TIMEOUT, options.deadlineSeconds), request)
+            // The progress callback is how a Ctrl-C reaches a transfer that is
+            // waiting on a slow server: libcurl calls it at least once a second.
+            try check(ccurl_setopt_long(handle, CURLOPT_NOPROGRESS, 0), request)
+            try check(ccurl_setopt_xferinfo_function(handle, CURLOPT_XFERINFOFUNCTION, curlProgressCallback), request)
+            try check(ccurl_setopt_pointer(handle, CURLOPT_XFERINFODATA, box), request)
             try check(ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1), request)
             try check(ccurl_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2), request)
             if let bundle = options.caBundle { try check(ccurl_setopt_string(handle, CURLOPT_CAINFO, bundle), request) }
@@ -112,8 +123,15 @@ final class CurlEasy {
             }
             return curl_easy_perform(handle)
         }
+        if state.wasCancelled {
+            var error = HTTPError(.cancelled, "interrupted", url: request.url, curlCode: Int(result.rawValue))
+            error.bytesReceived = state.bytesWritten
+            throw error
+        }
         if (result == CURLE_WRITE_ERROR && state.limitExceeded) || result == CURLE_FILESIZE_EXCEEDED {
-            var error = HTTPError(.refused, "the response is larger than the \(state.maxBytes)-byte limit", url: request.url)
+            var error = HTTPError(
+                .refused, "the response is larger than the \(state.maxBytes)-byte limit", url: request.url,
+                curlCode: Int(result.rawValue))
             error.bytesReceived = state.bytesWritten
             throw error
         }
@@ -130,7 +148,11 @@ final class CurlEasy {
             let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let text = detail.isEmpty ? String(cString: curl_easy_strerror(result)) : detail
             let code: HTTPError.Code = result == CURLE_OPERATION_TIMEDOUT ? .timeout : .transport
-            var error = HTTPError(code, text, url: request.url, curlCode: Int(result.rawValue))
+            var message = text
+            if result == CURLE_OPERATION_TIMEDOUT {
+                message += " (limits: \(options.deadlineSeconds) s per exchange, at least \(options.lowSpeedBytes) bytes/s over \(options.lowSpeedSeconds) s; raise OMNISTORE_HTTP_MAX_TIME, or lower OMNISTORE_HTTP_SPEED_LIMIT, for a slow link)"
+            }
+            var error = HTTPError(code, message, url: request.url, curlCode: Int(result.rawValue))
             error.bytesReceived = state.bytesWritten
             throw error
         }
@@ -189,10 +211,24 @@ private let curlHeaderCallback: ccurl_data_cb = { pointer, size, count, userdata
     return length
 }
 
+private let curlProgressCallback: ccurl_xferinfo_cb = { userdata, _, _, _, _ in
+    guard let userdata else { return 0 }
+    let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
+    if state.cancelled() {
+        state.wasCancelled = true
+        return 1
+    }
+    return 0
+}
+
 private let curlWriteCallback: ccurl_data_cb = { pointer, size, count, userdata in
     guard let pointer, let userdata else { return 0 }
     let state = Unmanaged<TransferState>.fromOpaque(userdata).takeUnretainedValue()
     let length = size * count
+    if state.cancelled() {
+        state.wasCancelled = true
+        return 0
+    }
     if state.sink >= 0 {
         guard Int64(length) <= state.maxBytes - state.bytesWritten else {
             state.limitExceeded = true

@@ -17,6 +17,42 @@ public final class HTTPClient: @unchecked Sendable {
     private var easy: CurlEasy?
     private let options: CurlEasy.Options
     private let schemes: SchemePolicy
+    private let cancelled: @Sendable () -> Bool
+
+    /// How long an exchange may take. The defaults suit a clip over a slow
+    /// office link; a test or a script sets them lower through the
+    /// environment, with curl's own names: `OMNISTORE_HTTP_MAX_TIME` (seconds
+    /// per exchange, 0 for none; curl's --max-time), `OMNISTORE_HTTP_SPEED_LIMIT`
+    /// (bytes per second; --speed-limit) and `OMNISTORE_HTTP_SPEED_TIME`
+    /// (seconds below that speed before giving up; --speed-time).
+    public struct Limits: Sendable, Equatable {
+        public var connectSeconds = 15
+        public var deadlineSeconds = 900
+        public var lowSpeedBytesPerSecond = 1000
+        public var lowSpeedSeconds = 30
+
+        public init() {}
+
+        /// The defaults, with whatever the environment sets.
+        ///
+        /// - Throws: ``HTTPError`` (code `.request`) naming a variable whose value is not a whole number.
+        public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+            throws(HTTPError) -> Limits
+        {
+            var limits = Limits()
+            func read(_ name: String, minimum: Int, into value: inout Int) throws(HTTPError) {
+                guard let text = environment[name], !text.isEmpty else { return }
+                guard let number = Int(text), number >= minimum else {
+                    throw HTTPError(.request, "\(name) must be a whole number, at least \(minimum), not '\(text)'", url: "")
+                }
+                value = number
+            }
+            try read("OMNISTORE_HTTP_MAX_TIME", minimum: 0, into: &limits.deadlineSeconds)
+            try read("OMNISTORE_HTTP_SPEED_LIMIT", minimum: 1, into: &limits.lowSpeedBytesPerSecond)
+            try read("OMNISTORE_HTTP_SPEED_TIME", minimum: 1, into: &limits.lowSpeedSeconds)
+            return limits
+        }
+    }
 
     /// Which URL schemes a request (and every redirect it follows) may use.
     /// Whatever the policy, nothing but `http` and `https` ever reaches libcurl.
@@ -31,13 +67,19 @@ public final class HTTPClient: @unchecked Sendable {
 
     /// - Parameters:
     ///   - userAgent: sent on every request, such as `omnistore/0.1.0`.
-    ///   - connectTimeout: seconds to establish a connection.
-    ///   - stallTimeout: a transfer slower than 1 byte/s for this many seconds is abandoned.
+    ///   - limits: the deadline and low-speed limit of every exchange.
     ///   - schemes: the schemes requests and redirects may use.
-    public init(userAgent: String, connectTimeout: Int = 15, stallTimeout: Int = 60, schemes: SchemePolicy = .web) {
+    ///   - cancelled: asked at least once a second during a transfer; true
+    ///     abandons it with an ``HTTPError`` of code `.cancelled`.
+    public init(
+        userAgent: String, limits: Limits = Limits(), schemes: SchemePolicy = .web,
+        cancelled: @escaping @Sendable () -> Bool = { false }
+    ) {
         self.schemes = schemes
+        self.cancelled = cancelled
         options = CurlEasy.Options(
-            userAgent: userAgent, connectTimeout: connectTimeout, lowSpeedBytes: 1, lowSpeedSeconds: stallTimeout,
+            userAgent: userAgent, connectTimeout: limits.connectSeconds, lowSpeedBytes: limits.lowSpeedBytesPerSecond,
+            lowSpeedSeconds: limits.lowSpeedSeconds, deadlineSeconds: limits.deadlineSeconds,
             caBundle: ProcessInfo.processInfo.environment["OMNISTORE_CA_BUNDLE"],
             protocols: schemes == .httpsOnly ? "https" : "http,https")
     }
@@ -110,6 +152,7 @@ public final class HTTPClient: @unchecked Sendable {
     private func transfer(_ original: HTTPRequest, state: TransferState) throws(HTTPError) -> Int {
         lock.lock()
         defer { lock.unlock() }
+        state.cancelled = cancelled
         let handle: CurlEasy
         if let easy {
             handle = easy

@@ -12,6 +12,8 @@ public struct HTTPError: Error, CustomStringConvertible, Sendable {
         case io
         /// The client refused the exchange: a scheme or host not allowed, or a body over its size limit.
         case refused
+        /// The caller asked to stop (Ctrl-C): the transfer was abandoned.
+        case cancelled
     }
 
     public let code: Code
@@ -34,6 +36,17 @@ public struct HTTPError: Error, CustomStringConvertible, Sendable {
 
     /// Whether trying again may succeed.
     public var isRetryable: Bool { code == .transport || code == .timeout }
+
+    /// Whether the request may have reached the server: false only when no
+    /// connection was made (the host was not found or refused it), or the
+    /// client refused the URL before sending anything.
+    public var requestMayHaveArrived: Bool {
+        if code == .refused && bytesReceived == 0 && curlCode == nil { return false }
+        guard let curlCode else { return code != .request }
+        // CURLE_UNSUPPORTED_PROTOCOL, CURLE_URL_MALFORMAT, CURLE_COULDNT_RESOLVE_PROXY,
+        // CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_CONNECT.
+        return ![1, 3, 5, 6, 7].contains(curlCode)
+    }
 
     /// Drops the query string, where API keys travel.
     static func redact(_ url: String) -> String {

@@ -19,10 +19,22 @@ public final class InteractionsClient: Sendable {
     private let baseDelay: Double
     private let maxAttempts = 5
 
-    public init(configuration: InteractionsConfiguration, userAgent: String, baseDelay: Double = 0.5) {
+    private let cancelled: @Sendable () -> Bool
+
+    /// - Parameters:
+    ///   - limits: the deadline and low-speed limit of each exchange.
+    ///   - cancelled: asked during every transfer and every pause between
+    ///     retries (at least once a second); true stops the call with an
+    ///     error of kind `.interrupted`.
+    public init(
+        configuration: InteractionsConfiguration, userAgent: String, baseDelay: Double = 0.5,
+        limits: HTTPClient.Limits = HTTPClient.Limits(), cancelled: @escaping @Sendable () -> Bool = { false }
+    ) {
         self.configuration = configuration
-        self.http = HTTPClient(userAgent: userAgent, schemes: Self.schemePolicy(for: configuration.baseURL))
+        self.http = HTTPClient(
+            userAgent: userAgent, limits: limits, schemes: Self.schemePolicy(for: configuration.baseURL), cancelled: cancelled)
         self.baseDelay = baseDelay
+        self.cancelled = cancelled
     }
 
     /// `https` only, unless the base URL is itself `http` on loopback (a local test server).
@@ -46,8 +58,7 @@ public final class InteractionsClient: Sendable {
         } catch let error as InteractionsError {
             throw error.redacting(configuration.apiKey)
         } catch let error as HTTPError {
-            let kind: InteractionsError.Kind = error.code == .timeout ? .timeout : error.code == .refused ? .refused : .transport
-            throw InteractionsError(kind, message: error.description).redacting(configuration.apiKey)
+            throw InteractionsError(http: error, message: error.description).redacting(configuration.apiKey)
         }
     }
 
@@ -61,23 +72,27 @@ public final class InteractionsClient: Sendable {
     private static let sensitive: Set<String> = ["x-goog-api-key"]
 
     /// Creates an interaction (`POST /{version}/interactions`).
-    public func create(body: [BodySegment], spillDirectory: String) throws -> Interaction {
-        try scrubbed { try createUnscrubbed(body: body, spillDirectory: spillDirectory) }
+    ///
+    /// - Parameter maxVideoBytes: the most the clip may weigh, should the
+    ///   reply carry it inline; a larger reply is refused.
+    public func create(body: [BodySegment], spillDirectory: String, maxVideoBytes: Int64 = 2 << 30) throws -> Interaction {
+        try scrubbed { try createUnscrubbed(body: body, spillDirectory: spillDirectory, maxVideoBytes: maxVideoBytes) }
     }
 
-    private func createUnscrubbed(body: [BodySegment], spillDirectory: String) throws -> Interaction {
+    private func createUnscrubbed(body: [BodySegment], spillDirectory: String, maxVideoBytes: Int64) throws -> Interaction {
         var request = HTTPRequest(
             method: "POST", url: configuration.interactionsURL, headers: try headers() + [("Content-Type", "application/json")],
             body: body, sensitiveHeaders: Self.sensitive)
         request.headers.append(("Accept", "application/json"))
         var attempt = 0
         while true {
-            let (response, path) = try sendToFile(request, spillDirectory: spillDirectory)
+            let (response, path) = try sendToFile(
+                request, spillDirectory: spillDirectory, maxBytes: Self.replyLimit(maxVideoBytes: maxVideoBytes))
             defer { unlink(path) }
             if response.status == 429, attempt < maxAttempts - 1 {
                 // 429 means the create was refused, so sending it again cannot bill twice.
                 let error = InteractionsError.from(response: bodyOf(path, response), context: "create")
-                sleepBackoff(attempt, retryAfter: error.retryAfter)
+                try sleepBackoff(attempt, retryAfter: error.retryAfter)
                 attempt += 1
                 continue
             }
@@ -90,16 +105,20 @@ public final class InteractionsClient: Sendable {
 
     /// Reads an interaction (`GET /{version}/interactions/{id}`), streaming the
     /// response to disk so an inline video never sits in memory.
-    public func get(_ id: String, spillDirectory: String) throws -> Interaction {
-        try scrubbed { try getUnscrubbed(id, spillDirectory: spillDirectory) }
+    ///
+    /// - Parameter maxVideoBytes: the most the clip may weigh, should the
+    ///   reply carry it inline; a larger reply is refused.
+    public func get(_ id: String, spillDirectory: String, maxVideoBytes: Int64 = 2 << 30) throws -> Interaction {
+        try scrubbed { try getUnscrubbed(id, spillDirectory: spillDirectory, maxVideoBytes: maxVideoBytes) }
     }
 
-    private func getUnscrubbed(_ id: String, spillDirectory: String) throws -> Interaction {
+    private func getUnscrubbed(_ id: String, spillDirectory: String, maxVideoBytes: Int64) throws -> Interaction {
         let request = HTTPRequest(
             method: "GET", url: "\(configuration.interactionsURL)/\(Self.escape(id))", headers: try headers(),
             sensitiveHeaders: Self.sensitive)
         let path: String = try retrying("get interaction \(id)") {
-            let (response, path) = try sendToFile(request, spillDirectory: spillDirectory)
+            let (response, path) = try sendToFile(
+                request, spillDirectory: spillDirectory, maxBytes: Self.replyLimit(maxVideoBytes: maxVideoBytes))
             if (200..<300).contains(response.status) { return .success(path) }
             defer { unlink(path) }
             return .failure(InteractionsError.from(response: bodyOf(path, response), context: "get interaction \(id)"))
@@ -191,7 +210,7 @@ public final class InteractionsClient: Sendable {
             let state = try fileState(name, url: configuration.fileURL(name))
             if state == "ACTIVE" || state == nil { return }
             if state == "FAILED" { throw InteractionsError(.failed, message: "the Files API could not process \(name)") }
-            Thread.sleep(forTimeInterval: min(1 + Double(attempt), 5))
+            try pause(min(1 + Double(attempt), 5))
         }
         throw InteractionsError(.timeout, message: "\(name) did not become ACTIVE")
     }
@@ -249,7 +268,7 @@ public final class InteractionsClient: Sendable {
                     // 400 FAILED_PRECONDITION: the file is not ACTIVE yet.
                     if response.status == 400, error.apiCode?.uppercased() == "FAILED_PRECONDITION", notReady < 5 {
                         notReady += 1
-                        if let file { try waitUntilDownloadable(file) } else { sleepBackoff(notReady, retryAfter: nil) }
+                        if let file { try waitUntilDownloadable(file) } else { try sleepBackoff(notReady, retryAfter: nil) }
                         continue
                     }
                     throw InteractionsError(.downloadFailed, status: response.status, apiCode: error.apiCode, message: error.message)
@@ -257,7 +276,7 @@ public final class InteractionsClient: Sendable {
                 return start + written
             } catch let error as HTTPError where error.isRetryable && attempt < maxAttempts - 1 {
                 received += error.bytesReceived
-                sleepBackoff(attempt, retryAfter: nil)
+                try sleepBackoff(attempt, retryAfter: nil)
                 attempt += 1
             } catch let error as HTTPError where error.code == .refused {
                 let what = error.message.hasPrefix("the response is larger")
@@ -265,7 +284,7 @@ public final class InteractionsClient: Sendable {
                     : "the video link was refused: \(error.message)"
                 throw InteractionsError(.refused, message: what)
             } catch let error as HTTPError {
-                throw InteractionsError(error.code == .timeout ? .timeout : .transport, message: "download failed: \(error.message)")
+                throw InteractionsError(http: error, message: "download failed: \(error.message)")
             }
         }
     }
@@ -295,7 +314,7 @@ public final class InteractionsClient: Sendable {
             guard Date() < deadline else {
                 throw InteractionsError(.downloadFailed, message: "\(name) is still \(state ?? "not ready") after \(Int(Self.fileWaitSeconds)) s")
             }
-            Thread.sleep(forTimeInterval: min(baseDelay * pow(2, Double(attempt)), 5, max(0, deadline.timeIntervalSinceNow)))
+            try pause(min(baseDelay * pow(2, Double(attempt)), 5, max(0, deadline.timeIntervalSinceNow)))
             attempt += 1
         }
     }
@@ -314,18 +333,37 @@ public final class InteractionsClient: Sendable {
 
     // MARK: - Plumbing
 
-    private func sendToFile(_ request: HTTPRequest, spillDirectory: String) throws -> (HTTPResponse, String) {
+    /// The most a JSON reply may weigh apart from an inline video: a
+    /// generous few MiB (`OMNISTORE_MAX_REPLY_BYTES` overrides it).
+    static var jsonReplyLimit: Int64 {
+        ProcessInfo.processInfo.environment["OMNISTORE_MAX_REPLY_BYTES"].flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil }
+            ?? (8 << 20)
+    }
+
+    /// The most a reply may weigh when it may carry the clip inline: the JSON
+    /// plus the clip's base64 text.
+    public static func replyLimit(maxVideoBytes: Int64) -> Int64 {
+        let video = maxVideoBytes >= Int64.max / 2 ? Int64.max / 2 : (max(0, maxVideoBytes) + 2) / 3 * 4
+        return jsonReplyLimit + video
+    }
+
+    private func sendToFile(_ request: HTTPRequest, spillDirectory: String, maxBytes: Int64) throws -> (HTTPResponse, String) {
         let path = spillDirectory + "/response-\(UUID().uuidString.prefix(12))"
         let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw InteractionsError.local("cannot write a temp file in \(spillDirectory)") }
         defer { close(fd) }
         do {
-            let (response, _) = try http.send(request, bodyTo: fd)
+            let (response, _) = try http.send(request, bodyTo: fd, maxBytes: maxBytes)
             return (response, path)
         } catch let error as HTTPError {
             unlink(path)
-            throw InteractionsError(
-                error.code == .timeout ? .timeout : .transport, message: "cannot reach the API: \(error.message)")
+            if error.code == .refused && error.message.hasPrefix("the response is larger") {
+                var refused = InteractionsError(
+                    .refused, message: "the API's reply is larger than \(maxBytes) bytes, more than a reply with this clip inline can be")
+                refused.unanswered = true
+                throw refused
+            }
+            throw InteractionsError(http: error, message: "cannot reach the API: \(error.message)")
         }
     }
 
@@ -343,31 +381,42 @@ public final class InteractionsClient: Sendable {
             do {
                 outcome = try call()
             } catch let error as InteractionsError where (error.kind == .transport || error.kind == .timeout) && attempt < maxAttempts - 1 {
-                sleepBackoff(attempt, retryAfter: nil)
+                try sleepBackoff(attempt, retryAfter: nil)
                 attempt += 1
                 continue
             } catch let error as HTTPError where error.isRetryable && attempt < maxAttempts - 1 {
-                sleepBackoff(attempt, retryAfter: nil)
+                try sleepBackoff(attempt, retryAfter: nil)
                 attempt += 1
                 continue
             } catch let error as HTTPError {
-                throw InteractionsError(.transport, message: "\(what): \(error.message)")
+                throw InteractionsError(http: error, message: "\(what): \(error.message)")
             }
             switch outcome {
             case .success(let value): return value
             case .failure(let error):
                 let retryable = error.kind == .rateLimited || error.kind == .server || error.kind == .timeout
                 guard retryable && attempt < maxAttempts - 1 else { throw error }
-                sleepBackoff(attempt, retryAfter: error.retryAfter)
+                try sleepBackoff(attempt, retryAfter: error.retryAfter)
                 attempt += 1
             }
         }
     }
 
-    private func sleepBackoff(_ attempt: Int, retryAfter: Double?) {
+    private func sleepBackoff(_ attempt: Int, retryAfter: Double?) throws {
         let exponential = min(baseDelay * pow(2, Double(attempt)), 8)
         let jittered = exponential * Double.random(in: 0.5...1.0)
-        Thread.sleep(forTimeInterval: max(retryAfter.map { min($0, 60) } ?? 0, jittered))
+        try pause(max(retryAfter.map { min($0, 60) } ?? 0, jittered))
+    }
+
+    /// Sleeps, waking every 50 ms to see whether the caller asked to stop.
+    private func pause(_ seconds: Double) throws {
+        let wakeAt = Date().addingTimeInterval(seconds)
+        while true {
+            if cancelled() { throw InteractionsError(.interrupted, message: "interrupted") }
+            let left = wakeAt.timeIntervalSinceNow
+            if left <= 0 { return }
+            Thread.sleep(forTimeInterval: min(0.05, left))
+        }
     }
 
     static func escape(_ id: String) -> String {

@@ -11,6 +11,8 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
         case refused
         /// The video download was answered with an error status.
         case downloadFailed
+        /// The caller asked to stop (Ctrl-C) while a call was under way.
+        case interrupted
     }
 
     public let kind: Kind
@@ -21,6 +23,10 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
     public let message: String
     /// Seconds the server asked us to wait (`Retry-After`).
     public let retryAfter: Double?
+    /// The request may have reached the server, but no answer came back (a
+    /// timeout, a cut or oversized reply, an interrupt): for a create, the
+    /// interaction may have started and be billed.
+    public var unanswered = false
 
     public init(_ kind: Kind, status: Int? = nil, apiCode: String? = nil, message: String, retryAfter: Double? = nil) {
         self.kind = kind
@@ -28,6 +34,19 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
         self.apiCode = apiCode
         self.message = message
         self.retryAfter = retryAfter
+    }
+
+    /// The error for a failed HTTP exchange (no usable response).
+    init(http error: HTTPError, message: String) {
+        let kind: Kind
+        switch error.code {
+        case .timeout: kind = .timeout
+        case .refused: kind = .refused
+        case .cancelled: kind = .interrupted
+        case .transport, .request, .io: kind = .transport
+        }
+        self.init(kind, message: message)
+        unanswered = error.requestMayHaveArrived
     }
 
     static func local(_ message: String) -> InteractionsError { InteractionsError(.local, message: message) }
@@ -53,6 +72,7 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
         case .local: return "check the disk and the store"
         case .refused: return "the server sent a video omnistore will not take; check GOOGLE_GEMINI_BASE_URL, then run 'omnistore resume'"
         case .downloadFailed: return "the video could not be fetched; the interaction stays pending: run 'omnistore resume'"
+        case .interrupted: return "interrupted; 'omnistore resume' picks up started work"
         }
     }
 
@@ -67,9 +87,11 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
 
     /// The same error with every occurrence of `secret` in its texts replaced.
     func redacting(_ secret: String?) -> InteractionsError {
-        InteractionsError(
+        var copy = InteractionsError(
             kind, status: status, apiCode: apiCode.map { Redaction.scrub($0, secret) }, message: Redaction.scrub(message, secret),
             retryAfter: retryAfter)
+        copy.unanswered = unanswered
+        return copy
     }
 
     /// Builds the error for a non-2xx response, decoding both error shapes:

@@ -26,7 +26,7 @@ public final class S3Remote: RemoteTransport {
     let port: Int?
     let virtualHosted: Bool
     let signer: SigV4Signer
-    let clients = ClientPool()
+    let clients: ClientPool
 
     /// Files larger than this are uploaded and downloaded in parts.
     public static let multipartThreshold: Int64 = 64 << 20
@@ -60,6 +60,11 @@ public final class S3Remote: RemoteTransport {
         }
         signer = SigV4Signer(credentials: credentials, region: region, service: "s3")
         parallelism = S3Remote.jobs()
+        do {
+            clients = ClientPool(limits: try HTTPClient.Limits.fromEnvironment())
+        } catch {
+            throw RemoteError(.invalidArgument, error.message)
+        }
     }
 
     /// Parallel transfers: `OMNISTORE_REMOTE_JOBS`, else 8.
@@ -377,10 +382,13 @@ final class ClientPool: @unchecked Sendable {
     // @unchecked: `idle` is only touched under `lock`; each client is used by one thread at a time.
     private let lock = NSLock()
     private var idle: [HTTPClient] = []
+    private let limits: HTTPClient.Limits
+
+    init(limits: HTTPClient.Limits) { self.limits = limits }
 
     func with<T>(_ body: (HTTPClient) throws -> T) throws -> T {
         lock.lock()
-        let client = idle.popLast() ?? HTTPClient(userAgent: "omnistore-remote/0.1", connectTimeout: 15, stallTimeout: 60)
+        let client = idle.popLast() ?? HTTPClient(userAgent: "omnistore-remote/0.1", limits: limits)
         lock.unlock()
         defer {
             lock.lock()

@@ -23,12 +23,17 @@ public struct GenerationResult: Sendable {
     }
 }
 
-/// A generation stopped by the user before it finished; the interaction is
-/// still pending in the store.
+/// A generation stopped by the user before it finished: the interaction is
+/// still pending in the store, or, stopped before the API answered the
+/// create, kept as an attempt that may be billed.
 public struct GenerationInterrupted: Error, CustomStringConvertible, Sendable {
-    public let interaction: String
+    /// Nil when the create was interrupted before its reply.
+    public let interaction: String?
     public var description: String {
-        "interrupted: interaction \(interaction) keeps running on the server and is saved as pending; run 'omnistore resume \(interaction)' to finish it or 'omnistore cancel \(interaction)' to stop it"
+        guard let interaction else {
+            return "interrupted before the API answered: the request may have started and be billed; it is kept as an attempt ('omnistore log --attempts')"
+        }
+        return "interrupted: interaction \(interaction) keeps running on the server and is saved as pending; run 'omnistore resume \(interaction)' to finish it or 'omnistore cancel \(interaction)' to stop it"
     }
 }
 

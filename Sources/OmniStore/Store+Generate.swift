@@ -285,7 +285,15 @@ extension Store {
         try RefJournal.sending(layout, attempt: attempt, plan: plan.json, at: Store.now())
         let interaction: Interaction
         do {
-            interaction = try client.create(body: body, spillDirectory: try temporaryDirectory())
+            interaction = try client.create(
+                body: body, spillDirectory: try temporaryDirectory(), maxVideoBytes: Store.downloadLimit(plan))
+        } catch let error as InteractionsError where error.unanswered {
+            // Sent, and no usable answer: the API may have started it. It is
+            // kept as an attempt that says so, never forgotten, never re-sent.
+            try recordUnanswered(plan: plan, error: error)
+            RefJournal.sendFailed(layout, attempt: attempt)
+            if error.kind == .interrupted { throw GenerationInterrupted(interaction: nil) }
+            throw error
         } catch {
             RefJournal.sendFailed(layout, attempt: attempt)
             throw error
@@ -311,7 +319,11 @@ extension Store {
         var delay = Store.initialPollDelay
         var interaction: Interaction
         while true {
-            interaction = try client.get(id, spillDirectory: try temporaryDirectory())
+            do {
+                interaction = try client.get(id, spillDirectory: try temporaryDirectory(), maxVideoBytes: Store.downloadLimit(plan))
+            } catch let error as InteractionsError where error.kind == .interrupted {
+                throw GenerationInterrupted(interaction: id)
+            }
             if interaction.isTerminal { break }
             for file in interaction.spillFiles { unlink(file) }
             events(.polling(interaction: id, status: interaction.status, elapsed: Date().timeIntervalSince(started)))
@@ -342,6 +354,8 @@ extension Store {
                     _ = try client.download(uri, to: fd, maxBytes: Store.downloadLimit(plan)) {
                         events(.downloading(interaction: id, bytes: $0))
                     }
+                } catch let error as InteractionsError where error.kind == .interrupted {
+                    throw GenerationInterrupted(interaction: id)
                 } catch let error as InteractionsError where error.kind == .failed {
                     // The server says the file failed (state FAILED): a real failure, not a retry.
                     try recordFailure(id, plan: plan, status: "failed", error: error)
@@ -450,6 +464,25 @@ extension Store {
                 "interaction_id": .string(id), "kind": .string(plan.kind), "instruction": .string(plan.instruction),
                 "parent": JSONValue(plan.parent?.hex), "status": .string(status), "error_code": .string(code),
                 "message": .string(error.message), "plan": .string(plan.json.compactText), "created_at": .string(now),
+            ])
+        }
+    }
+
+    /// A create that may have reached the API but got no answer to keep.
+    private func recordUnanswered(plan: GenerationPlan, error: InteractionsError) throws {
+        try write("cannot record the unanswered request") { db in
+            let now = Store.now()
+            let message = "sent, no reply: may be billed (\(error.message)); check the API's usage page"
+            try db.execute(
+                sql: """
+                    INSERT INTO attempt (interaction_id, kind, instruction, parent, status, error_code, message, plan, created_at)
+                    VALUES (NULL, ?, ?, ?, 'no_reply', 'no_reply', ?, ?, ?)
+                    """,
+                arguments: [plan.kind, plan.instruction, plan.parent?.hex, message, plan.json.compactText, now])
+            RefJournal.attempt([
+                "interaction_id": .null, "kind": .string(plan.kind), "instruction": .string(plan.instruction),
+                "parent": JSONValue(plan.parent?.hex), "status": .string("no_reply"), "error_code": .string("no_reply"),
+                "message": .string(message), "plan": .string(plan.json.compactText), "created_at": .string(now),
             ])
         }
     }

@@ -76,7 +76,7 @@ struct GenerationWorld {
     /// and a blocked mask survives exec, so a CLI started directly would never
     /// see a Ctrl-C. A tiny exec wrapper clears the mask and restores the
     /// default SIGPIPE/SIGXFSZ dispositions first, as a shell would.
-    func start(_ arguments: [String], timeout: Double = 60) throws -> RunningProcess {
+    func start(_ arguments: [String], extra: [String: String] = [:], timeout: Double = 60) throws -> RunningProcess {
         let wrapper = """
             import os, signal, sys
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -85,8 +85,8 @@ struct GenerationWorld {
             os.execv(sys.argv[1], sys.argv[1:])
             """
         return try RunningProcess(
-            "python3", ["-c", wrapper, try OmnistoreCLI.binary()] + arguments, in: ws.path, environment: environment,
-            timeout: timeout)
+            "python3", ["-c", wrapper, try OmnistoreCLI.binary()] + arguments, in: ws.path,
+            environment: environment.merging(extra) { _, new in new }, timeout: timeout)
     }
 
     /// Waits until the fake's log holds a request matching `predicate`

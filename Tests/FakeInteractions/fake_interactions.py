@@ -915,6 +915,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         entry = getattr(self, "_entry", None)
         if entry is not None:  # recorded before the bytes go out, so the log is never stale
             entry["status"] = status
+        bloat = getattr(self, "_bloat_fault", None)
+        if bloat is not None and body.startswith(b"{") and len(body) > 2:
+            return self._send_bloated(status, body, headers, int(bloat.get("bloat_bytes", 1 << 30)))
         self.send_response(status)
         hdrs = dict(headers or {})
         if content_type and body is not None and "Content-Type" not in hdrs:
@@ -927,6 +930,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
+        trickle = getattr(self, "_trickle_fault", None)
+        if trickle is not None:
+            # A server that answers, slowly: one byte per interval, never
+            # slower in all than MAX_DELAY_S.
+            interval = min(float(trickle.get("interval_seconds", 0.5)), 5.0)
+            started = time.monotonic()
+            for i in range(len(body)):
+                self.wfile.write(body[i:i + 1])
+                self.wfile.flush()
+                if time.monotonic() - started > MAX_DELAY_S:
+                    break
+                time.sleep(interval)
+            self._status_sent = status
+            return
         if drop is not None:
             after = drop.get("after_bytes")
             if after is None:
@@ -938,6 +955,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         self.wfile.write(body)
         self._status_sent = status
+
+    def _send_bloated(self, status: int, body: bytes, headers: dict | None, size: int):
+        # A well-formed JSON reply with one huge field in front ("padding",
+        # which lenient decoding must ignore), streamed, never held in memory.
+        prefix, suffix = b'{"padding":"', b'",' + body[1:]
+        self.send_response(status)
+        for k, v in dict(headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(prefix) + size + len(suffix)))
+        self.end_headers()
+        self._status_sent = status
+        chunk = b"A" * (1 << 20)
+        try:
+            self.wfile.write(prefix)
+            left = size
+            while left > 0:
+                self.wfile.write(chunk[:min(left, len(chunk))])
+                left -= min(left, len(chunk))
+            self.wfile.write(suffix)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
     def _kill_socket(self):
         self.close_connection = True
@@ -988,6 +1027,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     # -- dispatch -----------------------------------------------------------------
     def _dispatch(self, method: str):
         self._drop_fault = None
+        self._trickle_fault = None
+        self._bloat_fault = None
         self._status_sent = None
         self._entry = None
         split = urllib.parse.urlsplit(self.path)
@@ -1065,6 +1106,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if kind == "drop":
             self._drop_fault = fault
+            return
+        if kind == "trickle":
+            self._trickle_fault = fault
+            return
+        if kind == "bloat":
+            self._bloat_fault = fault
             return
         if kind == "close":
             self._kill_socket()
@@ -1943,8 +1990,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self._json(200, {})
             if method == "POST":
                 kind = body.get("kind")
-                if kind not in ("rate_limit", "server_error", "error", "delay", "hold", "drop", "close"):
-                    raise invalid("kind must be rate_limit, server_error, error, delay, hold, drop or close.")
+                if kind not in ("rate_limit", "server_error", "error", "delay", "hold", "drop", "close", "trickle", "bloat"):
+                    raise invalid("kind must be rate_limit, server_error, error, delay, hold, drop, close, trickle or bloat.")
                 pat = body.get("path", ".*")
                 try:
                     re.compile(pat)
@@ -1958,7 +2005,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     f = {"id": st.fault_seq, "kind": kind, "method": (body.get("method") or "*").upper(),
                          "path": pat, "remaining": count, "hits": 0}
                     for k in ("delay_seconds", "status", "code", "message", "retry_after",
-                              "after_bytes", "rpc_status"):
+                              "after_bytes", "rpc_status", "interval_seconds", "bloat_bytes"):
                         if k in body:
                             f[k] = body[k]
                     st.faults.append(f)

@@ -110,6 +110,15 @@ public final class RunningProcess: @unchecked Sendable {
 
     public var pid: Int32 { process.processIdentifier }
 
+    /// When the process was seen to end (on the thread that reaps it, not
+    /// when a waiting task got to run): for timing a process on a busy machine.
+    public var endedAt: Date? {
+        lock.lock()
+        defer { lock.unlock() }
+        return ended
+    }
+    private var ended: Date?
+
     /// Sends `signal` to the process.
     public func send(_ signal: Int32) {
         kill(process.processIdentifier, signal)
@@ -137,6 +146,7 @@ public final class RunningProcess: @unchecked Sendable {
     }
 
     private func finish(_ finished: Process, outURL: URL, errURL: URL) {
+        let endTime = Date()
         let out = (try? Data(contentsOf: outURL)) ?? Data()
         let err = (try? Data(contentsOf: errURL)) ?? Data()
         try? FileManager.default.removeItem(at: outputDirectory)
@@ -146,6 +156,7 @@ public final class RunningProcess: @unchecked Sendable {
             signaled: finished.terminationReason == .uncaughtSignal, timedOut: timedOut,
             stdoutData: out, stderrData: err)
         result = value
+        ended = endTime
         let pending = waiters
         waiters = []
         lock.unlock()

@@ -27,6 +27,8 @@ CURLcode ccurl_setopt_off_t(CURL *h, CURLoption o, curl_off_t v);
 CURLcode ccurl_setopt_string(CURL *h, CURLoption o, const char *v);
 CURLcode ccurl_setopt_pointer(CURL *h, CURLoption o, void *v);
 CURLcode ccurl_setopt_data_function(CURL *h, CURLoption o, ccurl_data_cb cb);
+typedef int (*ccurl_xferinfo_cb)(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow);
+CURLcode ccurl_setopt_xferinfo_function(CURL *h, CURLoption o, ccurl_xferinfo_cb cb);
 curl_version_info_data *ccurl_version_info(void);
 CURLcode ccurl_getinfo_long(CURL *h, CURLINFO i, long *out);
 
