@@ -9,19 +9,42 @@ struct ResumeCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Flag(name: .shortAndLong, help: "Only list the pending interactions.")
+    @Flag(name: .shortAndLong, help: "Only list the pending interactions, and requests sent with no reply.")
     var list = false
+
+    @Flag(help: "Dismiss the requests that were sent and got no reply (check the API's usage page first).")
+    var dismissUnanswered = false
 
     @Argument(help: "One interaction id; all pending ones when omitted.")
     var interaction: String?
 
+    func validate() throws {
+        if dismissUnanswered && (list || interaction != nil) {
+            throw ValidationError("--dismiss-unanswered stands alone: give neither --list nor an interaction")
+        }
+    }
+
     func run() throws {
         let store = try global.openStore()
+        if dismissUnanswered {
+            let count = try store.dismissUnansweredRequests()
+            if global.json { Terminal.json(.object(["dismissed": .int(Int64(count))])) } else {
+                Terminal.out(count == 0 ? "no unanswered requests" : "dismissed \(count) unanswered request(s)")
+            }
+            return
+        }
         if list {
             let pending = try store.pendingInteractions()
+            let unanswered = try store.unansweredRequests()
             if global.json { Terminal.json(.array(pending.map(\.json))) } else {
                 for item in pending {
                     Terminal.out("\(item.id)  \(item.plan.kind)  \(item.createdAt)  \(TurnText.firstLine(item.plan.instruction))")
+                }
+                for item in unanswered {
+                    Terminal.out("sent, no reply (may be billed)  \(item.kind)  \(item.createdAt)  \(TurnText.firstLine(item.instruction))")
+                }
+                if !unanswered.isEmpty {
+                    Terminal.out("check the API's usage page, then 'omnistore resume --dismiss-unanswered'")
                 }
             }
             return

@@ -9,7 +9,9 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let status = try global.openStore().status()
+        let store = try global.openStore()
+        let status = try store.status()
+        let unanswered = try store.unansweredRequests()
         if global.json {
             Terminal.json(
                 .object([
@@ -20,6 +22,7 @@ struct StatusCommand: ParsableCommand {
                         "path": .string(status.workfile.path), "state": .string(status.workfile.state.rawValue),
                         "sha256": JSONValue(status.workfile.hash?.hex),
                     ]),
+                    "unanswered_requests": .array(unanswered.map(\.json)),
                 ]))
             return
         }
@@ -45,6 +48,10 @@ struct StatusCommand: ParsableCommand {
             case .detached: restore = "omnistore checkout HEAD"
             }
             Terminal.out("working file \(path): missing (use '\(restore)' to restore it)")
+        }
+        for item in unanswered {
+            Terminal.out(
+                "sent, no reply: may be billed: \(item.kind) \"\(TurnText.firstLine(item.instruction))\" at \(item.createdAt) (check the API's usage page, then 'omnistore resume --dismiss-unanswered')")
         }
     }
 }

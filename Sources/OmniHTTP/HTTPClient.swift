@@ -29,7 +29,7 @@ public final class HTTPClient: @unchecked Sendable {
         public var connectSeconds = 15
         public var deadlineSeconds = 900
         public var lowSpeedBytesPerSecond = 1000
-        public var lowSpeedSeconds = 30
+        public var lowSpeedSeconds = 60
 
         public init() {}
 

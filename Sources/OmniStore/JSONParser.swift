@@ -180,6 +180,11 @@ extension JSONValue {
         return nil
     }
 
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
     public var doubleValue: Double? {
         switch self {
         case .int(let value): return Double(value)

@@ -166,6 +166,7 @@ enum Schema {
         registerPathStat(in: &migrator)
         registerWorktreePathStat(in: &migrator)
         registerDisplaySize(in: &migrator)
+        registerUnansweredIndex(in: &migrator)
         return migrator
     }
 }

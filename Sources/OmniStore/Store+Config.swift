@@ -68,6 +68,7 @@ extension Store {
             } else {
                 try db.execute(sql: "DELETE FROM config WHERE key = ?", arguments: [key])
             }
+            RefJournal.config(key, value: value)
         }
     }
 

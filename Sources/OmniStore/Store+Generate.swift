@@ -293,7 +293,11 @@ extension Store {
             try recordUnanswered(plan: plan, error: error)
             RefJournal.sendFailed(layout, attempt: attempt)
             if error.kind == .interrupted { throw GenerationInterrupted(interaction: nil) }
-            throw error
+            var told = InteractionsError(
+                error.kind, status: error.status, apiCode: error.apiCode,
+                message: error.message + "; the request may have started and be billed: it is kept as an attempt ('omnistore log --attempts')")
+            told.unanswered = true
+            throw told
         } catch {
             RefJournal.sendFailed(layout, attempt: attempt)
             throw error
@@ -550,8 +554,32 @@ extension Store {
 
     /// Generations that ended without a turn, newest first.
     public func failedAttempts() throws -> [FailedAttempt] {
+        try attempts(sql: "SELECT * FROM attempt ORDER BY seq DESC")
+    }
+
+    /// Creates that were sent and got no reply, oldest first: the API may
+    /// have started and billed them. They stay listed until dismissed.
+    public func unansweredRequests() throws -> [FailedAttempt] {
+        try attempts(sql: "SELECT * FROM attempt WHERE status = 'no_reply' ORDER BY seq")
+    }
+
+    /// Dismisses every unanswered request (after checking the API's usage
+    /// page); they stay in the attempts, as `no_reply_dismissed`.
+    ///
+    /// - Returns: how many were dismissed.
+    @discardableResult
+    public func dismissUnansweredRequests() throws -> Int {
+        try write("cannot dismiss the unanswered requests") { db in
+            try db.execute(sql: "UPDATE attempt SET status = 'no_reply_dismissed' WHERE status = 'no_reply'")
+            let count = db.changesCount
+            if count > 0 { RefJournal.dismissUnanswered(at: Store.now()) }
+            return count
+        }
+    }
+
+    private func attempts(sql: String) throws -> [FailedAttempt] {
         try read("cannot read attempts") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM attempt ORDER BY seq DESC").map { row in
+            try Row.fetchAll(db, sql: sql).map { row in
                 FailedAttempt(
                     interaction: row["interaction_id"], kind: row["kind"], instruction: row["instruction"],
                     parent: (row["parent"] as String?).flatMap(TurnID.init), status: row["status"],

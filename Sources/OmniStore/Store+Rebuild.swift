@@ -124,12 +124,16 @@ extension Store {
             try Schema.migrator.migrate(queue)
             let turns = loadTurns(layout, &report)
             let needed = Set(turns.values.flatMap { [$0.output.hex] + $0.inputs.map(\.asset.hex) })
+            var settings: [JSONValue] = []
             try queue.write { db in
                 try rebuildAssets(layout, db, needed: needed, &report)
                 try insertTurns(turns, db, &report)
-                try replayJournal(layout, db, &report)
+                try replayJournal(layout, db, settings: &settings, &report)
             }
-            try copyUnjournaledTables(layout, into: queue, &report)
+            try copyUnjournaledTables(layout, into: queue, journaledSettings: !settings.isEmpty, &report)
+            // The journal's settings, remotes and lazy markers go over what
+            // the old index had: it holds every change since they were journaled.
+            try queue.write { db in try replaySettings(settings, layout, db) }
             let check = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
             guard check == "ok" else {
                 throw StoreError(.database, "the rebuilt index failed its check (\(check ?? "?")); the old one was kept")
@@ -280,7 +284,9 @@ extension Store {
         }
     }
 
-    private static func replayJournal(_ layout: StoreLayout, _ db: Database, _ report: inout RebuildReport) throws {
+    private static func replayJournal(
+        _ layout: StoreLayout, _ db: Database, settings: inout [JSONValue], _ report: inout RebuildReport
+    ) throws {
         let (entries, damaged) = try RefJournal(layout).entries()
         if damaged > 0 { report.lost.append("\(damaged) line(s) of the ref journal were damaged and skipped") }
         func turnExists(_ hex: String?) throws -> Bool {
@@ -329,6 +335,14 @@ extension Store {
                 if let before = entry["before"]?.stringValue {
                     try db.execute(sql: "DELETE FROM reflog WHERE at < ?", arguments: [before])
                 }
+            case "config", "remote", "lazy":
+                settings.append(entry)
+            case "dismiss-unanswered":
+                for (_, sent) in unanswered {
+                    try insertUnanswered(sent, status: "no_reply_dismissed", db)
+                }
+                unanswered = [:]
+                try db.execute(sql: "UPDATE attempt SET status = 'no_reply_dismissed' WHERE status = 'no_reply'")
             case "sending":
                 if let attempt = entry["attempt"]?.stringValue { unanswered[attempt] = entry }
             case "send-failed":
@@ -362,17 +376,7 @@ extension Store {
         // A create sent with no reply journaled: the process died while the
         // API may have started (and billed) it. Kept as an attempt that says so.
         for (_, entry) in unanswered.sorted(by: { ($0.value["at"]?.stringValue ?? "") < ($1.value["at"]?.stringValue ?? "") }) {
-            let plan = entry["plan"] ?? .object([:])
-            try db.execute(
-                sql: """
-                    INSERT INTO attempt (interaction_id, kind, instruction, parent, status, error_code, message, plan, created_at)
-                    VALUES (NULL, ?, ?, ?, 'no_reply', 'no_reply', ?, ?, ?)
-                    """,
-                arguments: [
-                    plan["kind"]?.stringValue ?? "generate", plan["instruction"]?.stringValue ?? "", plan["parent"]?.stringValue,
-                    "sent, no reply: may be billed (the command stopped before the API answered); check the API's usage page",
-                    plan.compactText, entry["at"]?.stringValue ?? "",
-                ])
+            try insertUnanswered(entry, status: "no_reply", db)
             report.unansweredRequests += 1
         }
         report.pending = try Int.fetchOne(db, sql: "SELECT count(*) FROM pending") ?? 0
@@ -380,19 +384,76 @@ extension Store {
         report.reflogEntries = try Int.fetchOne(db, sql: "SELECT count(*) FROM reflog") ?? 0
     }
 
+    /// A `sending` line with no answer, as an attempt that may be billed.
+    private static func insertUnanswered(_ entry: JSONValue, status: String, _ db: Database) throws {
+        let plan = entry["plan"] ?? .object([:])
+        try db.execute(
+            sql: """
+                INSERT INTO attempt (interaction_id, kind, instruction, parent, status, error_code, message, plan, created_at)
+                VALUES (NULL, ?, ?, ?, ?, 'no_reply', ?, ?, ?)
+                """,
+            arguments: [
+                plan["kind"]?.stringValue ?? "generate", plan["instruction"]?.stringValue ?? "", plan["parent"]?.stringValue,
+                status, "sent, no reply: may be billed (the command stopped before the API answered); check the API's usage page",
+                plan.compactText, entry["at"]?.stringValue ?? "",
+            ])
+    }
+
+    /// Applies the journal's `config`, `remote` and `lazy` lines in order.
+    private static func replaySettings(_ entries: [JSONValue], _ layout: StoreLayout, _ db: Database) throws {
+        for entry in entries {
+            switch entry["op"]?.stringValue {
+            case "config":
+                guard let key = entry["key"]?.stringValue else { continue }
+                if let value = entry["value"]?.stringValue {
+                    try db.execute(
+                        sql: "INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        arguments: [key, value])
+                } else {
+                    try db.execute(sql: "DELETE FROM config WHERE key = ?", arguments: [key])
+                }
+            case "remote":
+                guard let name = entry["name"]?.stringValue else { continue }
+                try db.execute(sql: "DELETE FROM remote WHERE name = ?", arguments: [name])
+                guard let remote = entry["remote"], let url = remote["url"]?.stringValue else { continue }
+                try db.execute(
+                    sql: "INSERT INTO remote (name, url, endpoint, region, addressing, lazy, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        name, url, remote["endpoint"]?.stringValue, remote["region"]?.stringValue,
+                        remote["addressing"]?.stringValue, remote["lazy"]?.boolValue ?? false, remote["added_at"]?.stringValue ?? "",
+                    ])
+            case "lazy":
+                guard let hex = entry["asset"]?.stringValue, let id = AssetID(hex) else { continue }
+                // An object whose bytes are here is not lazy, whatever the journal's last word.
+                if let remote = entry["remote"]?.stringValue,
+                    !FileManager.default.fileExists(atPath: layout.objectPath(id)),
+                    try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM asset WHERE id = ?)", arguments: [hex]) == true
+                {
+                    try db.execute(sql: "INSERT OR REPLACE INTO lazy_object (asset, remote) VALUES (?, ?)", arguments: [hex, remote])
+                } else {
+                    try db.execute(sql: "DELETE FROM lazy_object WHERE asset = ?", arguments: [hex])
+                }
+            default:
+                continue
+            }
+        }
+    }
+
     /// Settings, remotes, pending interactions, attempts and lazy-object
     /// markers have no files of their own yet: take them from the old
     /// database where it can still be read, and say so where it cannot. The
     /// old file is read on its own connection, so its damage cannot reach the
     /// new database's transaction.
-    private static func copyUnjournaledTables(_ layout: StoreLayout, into queue: DatabaseQueue, _ report: inout RebuildReport)
-        throws
-    {
+    private static func copyUnjournaledTables(
+        _ layout: StoreLayout, into queue: DatabaseQueue, journaledSettings: Bool, _ report: inout RebuildReport
+    ) throws {
         let tables = ["config", "remote", "pending", "attempt", "lazy_object", "worktree"]
         guard FileManager.default.fileExists(atPath: layout.databasePath), indexProblem(layout) == nil
             || indexProblem(layout) == "the store's index (omnistore.db) is damaged"
         else {
-            report.lost.append("settings, remotes and pending interactions were only in the lost index")
+            if !journaledSettings {
+                report.lost.append("settings, remotes and lazy-object markers made before they were journaled were only in the lost index")
+            }
             return
         }
         var configuration = Configuration()

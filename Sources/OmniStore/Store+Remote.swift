@@ -27,9 +27,16 @@ extension Store {
                 throw StoreError(
                     .conflict, "remote '\(name)' already exists: remove it first with 'omnistore remote remove \(name)'")
             }
+            let now = Store.now()
             try db.execute(
                 sql: "INSERT INTO remote (name, url, endpoint, region, addressing, lazy, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [name, stored, endpoint, region, addressing, lazy, Store.now()])
+                arguments: [name, stored, endpoint, region, addressing, lazy, now])
+            RefJournal.remote(
+                name,
+                columns: [
+                    "url": .string(stored), "endpoint": JSONValue(endpoint), "region": JSONValue(region),
+                    "addressing": JSONValue(addressing), "lazy": .bool(lazy), "added_at": .string(now),
+                ])
         }
     }
 
@@ -50,6 +57,7 @@ extension Store {
                 try Store.updateRef(db, ref, expected: Store.refTarget(db, ref), to: nil, reason: "remote: removed \(name)", author: author)
             }
             try db.execute(sql: "DELETE FROM remote WHERE name = ?", arguments: [name])
+            RefJournal.remote(name, columns: nil)
         }
     }
 

@@ -148,6 +148,7 @@ extension Store {
         try write("cannot update lazy objects") { db in
             for (id, _, _) in rows where objects.contains(id) {
                 try db.execute(sql: "DELETE FROM lazy_object WHERE asset = ?", arguments: [id.hex])
+                RefJournal.lazy(id, remote: nil)
             }
             for row in probed {
                 try row.correct(db)

@@ -132,6 +132,7 @@ extension Store {
                 if !objects.contains(id) {
                     try db.execute(
                         sql: "INSERT OR REPLACE INTO lazy_object (asset, remote) VALUES (?, ?)", arguments: [id.hex, config.name])
+                    RefJournal.lazy(id, remote: config.name)
                 }
             }
             for turn in ordered { _ = try Store.insert(turn, db) }

@@ -159,7 +159,10 @@ enum StoreRecords {
 /// Lines: `{"op":"ref","name":R,"target":ID|null}`,
 /// `{"op":"head","symbolic":R}` or `{"op":"head","detached":ID}`,
 /// `{"op":"reflog","ref":R,"old":…,"new":…,"at":…,"author":…,"reason":…}`,
-/// `{"op":"rename","from":R,"to":R}` and `{"op":"reflog-expire","before":T}`.
+/// `{"op":"rename","from":R,"to":R}` and `{"op":"reflog-expire","before":T}`;
+/// paid work (`sending`, `send-failed`, `pending`, `pending-done`, `attempt`,
+/// `dismiss-unanswered`); settings (`config`), remotes (`remote`) and
+/// lazy-object markers (`lazy`).
 /// A line cut short by a kill has no newline and is ignored.
 struct RefJournal {
     let path: String
@@ -261,6 +264,30 @@ struct RefJournal {
         var entry = columns
         entry["op"] = .string("attempt")
         RecordStage.current?.stage(journal: .object(entry))
+    }
+
+    // Settings, remotes and lazy-object markers: journaled like refs, so
+    // that a rebuild brings them back as the store had them.
+
+    static func config(_ key: String, value: String?) {
+        RecordStage.current?.stage(journal: .object(["op": .string("config"), "key": .string(key), "value": JSONValue(value)]))
+    }
+
+    /// A remote added (its columns) or removed (nil).
+    static func remote(_ name: String, columns: [String: JSONValue]?) {
+        var entry: [String: JSONValue] = ["op": .string("remote"), "name": .string(name)]
+        if let columns { entry["remote"] = .object(columns) } else { entry["remote"] = .null }
+        RecordStage.current?.stage(journal: .object(entry))
+    }
+
+    /// An object that a lazy clone has not fetched (`remote`), or has now (nil).
+    static func lazy(_ asset: AssetID, remote: String?) {
+        RecordStage.current?.stage(journal: .object(["op": .string("lazy"), "asset": .string(asset.hex), "remote": JSONValue(remote)]))
+    }
+
+    /// Every unanswered request so far is dismissed by the user.
+    static func dismissUnanswered(at: String) {
+        RecordStage.current?.stage(journal: .object(["op": .string("dismiss-unanswered"), "at": .string(at)]))
     }
 
     static func expireReflog(before: String) {

@@ -76,7 +76,9 @@ import Testing
     func interruptDuringCreate() async throws {
         let world = try await GenerationWorld.make("gen-slow-sigint-create")
         try await world.fake.fault(["kind": "hold", "method": "POST", "path": "^/v1/interactions$"])
-        let process = try world.start(Self.generate, timeout: 120)
+        // No low-speed limit: on a loaded machine this test may only get to
+        // send its Ctrl-C after the default limit would have ended the wait.
+        let process = try world.start(Self.generate, extra: ["OMNISTORE_HTTP_SPEED_TIME": "600"], timeout: 120)
         try await world.waitForRequests(timeout: 30) { $0.isCreate }
         try await Task.sleep(for: .milliseconds(300))
         let signalled = Date()
@@ -95,6 +97,19 @@ import Testing
         try await world.check(["fsck", "--rebuild-index"])
         let rebuilt = try await world.attempts()
         #expect(rebuilt.filter { $0["status"] as? String == "no_reply" }.count == 1, "\(rebuilt)")
+    }
+
+    @Test("a create whose reply never comes fails at the low-speed limit, says it may be billed, and status lists it")
+    func createWithoutReplyIsKept() async throws {
+        let world = try await GenerationWorld.make("gen-slow-create-timeout")
+        try await world.fake.fault(["kind": "hold", "method": "POST", "path": "^/v1/interactions$"])
+        let result = try await world.run(Self.generate, extra: ["OMNISTORE_HTTP_SPEED_TIME": "1"])
+        try await world.fake.release()
+        #expect(result.failedCleanly, "\(result)")
+        #expect(result.stderr.contains("may have started and be billed"), "\(result)")
+        #expect(try await world.fake.creates().count == 1, "sent once, never again")
+        let status = try await world.check(["status"])
+        #expect(status.stdout.contains("sent, no reply: may be billed"), "\(status)")
     }
 
     @Test("a poll reply padded to 1 GiB stops at the reply cap (JSON plus this clip inline), with nothing left in the scratch folder")
