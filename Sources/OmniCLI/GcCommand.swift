@@ -54,6 +54,6 @@ struct GcCommand: ParsableCommand {
         for hex in report.removedDanglingFiles { Terminal.out("\(verb) unindexed object \(String(hex.prefix(12)))") }
         for path in report.removedPartialDownloads { Terminal.out("\(verb) abandoned partial download \(Formatting.path(path))") }
         Terminal.out(
-            "\(verb) \(report.removedAssets.count) asset(s) and \(report.removedDanglingFiles.count) unindexed object(s), \(Formatting.bytes(report.bytesFreed)); \(report.expiredReflogEntries) reflog entries expired; caches \(Formatting.bytes(report.cacheBytesFreed))")
+            "\(verb) \(report.removedAssets.count) asset(s) and \(report.removedDanglingFiles.count) unindexed object(s), \(Formatting.bytes(report.bytesFreed)); \(report.expiredReflogEntries) reflog entries expired; caches \(Formatting.bytes(report.cacheBytesFreed)); ref journal \(Formatting.bytes(report.journalBytesBefore)) -> \(Formatting.bytes(report.journalBytesAfter))")
     }
 }

@@ -167,6 +167,7 @@ enum Schema {
         registerWorktreePathStat(in: &migrator)
         registerDisplaySize(in: &migrator)
         registerUnansweredIndex(in: &migrator)
+        registerJournalState(in: &migrator)
         return migrator
     }
 }

@@ -14,6 +14,9 @@ public struct GCReport: Sendable {
     public var bytesFreed: Int64 = 0
     public var expiredReflogEntries = 0
     public var cacheBytesFreed: Int64 = 0
+    /// The ref journal's size before and after it was compacted into a snapshot.
+    public var journalBytesBefore: Int64 = 0
+    public var journalBytesAfter: Int64 = 0
     public var dryRun = false
 
     public var json: JSONValue {
@@ -25,6 +28,8 @@ public struct GCReport: Sendable {
             "bytes_freed": .int(bytesFreed),
             "expired_reflog_entries": .int(Int64(expiredReflogEntries)),
             "cache_bytes_freed": .int(cacheBytesFreed),
+            "journal_bytes_before": .int(journalBytesBefore),
+            "journal_bytes_after": .int(journalBytesAfter),
         ])
     }
 }
@@ -116,6 +121,12 @@ extension Store {
             if !dryRun { try? FileManager.default.removeItem(atPath: path) }
         }
         if !dryRun { objects.removeAbandonedTemporaries() }
+        if dryRun {
+            report.journalBytesBefore = RefJournal(layout).size()
+            report.journalBytesAfter = report.journalBytesBefore
+        } else {
+            (report.journalBytesBefore, report.journalBytesAfter) = try compactJournal()
+        }
         return report
     }
 

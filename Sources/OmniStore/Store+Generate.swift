@@ -282,7 +282,9 @@ extension Store {
         // Journaled before it is sent: a kill before the reply leaves a
         // record that this request may be billed, whatever becomes of the index.
         let attempt = UUID().uuidString.lowercased()
-        try RefJournal.sending(layout, attempt: attempt, plan: plan.json, at: Store.now())
+        try write("cannot journal the request before sending it") { _ in
+            RefJournal.sending(attempt: attempt, plan: plan.json, at: Store.now())
+        }
         let interaction: Interaction
         do {
             interaction = try client.create(
@@ -290,8 +292,7 @@ extension Store {
         } catch let error as InteractionsError where error.unanswered {
             // Sent, and no usable answer: the API may have started it. It is
             // kept as an attempt that says so, never forgotten, never re-sent.
-            try recordUnanswered(plan: plan, error: error)
-            RefJournal.sendFailed(layout, attempt: attempt)
+            try recordUnanswered(plan: plan, error: error, attempt: attempt)
             if error.kind == .interrupted { throw GenerationInterrupted(interaction: nil) }
             var told = InteractionsError(
                 error.kind, status: error.status, apiCode: error.apiCode,
@@ -299,7 +300,7 @@ extension Store {
             told.unanswered = true
             throw told
         } catch {
-            RefJournal.sendFailed(layout, attempt: attempt)
+            try? write("cannot journal the refused request") { _ in RefJournal.sendFailed(attempt: attempt) }
             throw error
         }
         for file in interaction.spillFiles { unlink(file) }
@@ -473,7 +474,7 @@ extension Store {
     }
 
     /// A create that may have reached the API but got no answer to keep.
-    private func recordUnanswered(plan: GenerationPlan, error: InteractionsError) throws {
+    private func recordUnanswered(plan: GenerationPlan, error: InteractionsError, attempt: String) throws {
         try write("cannot record the unanswered request") { db in
             let now = Store.now()
             let message = "sent, no reply: may be billed (\(error.message)); check the API's usage page"
@@ -488,6 +489,7 @@ extension Store {
                 "parent": JSONValue(plan.parent?.hex), "status": .string("no_reply"), "error_code": .string("no_reply"),
                 "message": .string(message), "plan": .string(plan.json.compactText), "created_at": .string(now),
             ])
+            RefJournal.sendFailed(attempt: attempt)
         }
     }
 

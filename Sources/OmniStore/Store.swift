@@ -285,8 +285,12 @@ public final class Store: Sendable {
         do {
             // What the body stages is written to files before the transaction commits.
             return try pool.write { db in
+                try Store.reconcileJournal(db, storeLayout)
                 let result = try RecordStage.$current.withValue(stage) { try body(db) }
                 try stage.flush(storeLayout)
+                if let size = stage.journalSize {
+                    try db.execute(sql: "UPDATE journal_state SET size = ? WHERE only = 1", arguments: [size])
+                }
                 return result
             }
         } catch let error as DatabaseError {
@@ -296,6 +300,31 @@ public final class Store: Sendable {
             stage.removeCreated()
             throw error
         }
+    }
+
+    /// Makes the ref journal end where the index's last commit left it.
+    ///
+    /// The journal is appended and synced before its transaction commits,
+    /// and the commit records the journal's new size. Bytes past that size
+    /// were written by a transaction that never committed (a kill, a full
+    /// disk): they describe nothing that happened, and are cut off before
+    /// the next append. Runs inside every write transaction, where no other
+    /// writer can be between its append and its commit.
+    ///
+    /// - Returns: how many bytes were cut off.
+    @discardableResult
+    static func reconcileJournal(_ db: Database, _ layout: StoreLayout) throws -> Int64 {
+        let journal = RefJournal(layout)
+        let actual = journal.size()
+        guard let recorded = try Int64.fetchOne(db, sql: "SELECT size FROM journal_state WHERE only = 1") else { return 0 }
+        if recorded < 0 {
+            // Not known yet (a store from before this was kept, or a rebuilt index): adopt the file.
+            try db.execute(sql: "UPDATE journal_state SET size = ? WHERE only = 1", arguments: [actual])
+            return 0
+        }
+        guard actual > recorded else { return 0 }
+        try journal.truncate(to: recorded)
+        return actual - recorded
     }
 
     /// Runs a read, mapping database errors to ``StoreError``.

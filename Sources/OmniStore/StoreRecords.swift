@@ -33,6 +33,9 @@ final class RecordStage: @unchecked Sendable {
     private var journalLines: [String] = []
     /// Record files this stage created, removed again if the commit fails.
     private(set) var created: [String] = []
+    /// The journal's size after this stage's lines, recorded in the same
+    /// transaction (see ``Store/reconcileJournal(_:_:)``).
+    private(set) var journalSize: Int64?
 
     /// A new turn's record, written to `turns/`.
     func stage(turn: Turn) { turns.append(turn) }
@@ -77,7 +80,7 @@ final class RecordStage: @unchecked Sendable {
             }
         }
         if !journalLines.isEmpty {
-            try RefJournal(layout).append(journalLines)
+            journalSize = try RefJournal(layout).append(journalLines)
         }
         discard()
     }
@@ -169,7 +172,9 @@ struct RefJournal {
 
     init(_ layout: StoreLayout) { path = layout.refJournalPath }
 
-    func append(_ lines: [String]) throws(StoreError) {
+    /// - Returns: the journal's size afterwards.
+    @discardableResult
+    func append(_ lines: [String]) throws(StoreError) -> Int64 {
         let fd = FileDescriptor.retryingOnInterrupt { open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644) }
         guard fd >= 0 else { throw FileDescriptor.posixError(errno, "cannot write the ref journal '\(path)'") }
         defer { close(fd) }
@@ -183,6 +188,21 @@ struct RefJournal {
             done += n
         }
         guard fdatasync(fd) == 0 else { throw FileDescriptor.posixError(errno, "cannot sync the ref journal '\(path)'") }
+        return Int64(lseek(fd, 0, SEEK_END))
+    }
+
+    /// The journal's size in bytes (0 when it does not exist yet).
+    func size() -> Int64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : 0
+    }
+
+    /// Cuts the journal back to `size` bytes, durably.
+    func truncate(to size: Int64) throws(StoreError) {
+        guard Glibc.truncate(path, off_t(size)) == 0 else {
+            throw FileDescriptor.posixError(errno, "cannot cut back the ref journal '\(path)'")
+        }
+        if let file = try? FileDescriptor.openForReading(path) { _ = fdatasync(file.raw) }
     }
 
     /// Every complete line, parsed; a damaged line is reported, not guessed at.
@@ -236,16 +256,17 @@ struct RefJournal {
     // of the pending and attempt tables with it, so that a lost index never
     // forgets an interaction that may be billed.
 
-    /// Appended (durably) just before a create is sent, outside any transaction.
-    static func sending(_ layout: StoreLayout, attempt: String, plan: JSONValue, at: String) throws(StoreError) {
-        try RefJournal(layout).append([
-            CanonicalJSON.text(.object(["op": .string("sending"), "attempt": .string(attempt), "plan": plan, "at": .string(at)]))
-        ])
+    /// Staged in a write of its own that commits just before a create is
+    /// sent: the journal line is durable before the request leaves.
+    static func sending(attempt: String, plan: JSONValue, at: String) {
+        RecordStage.current?.stage(
+            journal: .object(["op": .string("sending"), "attempt": .string(attempt), "plan": plan, "at": .string(at)]))
     }
 
-    /// Appended when a create was answered with an error: nothing was started.
-    static func sendFailed(_ layout: StoreLayout, attempt: String) {
-        try? RefJournal(layout).append([CanonicalJSON.text(.object(["op": .string("send-failed"), "attempt": .string(attempt)]))])
+    /// A create settled without a pending interaction: refused by the API
+    /// (nothing started), or kept as an attempt (sent, no reply).
+    static func sendFailed(attempt: String) {
+        RecordStage.current?.stage(journal: .object(["op": .string("send-failed"), "attempt": .string(attempt)]))
     }
 
     static func pending(attempt: String, interaction: String, status: String, plan: String, at: String) {

@@ -25,8 +25,9 @@ import Testing
         let elapsed = Date().timeIntervalSince(started)
         #expect(result.failedCleanly, "\(result)")
         #expect(result.stderr.contains("OMNISTORE_HTTP_MAX_TIME"), "the error says which limit to raise: \(result)")
-        // Five tries of 2 s each, with their backoff: far from the 100+ s a trickle used to hold.
-        #expect(elapsed < 30, "took \(elapsed) s")
+        // Five tries of 2 s each, with their backoff (and a loaded machine):
+        // far from the 100+ s a trickle used to hold.
+        #expect(elapsed < 60, "took \(elapsed) s")
         #expect(try await world.pending().count == 1)
         #expect(scratch(world).isEmpty, "left behind: \(scratch(world))")
     }
@@ -42,7 +43,7 @@ import Testing
             timeout: 90)
         let elapsed = Date().timeIntervalSince(started)
         #expect(result.failedCleanly, "\(result)")
-        #expect(elapsed < 30, "took \(elapsed) s")
+        #expect(elapsed < 60, "took \(elapsed) s")
         #expect(try await world.pending().count == 1)
     }
 

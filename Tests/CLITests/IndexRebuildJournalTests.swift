@@ -63,6 +63,8 @@ import Testing
         try await world.fake.release()
 
         // Only the journal knows: the kill came before any row was written.
+        // gc's compaction of the journal must carry the line over.
+        try await world.check(["gc"])
         try Self.deleteIndex(world.ws.path)
         let rebuild = try await world.run(["fsck", "--rebuild-index"])
         #expect(rebuild.succeeded, "\(rebuild)")
@@ -82,5 +84,60 @@ import Testing
         #expect(!(try await world.check(["status"]).stdout.contains("no reply")), "the dismissal survives a rebuild")
         let attempts = try await world.attempts()
         #expect(attempts.map { $0["status"] as? String } == ["no_reply_dismissed"], "\(attempts)")
+    }
+
+    @Test("gc compacts the ref journal into a snapshot, and a rebuild from it gives the same history, branches, settings and reflog")
+    func gcCompactsTheJournal() async throws {
+        let ws = try await IndexRebuild.makeStore("rebuild-compact")
+        for index in 0..<30 {
+            try await OmnistoreCLI.check(["branch", "scratch-\(index)"], in: ws.path)
+            try await OmnistoreCLI.check(["branch", "-D", "scratch-\(index)"], in: ws.path)
+            try await OmnistoreCLI.check(["config", "author", "Editor \(index)"], in: ws.path)
+        }
+        let extra = [["config", "--list", "--json"], ["reflog", "--json"], ["reflog", "alt2", "--json"]]
+        var before = try await IndexRebuild.views(ws)
+        for view in extra { before.append(try await OmnistoreCLI.check(view, in: ws.path).stdout) }
+
+        let gc = try JSONText.object(try await OmnistoreCLI.check(["gc", "--json"], in: ws.path).stdout)
+        let journalBefore = try #require(gc["journal_bytes_before"] as? Int)
+        let journalAfter = try #require(gc["journal_bytes_after"] as? Int)
+        // The reflog is kept whole (it is history); superseded ref and setting lines go.
+        #expect(journalAfter < journalBefore, "compacted from \(journalBefore) to \(journalAfter) bytes")
+        try await OmnistoreCLI.check(["fsck"], in: ws.path)
+
+        try Self.deleteIndex(ws.path)
+        try await OmnistoreCLI.check(["fsck", "--rebuild-index"], in: ws.path)
+        var after = try await IndexRebuild.views(ws)
+        for view in extra { after.append(try await OmnistoreCLI.check(view, in: ws.path).stdout) }
+        for (index, (old, new)) in zip(before, after).enumerated() {
+            #expect(old == new, "view \(index) differs after gc and a rebuild:\n\(new)\nwas:\n\(old)")
+        }
+        // The snapshot goes on growing as a journal.
+        try await OmnistoreCLI.check(["branch", "later"], in: ws.path)
+        try Self.deleteIndex(ws.path)
+        try await OmnistoreCLI.check(["fsck", "--rebuild-index"], in: ws.path)
+        #expect(try await OmnistoreCLI.check(["branch"], in: ws.path).stdout.contains("later"))
+    }
+
+    @Test("a journal tail written by a transaction that never committed is cut off by the next write, so a rebuild never replays it")
+    func uncommittedTailIsCutOff() async throws {
+        let ws = try await IndexRebuild.makeStore("rebuild-tail")
+        let head = try await OmnistoreCLI.check(["rev-parse", "HEAD"], in: ws.path).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        // What a writer killed between its journal append and its commit leaves.
+        let journal = ws.path + "/.omnistore/refs.journal"
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: journal))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(#"{"name":"refs/heads/ghost","op":"ref","target":"\#(head)"}"#.utf8 + [0x0A]))
+        try handle.close()
+
+        try await OmnistoreCLI.check(["branch", "real"], in: ws.path)
+        let text = try String(contentsOfFile: journal, encoding: .utf8)
+        #expect(!text.contains("ghost"), "the uncommitted line is gone")
+        #expect(text.contains("refs/heads/real"))
+
+        try Self.deleteIndex(ws.path)
+        try await OmnistoreCLI.check(["fsck", "--rebuild-index"], in: ws.path)
+        let branches = try await OmnistoreCLI.check(["branch"], in: ws.path).stdout
+        #expect(!branches.contains("ghost") && branches.contains("real"), "\(branches)")
     }
 }

@@ -1,0 +1,105 @@
+import Foundation
+import GRDB
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension Store {
+    /// Rewrites the ref journal as a snapshot of what it describes, as
+    /// `git pack-refs` does: one line per ref, HEAD, each reflog entry, each
+    /// setting, remote and lazy marker, each pending interaction and attempt,
+    /// plus every `sending` line that is still unanswered (a killed create
+    /// that may be billed). A rebuild from the snapshot gives the same index
+    /// as from the journal it replaces.
+    ///
+    /// Runs in a write transaction, so no writer appends meanwhile; the new
+    /// file is synced and renamed over the old one before the transaction
+    /// records its size.
+    ///
+    /// - Returns: the journal's size before and after.
+    func compactJournal() throws -> (before: Int64, after: Int64) {
+        let storeLayout = layout
+        return try write("cannot compact the ref journal") { db in
+            try Store.reconcileJournal(db, storeLayout)
+            let journal = RefJournal(storeLayout)
+            let before = journal.size()
+            var lines: [JSONValue] = []
+            for row in try Row.fetchAll(db, sql: "SELECT name, target FROM ref ORDER BY name") {
+                lines.append(.object(["op": .string("ref"), "name": .string(row["name"]), "target": .string(row["target"])]))
+            }
+            if let head = try Row.fetchOne(db, sql: "SELECT symbolic, detached FROM head WHERE only = 1") {
+                if let symbolic = head["symbolic"] as String? {
+                    lines.append(.object(["op": .string("head"), "symbolic": .string(symbolic)]))
+                } else if let detached = head["detached"] as String? {
+                    lines.append(.object(["op": .string("head"), "detached": .string(detached)]))
+                }
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT ref, old, new, at, author, reason FROM reflog ORDER BY seq") {
+                lines.append(
+                    .object([
+                        "op": .string("reflog"), "ref": .string(row["ref"]), "old": JSONValue(row["old"] as String?),
+                        "new": JSONValue(row["new"] as String?), "at": .string(row["at"]), "author": .string(row["author"]),
+                        "reason": .string(row["reason"]),
+                    ]))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM config ORDER BY key") {
+                lines.append(.object(["op": .string("config"), "key": .string(row["key"]), "value": .string(row["value"])]))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM remote ORDER BY name") {
+                lines.append(
+                    .object([
+                        "op": .string("remote"), "name": .string(row["name"]),
+                        "remote": .object([
+                            "url": .string(row["url"]), "endpoint": JSONValue(row["endpoint"] as String?),
+                            "region": JSONValue(row["region"] as String?), "addressing": JSONValue(row["addressing"] as String?),
+                            "lazy": .bool(row["lazy"] as Bool), "added_at": .string(row["added_at"]),
+                        ]),
+                    ]))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT asset, remote FROM lazy_object ORDER BY asset") {
+                lines.append(.object(["op": .string("lazy"), "asset": .string(row["asset"]), "remote": .string(row["remote"])]))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM pending ORDER BY created_at") {
+                lines.append(
+                    .object([
+                        "op": .string("pending"), "attempt": .string(""), "interaction": .string(row["interaction_id"]),
+                        "status": .string(row["status"]), "plan": .string(row["plan"]), "at": .string(row["created_at"]),
+                    ]))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM attempt ORDER BY seq") {
+                lines.append(
+                    .object([
+                        "op": .string("attempt"), "interaction_id": JSONValue(row["interaction_id"] as String?),
+                        "kind": .string(row["kind"]), "instruction": .string(row["instruction"]),
+                        "parent": JSONValue(row["parent"] as String?), "status": .string(row["status"]),
+                        "error_code": JSONValue(row["error_code"] as String?), "message": .string(row["message"]),
+                        "plan": .string(row["plan"]), "created_at": .string(row["created_at"]),
+                    ]))
+            }
+            // A create journaled as sent with no answer yet: only the journal knows it.
+            var unanswered: [(String, JSONValue)] = []
+            for entry in try journal.entries().entries {
+                guard let attempt = entry["attempt"]?.stringValue else { continue }
+                switch entry["op"]?.stringValue {
+                case "sending": unanswered.append((attempt, entry))
+                case "send-failed", "pending": unanswered.removeAll { $0.0 == attempt }
+                default: break
+                }
+            }
+            lines += unanswered.map(\.1)
+
+            let text = lines.map(CanonicalJSON.text).joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
+            let file = try AtomicFile(destination: journal.path)
+            let bytes = Array(text.utf8)
+            try bytes.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) throws in
+                guard let base = buffer.baseAddress else { return }
+                try file.file.writeAll(base, count: buffer.count)
+            }
+            try file.commit()
+            let after = journal.size()
+            try db.execute(sql: "UPDATE journal_state SET size = ? WHERE only = 1", arguments: [after])
+            return (before, after)
+        }
+    }
+}
