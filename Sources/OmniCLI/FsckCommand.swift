@@ -67,6 +67,10 @@ struct FsckCommand: ParsableCommand {
                 Terminal.out(
                     "\(report.unansweredRequests) request(s) were sent and got no reply before the command stopped: they may be billed; 'omnistore log --attempts' lists them")
             }
+            if report.unrecordedObjects > 0 {
+                Terminal.out(
+                    "\(report.unrecordedObjects) object file(s) that no record names were left unindexed (written by a command killed before it finished; 'omnistore gc' removes them)")
+            }
             if let old = report.oldDatabase { Terminal.out("kept the old index as \(Formatting.path(old))") }
             Terminal.out(
                 "rebuilt the index: \(report.assets) assets, \(report.paths) paths, \(report.turns) turns, "

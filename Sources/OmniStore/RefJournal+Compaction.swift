@@ -6,6 +6,31 @@ import GRDB
 #endif
 
 extension Store {
+    /// Journal lines for every setting, remote and lazy-object marker, and
+    /// the line that says they are all journaled from here on.
+    static func settingsSnapshot(_ db: Database) throws -> [JSONValue] {
+        var lines: [JSONValue] = []
+        for row in try Row.fetchAll(db, sql: "SELECT key, value FROM config ORDER BY key") {
+            lines.append(.object(["op": .string("config"), "key": .string(row["key"]), "value": .string(row["value"])]))
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM remote ORDER BY name") {
+            lines.append(
+                .object([
+                "op": .string("remote"), "name": .string(row["name"]),
+                "remote": .object([
+                    "url": .string(row["url"]), "endpoint": JSONValue(row["endpoint"] as String?),
+                    "region": JSONValue(row["region"] as String?), "addressing": JSONValue(row["addressing"] as String?),
+                    "lazy": .bool(row["lazy"] as Bool), "added_at": .string(row["added_at"]),
+                ]),
+                ]))
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT asset, remote FROM lazy_object ORDER BY asset") {
+            lines.append(.object(["op": .string("lazy"), "asset": .string(row["asset"]), "remote": .string(row["remote"])]))
+        }
+        lines.append(.object(["op": .string("settings-journaled")]))
+        return lines
+    }
+
     /// Rewrites the ref journal as a snapshot of what it describes, as
     /// `git pack-refs` does: one line per ref, HEAD, each reflog entry, each
     /// setting, remote and lazy marker, each pending interaction and attempt,
@@ -43,23 +68,7 @@ extension Store {
                         "reason": .string(row["reason"]),
                     ]))
             }
-            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM config ORDER BY key") {
-                lines.append(.object(["op": .string("config"), "key": .string(row["key"]), "value": .string(row["value"])]))
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM remote ORDER BY name") {
-                lines.append(
-                    .object([
-                        "op": .string("remote"), "name": .string(row["name"]),
-                        "remote": .object([
-                            "url": .string(row["url"]), "endpoint": JSONValue(row["endpoint"] as String?),
-                            "region": JSONValue(row["region"] as String?), "addressing": JSONValue(row["addressing"] as String?),
-                            "lazy": .bool(row["lazy"] as Bool), "added_at": .string(row["added_at"]),
-                        ]),
-                    ]))
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT asset, remote FROM lazy_object ORDER BY asset") {
-                lines.append(.object(["op": .string("lazy"), "asset": .string(row["asset"]), "remote": .string(row["remote"])]))
-            }
+            lines += try Store.settingsSnapshot(db)
             for row in try Row.fetchAll(db, sql: "SELECT * FROM pending ORDER BY created_at") {
                 lines.append(
                     .object([

@@ -17,6 +17,9 @@ public struct RebuildReport: Sendable {
     public var pending = 0
     /// Creates journaled as sent with no reply: they may be billed, and are kept as attempts.
     public var unansweredRequests = 0
+    /// Object files no record names (written by a command killed before it
+    /// committed): left unindexed, for gc to remove after its grace period.
+    public var unrecordedObjects = 0
     /// Tables copied from the old database because no file holds them yet
     /// (settings, remotes, pending interactions and attempts, lazy objects).
     public var copiedTables: [String] = []
@@ -29,7 +32,7 @@ public struct RebuildReport: Sendable {
         .object([
             "assets": .int(Int64(assets)), "paths": .int(Int64(paths)), "turns": .int(Int64(turns)),
             "refs": .int(Int64(refs)), "reflog_entries": .int(Int64(reflogEntries)), "pending": .int(Int64(pending)),
-            "unanswered_requests": .int(Int64(unansweredRequests)),
+            "unanswered_requests": .int(Int64(unansweredRequests)), "unrecorded_objects": .int(Int64(unrecordedObjects)),
             "copied_tables": .array(copiedTables.map(JSONValue.string)), "old_database": JSONValue(oldDatabase),
             "lost": .array(lost.map(JSONValue.string)),
         ])
@@ -200,9 +203,21 @@ extension Store {
         // A record whose bytes are gone was removed by gc, unless a turn needs
         // it (a lazy clone fetches such bytes on first use).
         var ids = Set(records.keys.filter { needed.contains($0) })
+        // Bytes with no record are indexed only where a record may be
+        // missing: in a store from before records (no journal yet), or when a
+        // pack was damaged. Otherwise they were written by a command killed
+        // before it committed, which the index never had either: they stay
+        // unindexed, for gc to remove after its grace period.
+        let recordsAreComplete =
+            FileManager.default.fileExists(atPath: layout.refJournalPath) && !report.lost.contains { $0.hasPrefix("asset pack") }
         for fanout in (try? FileManager.default.contentsOfDirectory(atPath: layout.objectsDirectory)) ?? [] where fanout.count == 2 {
             for rest in (try? FileManager.default.contentsOfDirectory(atPath: layout.objectsDirectory + "/" + fanout)) ?? [] {
-                if let id = AssetID(fanout + rest) { ids.insert(id.hex) }
+                guard let id = AssetID(fanout + rest) else { continue }
+                if records[id.hex] != nil || !recordsAreComplete {
+                    ids.insert(id.hex)
+                } else {
+                    report.unrecordedObjects += 1
+                }
             }
         }
         for hex in ids.sorted() {
@@ -335,7 +350,7 @@ extension Store {
                 if let before = entry["before"]?.stringValue {
                     try db.execute(sql: "DELETE FROM reflog WHERE at < ?", arguments: [before])
                 }
-            case "config", "remote", "lazy":
+            case "config", "remote", "lazy", "settings-journaled":
                 settings.append(entry)
             case "dismiss-unanswered":
                 for (_, sent) in unanswered {

@@ -36,7 +36,7 @@ import Testing
         var description: String { arguments.map { $0.count > 24 ? "…" + $0.suffix(24) : $0 }.joined(separator: " ") }
     }
 
-    @Test("add, record, checkout and branch under a random SIGKILL: fsck clean, everything acknowledged present, no temp files left")
+    @Test("add, record, checkout and branch under a random SIGKILL: fsck clean, everything acknowledged present, no temp files left, and the index rebuilt from the files shows the same store")
     func randomKills() async throws {
         let rounds = Reliability.cases(ci: 30, soak: 300)
         let seed = Reliability.seed()
@@ -91,6 +91,8 @@ import Testing
 
         var killed = 0
         var completed = 0
+        var rebuilds = 0
+        let rebuildLimit = Reliability.cases(ci: 20, soak: 200)
         var emptyTemps: Set<String> = []
         var lastKill = Date.distantPast
         var lostItems: Set<String> = []
@@ -188,6 +190,12 @@ import Testing
                     failures.append("temp file \(name) (\(size) bytes) left after the command that followed \(op)")
                 }
             }
+            // The files alone hold the store: the index, deleted and rebuilt
+            // right after a kill, shows exactly what it showed.
+            if result.signaled && rebuilds < rebuildLimit {
+                rebuilds += 1
+                failures += try await RebuildOracle.rebuildAndCompare(ws).map { "after a rebuild: \($0)" }
+            }
             // Everything acknowledged so far is there.
             let listed = Set(try await OmnistoreCLI.assetIDs(in: ws))
             let missingAssets = Set(ackAssets.keys).subtracting(listed)
@@ -248,6 +256,7 @@ import Testing
             if !history.contains(turn) { tally.addLost(1, "branch \(name) no longer contains the turn it was created at") }
         }
         let strays = listTree(ws).filter { $0.contains(".omnistore-") && !$0.hasPrefix(".omnistore/") }
+        tally.note("\(rebuilds) index rebuild(s) from the files right after a kill")
         tally.note("\(killed) killed mid-command, \(completed) finished first; \(ackAssets.count) assets, \(ackTurns.count) turns, \(ackBranches.count) branches acknowledged")
         if !unreachable.isEmpty {
             tally.note("\(unreachable.count) acknowledged turn(s) recorded on a detached HEAD were left out of log --all by a later checkout (still stored, shown by id)")
