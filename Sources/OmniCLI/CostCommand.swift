@@ -35,11 +35,19 @@ struct CostCommand: ParsableCommand {
             Formatting.table(rows).forEach(Terminal.out)
         } else {
             let rows = report.turns.map {
-                [$0.id.short, $0.kind, TurnText.usd($0.costUSD), $0.basis ?? "-", TurnText.firstLine($0.instruction)]
+                [
+                    $0.id.short, $0.kind, TurnText.usd($0.costUSD), $0.estimateUSD.map { "est " + TurnText.usd($0) } ?? "-",
+                    $0.basis ?? "-", TurnText.firstLine($0.instruction),
+                ]
             }
             Formatting.table(rows).forEach(Terminal.out)
         }
         let scope = union ? " on \(report.branches.count) branches" : ""
+        if report.estimatedUSD > 0 {
+            let change = (report.billedUSD / report.estimatedUSD - 1) * 100
+            Terminal.out(
+                "billed \(TurnText.usd(report.billedUSD)) against \(TurnText.usd(report.estimatedUSD)) estimated (\(String(format: "%+.1f%%", change)))")
+        }
         Terminal.out("total \(TurnText.usd(report.totalUSD)) over \(report.turns.count) turns\(scope)" + (report.uncounted > 0 ? " (\(report.uncounted) with no recorded cost)" : ""))
     }
 }

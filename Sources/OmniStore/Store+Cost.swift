@@ -12,6 +12,8 @@ public struct CostReport: Sendable {
         public let seconds: Double?
         /// The interaction that made the clip, if any: one interaction is paid once.
         public let interactionID: String?
+        /// What was estimated before the request was sent, if it was.
+        public let estimateUSD: Double?
     }
 
     public struct BranchTotal: Sendable {
@@ -25,6 +27,10 @@ public struct CostReport: Sendable {
     public let totalUSD: Double
     /// Turns with no recorded cost (recorded clips made elsewhere).
     public let uncounted: Int
+    /// Over the counted turns that were estimated: what they were billed, and
+    /// what was estimated for them.
+    public let billedUSD: Double
+    public let estimatedUSD: Double
 
     public var json: JSONValue {
         .object([
@@ -33,12 +39,14 @@ public struct CostReport: Sendable {
                     .object([
                         "id": .string($0.id.hex), "kind": .string($0.kind), "instruction": .string($0.instruction),
                         "usd": JSONValue($0.costUSD), "basis": JSONValue($0.basis), "seconds": JSONValue($0.seconds),
+                        "estimate_usd": JSONValue($0.estimateUSD),
                     ])
                 }),
             "branches": .array(
                 branches.map { .object(["name": .string($0.name.name), "turns": .int(Int64($0.turns)), "usd": .double($0.usd)]) }),
             "total_usd": .double(totalUSD),
             "uncounted": .int(Int64(uncounted)),
+            "billed_usd": .double(billedUSD), "estimated_usd": .double(estimatedUSD),
         ])
     }
 }
@@ -63,13 +71,15 @@ extension Store {
                         db.cachedStatement(
                             sql: """
                                 SELECT kind, instruction, cost_usd, json_extract(record, '$.cost.basis') AS basis,
-                                       json_extract(record, '$.cost.seconds') AS seconds, interaction_id
+                                       json_extract(record, '$.cost.seconds') AS seconds, interaction_id,
+                                       json_extract(record, '$.cost.estimate_usd') AS estimate
                                 FROM turn WHERE id = ?
                                 """), arguments: [id.hex])
                 else { throw StoreError(.notFound, "turn \(id.short) vanished while reading") }
                 return CostReport.Line(
                     id: id, kind: row["kind"], instruction: row["instruction"], costUSD: row["cost_usd"],
-                    basis: row["basis"], seconds: row["seconds"], interactionID: row["interaction_id"])
+                    basis: row["basis"], seconds: row["seconds"], interactionID: row["interaction_id"],
+                    estimateUSD: row["estimate"])
             }
         }
         let branchTotals = try read("cannot read branch costs") { db in
@@ -89,12 +99,20 @@ extension Store {
         }
         // Two turns of one interaction (a pull --rebase copy, say) were paid for once.
         var paid: Set<String> = []
-        let total = lines.reduce(0.0) { sum, line in
-            if let interaction = line.interactionID, !paid.insert(interaction).inserted { return sum }
-            return sum + (line.costUSD ?? 0)
+        var total = 0.0
+        var billed = 0.0
+        var estimated = 0.0
+        for line in lines {
+            if let interaction = line.interactionID, !paid.insert(interaction).inserted { continue }
+            total += line.costUSD ?? 0
+            if let estimate = line.estimateUSD, let cost = line.costUSD {
+                billed += cost
+                estimated += estimate
+            }
         }
         return CostReport(
-            turns: lines, branches: branchTotals, totalUSD: total, uncounted: lines.filter { $0.costUSD == nil }.count)
+            turns: lines, branches: branchTotals, totalUSD: total, uncounted: lines.filter { $0.costUSD == nil }.count,
+            billedUSD: billed, estimatedUSD: estimated)
     }
 
     static func branchRows(_ db: Database) throws -> [(BranchName, TurnID)] {

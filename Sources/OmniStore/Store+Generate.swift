@@ -120,7 +120,10 @@ extension Store {
         }
         let pricing = try PricingTable.load(for: layout)
         let rate = pricing.rate(model: model, resolution: resolution) ?? (0.10, true)
-        let estimate = (rate.usd * Double(seconds) * 1_000_000).rounded() / 1_000_000
+        // Bills above their estimates raise later estimates by the same
+        // ratio, so that --max-cost compares with what is actually billed.
+        let calibration = try billedOverEstimated(model: model, resolution: resolution)
+        let estimate = (rate.usd * Double(seconds) * max(1, calibration) * 1_000_000).rounded() / 1_000_000
         if let maxCost = options.maxCost, estimate > maxCost + 1e-9 {
             throw StoreError(
                 .invalidArgument,
@@ -395,6 +398,7 @@ extension Store {
             id: id, previousID: plan.previousInteraction, status: interaction.status, extra: extra)
         request.settings = plan.settings
         request.cost = pricing.cost(model: plan.model, resolution: plan.resolution, seconds: seconds, usage: usage)
+        request.cost?.estimateUSD = plan.estimateUSD
         request.newBranch = plan.newBranch
         request.pendingInteraction = id
         do {
@@ -470,6 +474,25 @@ extension Store {
                 "parent": JSONValue(plan.parent?.hex), "status": .string(status), "error_code": .string(code),
                 "message": .string(error.message), "plan": .string(plan.json.compactText), "created_at": .string(now),
             ])
+        }
+    }
+
+    /// Billed over estimated, summed over the turns of `model` at
+    /// `resolution` that recorded both; 1 when there are none.
+    func billedOverEstimated(model: String, resolution: String) throws -> Double {
+        try read("cannot read past costs") { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT total(cost_usd) AS billed, total(json_extract(record, '$.cost.estimate_usd')) AS estimated
+                    FROM turn
+                    WHERE model = ? AND interaction_id IS NOT NULL
+                      AND json_extract(record, '$.settings.resolution') = ?
+                      AND json_extract(record, '$.cost.estimate_usd') > 0
+                    """, arguments: [model, resolution])
+            let billed: Double = row?["billed"] ?? 0
+            let estimated: Double = row?["estimated"] ?? 0
+            return estimated > 0 ? billed / estimated : 1
         }
     }
 

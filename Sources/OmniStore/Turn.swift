@@ -22,10 +22,14 @@ public struct Turn: Sendable, Equatable {
         public var seconds: Double?
         /// How `usd` was computed: `usage_tokens`, `seconds_x_rate`, `user`, …
         public var basis: String
-        public init(usd: Double, seconds: Double?, basis: String) {
+        /// What omnistore estimated before sending the request, to compare
+        /// the bill with (absent for costs that were not estimated).
+        public var estimateUSD: Double?
+        public init(usd: Double, seconds: Double?, basis: String, estimateUSD: Double? = nil) {
             self.usd = usd
             self.seconds = seconds
             self.basis = basis
+            self.estimateUSD = estimateUSD
         }
     }
 
@@ -113,8 +117,13 @@ public struct Turn: Sendable, Equatable {
             "model": JSONValue(model),
             "interaction": interactionJSON,
             "settings": .object(settings),
-            "cost": cost.map {
-                .object(["usd": .double($0.usd), "seconds": JSONValue($0.seconds), "basis": .string($0.basis)])
+            "cost": cost.map { cost -> JSONValue in
+                var members: [String: JSONValue] = [
+                    "usd": .double(cost.usd), "seconds": JSONValue(cost.seconds), "basis": .string(cost.basis),
+                ]
+                // Only when there is one: older turns keep their bytes, and so their ids.
+                if let estimate = cost.estimateUSD { members["estimate_usd"] = .double(estimate) }
+                return .object(members)
             } ?? .null,
             "author": .string(author),
             "created_at": .string(createdAt),
@@ -186,7 +195,11 @@ public struct Turn: Sendable, Equatable {
             if let seconds = value["seconds"]?.doubleValue, !(seconds >= 0 && seconds.isFinite) {
                 throw fail("cost seconds must be a non-negative number, not \(seconds)")
             }
-            cost = Cost(usd: usd, seconds: value["seconds"]?.doubleValue, basis: basis)
+            let estimate = value["estimate_usd"]?.doubleValue
+            if let estimate, !(estimate >= 0 && estimate.isFinite) {
+                throw fail("cost estimate_usd must be a non-negative number, not \(estimate)")
+            }
+            cost = Cost(usd: usd, seconds: value["seconds"]?.doubleValue, basis: basis, estimateUSD: estimate)
         }
         self.init(
             parents: parents, kind: kind, instruction: instruction, inputs: inputs, output: output,
