@@ -143,8 +143,11 @@ public final class FrameExtractor {
         if decoder.isStill { return try stillFrame(width: width) }
         try checkTime(seconds)
         let target = decoder.timestamp(seconds: seconds)
-        if !decoder.canContinue(to: target) { try decoder.seek(to: target) }
-        switch try decoder.decode(atOrAfter: target, drainEarly: drainEarly) {
+        let outcome =
+            decoder.canContinue(to: target)
+            ? try decoder.decode(atOrAfter: target, drainEarly: drainEarly)
+            : try decoder.seekAndDecode(atOrAfter: target, drainEarly: drainEarly)
+        switch outcome {
         case .frame:
             return try render(decoder.frame, width: width)
         case .endedBefore:

@@ -48,6 +48,17 @@ final class VideoDecoder {
     private var atEndOfFile = false
     /// The timestamp of the last frame handed out, for continuing forward.
     private(set) var lastTimestamp: Int64?
+    /// Whether packets are left out until the next keyframe: a seek may land
+    /// between keyframes, and what comes before the next one cannot be decoded.
+    private var awaitingKeyframe = false
+    /// Whether the decoder is reading from the start of the file, rather than
+    /// from where a seek landed.
+    private var readingFromStart = true
+    /// Whether a frame came out since the last seek, and the timestamps of
+    /// the first keyframe and the first frame that did.
+    private var outputSinceSeek = false
+    private var firstKeyframeSinceSeek: Int64?
+    private var firstFrameSinceSeek: Int64?
 
     /// A request reads at most this many packets; a stream that needs more is
     /// treated as broken rather than decoded forever.
@@ -200,14 +211,87 @@ final class VideoDecoder {
     ///
     /// The corresponding C function is `avformat_seek_file`. Demuxers that
     /// cannot seek by time are reopened and read from the start instead.
+    /// Packets are left out until the next keyframe (see ``seekAndDecode(atOrAfter:drainEarly:)``).
     func seek(to target: Int64) throws(MediaError) {
         let result = avformat_seek_file(input.pointer, streamIndex, Int64.min, target, target, 0)
         // A demuxer that cannot seek is still at the start if nothing was read.
-        if result < 0, hasRead { try rewind() }
+        if result < 0 {
+            if hasRead { try rewind() }
+        } else {
+            readingFromStart = false
+            awaitingKeyframe = true
+        }
         codec.flush()
         draining = false
         atEndOfFile = false
         lastTimestamp = nil
+        outputSinceSeek = false
+        firstKeyframeSinceSeek = nil
+        firstFrameSinceSeek = nil
+    }
+
+    /// Reopens the file, so that decoding starts from its first packet.
+    func rewindToStart() throws(MediaError) {
+        try rewind()
+        codec.flush()
+        draining = false
+        atEndOfFile = false
+        lastTimestamp = nil
+        outputSinceSeek = false
+        firstKeyframeSinceSeek = nil
+        firstFrameSinceSeek = nil
+    }
+
+    /// Whether what was decoded since the last seek starts at or before
+    /// `target`: the first keyframe that came out (else the first frame) is
+    /// not later. Reading from the start of the file always counts.
+    private func started(atOrBefore target: Int64) -> Bool {
+        if readingFromStart { return true }
+        guard outputSinceSeek else { return false }
+        guard let start = firstKeyframeSinceSeek ?? firstFrameSinceSeek else { return true }
+        return start <= target
+    }
+
+    /// Earlier seeks tried before reading the file from its start.
+    static let seekRetries = 6
+
+    /// The seek to try after one to `tried` landed past what `target` needs:
+    /// `step` earlier than the target; nil once that is before the file's start.
+    private func earlierSeek(than target: Int64, step: Int64) -> Int64? {
+        let earlier = target - step
+        let first = stream.pointee.start_time == cffmpeg_nopts_value() ? startTimestamp : stream.pointee.start_time
+        return earlier > min(first, startTimestamp) ? earlier : nil
+    }
+
+    /// One second in stream ticks.
+    private var secondTicks: Int64 { max(1, av_rescale_q(1, AVRational(num: 1, den: 1), timeBase)) }
+
+    /// Seeks to `target` and decodes to the first frame at or after it, as
+    /// ``decode(atOrAfter:drainEarly:)``, making sure decoding started from a
+    /// keyframe at or before the target.
+    ///
+    /// Demuxers without an index (MPEG-TS, MPEG-PS) seek by a binary search
+    /// over timestamps, which lands on any packet before the target, rarely a
+    /// keyframe: decoding from there gives nothing (or a picture built on
+    /// missing references) until the next keyframe, after the target. So the
+    /// packets before the first keyframe after a seek are left out, and when
+    /// that keyframe comes out later than the target, the seek is repeated 1 s
+    /// earlier, then 2 s, 4 s…, and at last the file is read from its start.
+    /// The B-frames shown before that keyframe, which refer to pictures
+    /// before it, are then never the answer.
+    func seekAndDecode(atOrAfter target: Int64, drainEarly: Bool) throws(MediaError) -> Outcome {
+        var seekTarget = target
+        var step = secondTicks
+        for _ in 0..<VideoDecoder.seekRetries {
+            try seek(to: seekTarget)
+            let outcome = try decode(atOrAfter: target, drainEarly: drainEarly)
+            if started(atOrBefore: target) { return outcome }
+            guard let earlier = earlierSeek(than: target, step: step) else { break }
+            seekTarget = earlier
+            step *= 2
+        }
+        try rewindToStart()
+        return try decode(atOrAfter: target, drainEarly: drainEarly)
     }
 
     private func rewind() throws(MediaError) {
@@ -221,6 +305,8 @@ final class VideoDecoder {
         input = reopened
         stream = again
         hasRead = false
+        readingFromStart = true
+        awaitingKeyframe = false
     }
 
     /// Whether reaching `target` is cheaper by decoding on from the last
@@ -318,7 +404,24 @@ final class VideoDecoder {
     ///
     /// - Returns: false when no keyframe could be decoded from there to the end.
     func decodeKeyframe(atOrBefore target: Int64) throws(MediaError) -> Bool {
-        try seek(to: target)
+        // As in seekAndDecode: a seek that lands past the keyframe wanted
+        // (demuxers without an index) is repeated earlier, then from the start.
+        var seekTarget = target
+        var step = secondTicks
+        for _ in 0..<VideoDecoder.seekRetries {
+            try seek(to: seekTarget)
+            let found = try decodeFirstKeyframe()
+            if started(atOrBefore: target) { return found }
+            guard let earlier = earlierSeek(than: target, step: step) else { break }
+            seekTarget = earlier
+            step *= 2
+        }
+        try rewindToStart()
+        return try decodeFirstKeyframe()
+    }
+
+    /// Decodes only the next keyframe from wherever the demuxer is.
+    private func decodeFirstKeyframe() throws(MediaError) -> Bool {
         // NONKEY makes the decoder drop everything else, so whatever comes out
         // first is the keyframe.
         codec.skipFrame = AVDISCARD_NONKEY
@@ -376,6 +479,7 @@ final class VideoDecoder {
                         .limitExceeded, path: path,
                         "has a \(frame.width)x\(frame.height) frame, larger than the \(limit)x\(limit) limit")
                 }
+                noteOutput(frame)
                 if try accept(frame) { return true }
                 continue
             }
@@ -402,8 +506,22 @@ final class VideoDecoder {
                     .invalidMedia, path: path,
                     "gave up after \(VideoDecoder.packetBudget) packets without finding the frame")
             }
+            if awaitingKeyframe {
+                guard packet.isKeyframe else { continue }
+                awaitingKeyframe = false
+            }
             if beforeSend(packet) { try fail(codec.send(packet)) }
             if afterSend() { try fail(startDraining()) }
+        }
+    }
+
+    private func noteOutput(_ frame: Frame) {
+        if !outputSinceSeek {
+            outputSinceSeek = true
+            firstFrameSinceSeek = frame.timestamp
+        }
+        if firstKeyframeSinceSeek == nil, frame.pointer.pointee.key_frame != 0 {
+            firstKeyframeSinceSeek = frame.timestamp
         }
     }
 

@@ -19,7 +19,7 @@ public enum FootageClip: String, CaseIterable, Sendable, CustomStringConvertible
     case anamorphic = "pal-sar16-15.mp4"
     /// Variable frame rate: 25 fps for 1 s, then 12.5 fps.
     case variableRate = "vfr.mp4"
-    /// Audio starting 0.5 s before the video.
+    /// Audio starting 0.5 s before the video's 100 frames.
     case audioFirst = "audio-first.mp4"
     /// ``audioFirst`` stream-copied into MPEG-TS: the same frames.
     case audioFirstTS = "audio-first.ts"
@@ -79,10 +79,12 @@ public enum FootageClip: String, CaseIterable, Sendable, CustomStringConvertible
                 "-t", "2", "-vf", "setpts='if(lt(N,25),N/25/TB,(25+(N-25)*2)/25/TB)'", "-vsync", "vfr",
             ] + x264 + [output]
         case .audioFirst:
-            return video + audio + [
-                "-t", "2.5", "-filter_complex", "[0:v]trim=start=0.5,setpts=PTS-STARTPTS+0.5/TB[v]", "-map", "[v]",
-                "-map", "1:a", "-g", "25",
-            ] + x264 + ["-c:a", "aac", "-t", "2.5", output]
+            // 100 frames from 0.5 s, audio from 0; passthrough keeps the mp4
+            // muxer from filling the first 0.5 s with copies of the first frame.
+            return ["-f", "lavfi", "-t", "4.5", "-i", "testsrc2=size=320x240:rate=25"] + audio + [
+                "-filter_complex", "[0:v]trim=start=0.5,setpts=PTS-STARTPTS+0.5/TB[v]", "-map", "[v]",
+                "-map", "1:a", "-g", "25", "-vsync", "passthrough",
+            ] + x264 + ["-c:a", "aac", "-t", "4.5", output]
         case .audioFirstTS:
             return ["-i", paths[0], "-c", "copy", output]
         case .nonKeyframeFirst:
@@ -145,5 +147,58 @@ actor FootageCache {
         }
         builds[clip] = task
         return try await task.value
+    }
+}
+
+/// ffmpeg as the oracle for the pictures of footage clips.
+public enum FootageOracle {
+    /// The frame shown at `seconds`: the first whose timestamp, counted from
+    /// the file's start time, is at or after it (the last frame past the
+    /// end), decoded by ffmpeg from the start of the file and picked by its
+    /// index (`select=eq(n,K)`), autorotated, `scale=W:-1:flags=bicubic`, RGB.
+    ///
+    /// This is what `ffmpeg -ss T -i FILE -frames:v 1` gives where the demuxer
+    /// seeks to keyframes (MP4, MOV, Matroska, WebM). FFmpeg 5.1's own seek
+    /// lands between keyframes in MPEG-TS and MPEG-PS, so there `-ss` is not
+    /// exact: on ``FootageClip/transportStream`` `-ss 1` gives the frame at 2 s
+    /// and `-ss 5` gives none, on ``FootageClip/vob`` `-ss 1.5` gives the
+    /// frame at 1.44 s. `-ss` as an output option (or `trim`) is no better
+    /// there: at 2.5 s it gives the frame after the one at 2.5013 s.
+    public static func frame(_ path: String, at seconds: Double, width: Int, height: Int) async throws -> FrameRGB {
+        let index = try await frameIndex(path, at: seconds)
+        let arguments = [
+            "-v", "error", "-nostdin", "-i", path, "-vf", "select=eq(n\\,\(index)),scale=\(width):-1:flags=bicubic",
+            "-frames:v", "1", "-pix_fmt", "rgb24", "-f", "rawvideo", "-",
+        ]
+        let result = try await Tool.check("ffmpeg", arguments, timeout: 120)
+        let bytes = [UInt8](result.stdoutData)
+        guard bytes.count == width * height * 3 else {
+            throw TestSupportError(
+                "ffmpeg gave \(bytes.count) bytes, not \(width)x\(height) RGB (\(width * height * 3)):\n\(result)")
+        }
+        return FrameRGB(width: width, height: height, bytes: bytes)
+    }
+
+    /// The index, in display order, of the frame shown at `seconds`, from ffprobe.
+    public static func frameIndex(_ path: String, at seconds: Double) async throws -> Int {
+        let times = try await frameTimes(path)
+        guard !times.isEmpty else { throw TestSupportError("ffprobe found no frames in \(path)") }
+        return times.firstIndex { $0 >= seconds - 1e-6 } ?? times.count - 1
+    }
+
+    /// Every frame's time (`best_effort_timestamp`) from the file's start time, in display order.
+    public static func frameTimes(_ path: String) async throws -> [Double] {
+        let start = try await Tool.check(
+            "ffprobe", ["-v", "error", "-show_entries", "format=start_time", "-of", "csv=p=0", path])
+        let startTime = Double(start.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let result = try await Tool.check(
+            "ffprobe",
+            [
+                "-v", "error", "-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time", "-of",
+                "csv=p=0", path,
+            ])
+        return result.stdout.split(separator: "\n").compactMap { line in
+            line.split(separator: ",", omittingEmptySubsequences: false).first.flatMap { Double($0) }
+        }.map { $0 - startTime }
     }
 }
