@@ -14,6 +14,13 @@ extension ContactSheet {
             "tile_height": .int(Int64(tileHeight)),
             "exact": .bool(exact),
             "times": .array(times.map { JSONValue($0) }),
+            "substitutes": .array(
+                substitutes.map {
+                    .object([
+                        "cell": .int(Int64($0.cell)), "time": .double($0.time), "shown": .double($0.shown),
+                        "reason": .string($0.reason),
+                    ])
+                }),
         ])
     }
 }

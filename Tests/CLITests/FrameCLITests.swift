@@ -256,6 +256,28 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         #expect(try #require(fileBytes(fw.ws.file("e.jpg"))).prefix(2) == Data([0xFF, 0xD8]))
     }
 
+    @Test("a sheet never leaves a cell black in silence: cells past a cut show the nearest frame, and say so")
+    func substitutes() async throws {
+        let fw = try await FrameWorkspace.make("cli-sheet-cut")
+        let clip = try await FrameFixtures.path(.faststart)
+        let cut = try FrameFixtures.truncatedCopy(of: clip, fraction: 0.5, into: fw.ws.dir.path, as: "cut-src.mp4")
+        let id = try await fw.add(cut, as: "cut.mp4")
+        let json = try await fw.json(["sheet", id, "--width", "64", "-o", "s.png"])
+        let times = (json["times"] as? [Double]) ?? []
+        #expect(times.count == 10, "\(json)")
+        let substitutes = try #require(json["substitutes"] as? [[String: Any]])
+        #expect(substitutes.count >= 4, "\(substitutes)")
+        for substitute in substitutes {
+            let shown = try #require(substitute["shown"] as? Double)
+            let time = try #require(substitute["time"] as? Double)
+            #expect(shown < time && substitute["cell"] is Int && substitute["reason"] is String, "\(substitute)")
+        }
+        let human = try await fw.run(["sheet", id, "--width", "64", "-o", "h.png"])
+        #expect(human.succeeded, "\(human)")
+        #expect(human.stdoutLines.first?.contains("could not be decoded and show the nearest frame that could") == true)
+        #expect(human.stdoutLines.count == 1 + substitutes.count, "\(human)")
+    }
+
     @Test("a still image's sheet is the image itself")
     func still() async throws {
         let fw = try await FrameWorkspace.make("cli-sheet-still")

@@ -39,3 +39,33 @@ func expectFootageFrame(_ clip: FootageClip, at seconds: Double) async throws {
         #expect(times == times.sorted() && Set(times).count == 10, "\(times)")
     }
 }
+
+@Suite struct ContactSheetGaps {
+    @Test("a sheet of a truncated clip has no black cell: cells past the cut show the last frame, and say so",
+        arguments: [false, true])
+    func truncated(exact: Bool) async throws {
+        let dir = try TemporaryDirectory("sheet-truncated")
+        let source = try await FrameFixtures.path(.faststart)
+        let path = try FrameFixtures.truncatedCopy(of: source, fraction: 0.5, into: dir.path, as: "cut.mp4")
+        let sheet = try await onThread {
+            try ContactSheet.make(path: path, columns: 5, rows: 2, tileWidth: 64, exact: exact)
+        }
+        let asked = FrameTime.evenlySpaced(count: 10, duration: 6)
+        // Every cell has a picture: none is left black.
+        for index in 0..<10 {
+            var cell = RGBFrame(width: 64, height: 48)
+            cell.draw(sheet.image, x: -(index % 5) * 64, y: -(index / 5) * 48)
+            let brightness = cell.pixels.reduce(0) { $0 + Int($1) }
+            #expect(brightness > 64 * 48 * 3 * 20, "cell \(index) (\(asked[index]) s) is black")
+        }
+        // The cut is about 3 s in: the late cells are substitutes, named with why.
+        let late = Set(sheet.substitutes.map(\.cell))
+        #expect(late.isSuperset(of: [6, 7, 8, 9]), "\(sheet.substitutes)")
+        #expect(!late.contains(0) && !late.contains(1), "\(sheet.substitutes)")
+        for substitute in sheet.substitutes {
+            #expect(substitute.shown < substitute.time && substitute.shown < 3.5, "\(substitute)")
+            #expect(abs(substitute.time - asked[substitute.cell]) < 1e-9)
+            #expect(!substitute.reason.isEmpty && !substitute.reason.contains("\n"))
+        }
+    }
+}
