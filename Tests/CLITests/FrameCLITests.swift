@@ -95,6 +95,26 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         #expect(fileBytes(fw.ws.file("b.png")) == fileBytes(fw.ws.file("a.png")))
     }
 
+    @Test("non-square pixels keep ffmpeg's coded size, and a picture cached before that change is not served")
+    func anamorphicAndStaleCache() async throws {
+        let fw = try await FrameWorkspace.make("cli-thumb-sar")
+        let clip = try await FrameFixtures.path(.anamorphic)
+        let id = try await fw.add(clip, as: "sar.mp4")
+        // What an older omnistore cached: the picture stretched by its 2:1 pixels.
+        let stale = fw.ws.file(".omnistore/cache/thumbnails/v1/\(id.prefix(2))/\(id.dropFirst(2))/1000000us-w160.png")
+        try FileManager.default.createDirectory(
+            atPath: (stale as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try await Tool.check(
+            "ffmpeg", ["-v", "error", "-nostdin", "-y", "-ss", "1", "-i", clip, "-frames:v", "1", "-vf", "scale=160:80", stale])
+        let json = try await fw.json(["thumbnail", id, "--at", "1", "--width", "160", "-o", "t.png"])
+        let item = try #require((json["thumbnails"] as? [[String: Any]])?.first)
+        #expect(item["cached"] as? Bool == false)
+        #expect(item["width"] as? Int == 160 && item["height"] as? Int == 160, "\(item)")
+        let oracle = try await FFmpegFrames.frame(
+            clip, at: 1, filters: "scale=160:-1:flags=bicubic", width: 160, height: 160)
+        #expect(try #require(try await fw.picture("t.png").psnr(against: oracle)) >= 40)
+    }
+
     @Test("TIME takes seconds, a clock time or a share of the duration")
     func timeForms() async throws {
         let fw = try await FrameWorkspace.make("cli-thumb-times")
