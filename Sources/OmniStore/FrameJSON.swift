@@ -36,7 +36,7 @@ extension VisualDiff {
             .object([
                 "asset": .string(asset.hex), "duration": JSONValue(clip.duration), "fps": JSONValue(clip.frameRate),
                 "width": .int(Int64(clip.width)), "height": .int(Int64(clip.height)),
-                "frames": .int(Int64(clip.frames)),
+                "frames": .int(Int64(clip.frames)), "video_start": .double(clip.videoStart),
             ])
         }
         return .object([
