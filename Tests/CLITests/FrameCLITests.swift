@@ -350,6 +350,45 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
                 && text.stdout.contains("most changed:"))
     }
 
+    @Test("diff --visual of a rotated phone clip against its upright re-encode: turned as ffmpeg turns it, frames upright")
+    func rotated() async throws {
+        let fw = try await FrameWorkspace.make("cli-diff-rotated")
+        let source = try await FootageCorpus.path(.hevcRotate90)
+        let upright = fw.ws.file("upright-src.mp4")
+        try await Tool.check(
+            "ffmpeg",
+            [
+                "-v", "error", "-nostdin", "-y", "-i", source, "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf",
+                "12", "-pix_fmt", "yuv420p", upright,
+            ], timeout: 300)
+        let a = try await fw.add(source, as: "phone.mov")
+        let b = try await fw.add(upright, as: "upright.mp4")
+        let json = try await fw.json(["diff", a, b, "--visual", "--frames", "moments.png"])
+        let visual = try #require(json["visual"] as? [String: Any])
+        let ssim = try #require((visual["ssim"] as? [String: Any])?["mean"] as? Double)
+        let oracle = try await FFmpegFrames.lumaMetrics(source, upright)
+        #expect(ssim >= oracle.ssim - 0.01, "SSIM \(ssim), ffmpeg \(oracle.ssim)")
+        let clipA = try #require(visual["a"] as? [String: Any])
+        #expect(clipA["width"] as? Int == 240 && clipA["height"] as? Int == 320, "\(clipA)")
+        // Upright 320-wide tiles: 427 pixels tall, plus three 26-pixel strips of text.
+        let picture = try await fw.picture("moments.png")
+        #expect(picture.height == 2 * 427 + 3 * 26, "\(picture.width)x\(picture.height)")
+    }
+
+    @Test("diff --visual of an MP4 whose audio starts first and its stream-copied TS: 100 pairs, SSIM 1")
+    func audioFirst() async throws {
+        let fw = try await FrameWorkspace.make("cli-diff-audio-first")
+        let a = try await fw.add(try await FootageCorpus.path(.audioFirst), as: "a.mp4")
+        let b = try await fw.add(try await FootageCorpus.path(.audioFirstTS), as: "a.ts")
+        let visual = try #require(try await fw.json(["diff", a, b, "--visual"])["visual"] as? [String: Any])
+        #expect(visual["frames"] as? Int == 100)
+        #expect((visual["ssim"] as? [String: Any])?["min"] as? Double == 1, "\(visual)")
+        let start = try #require((visual["a"] as? [String: Any])?["video_start"] as? Double)
+        #expect(abs(start - 0.48) < 0.01)
+        let text = try await fw.run(["diff", a, b, "--visual"])
+        #expect(text.stdout.contains("100 frame pairs compared") && text.stdout.contains("no changed moment"), "\(text)")
+    }
+
     @Test("diff --visual takes asset ids, and says how clips of other rates and lengths were aligned")
     func assetsAndAlignment() async throws {
         let fw = try await FrameWorkspace.make("cli-diff-assets")
