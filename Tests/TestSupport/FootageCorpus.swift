@@ -9,6 +9,11 @@ public enum FootageClip: String, CaseIterable, Sendable, CustomStringConvertible
     case hevcRotate90 = "hevc10-rotate90.mov"
     /// ``hevcTenBit`` with a 270° display matrix (ffprobe reads it back as -90).
     case hevcRotate270 = "hevc10-rotate270.mov"
+    /// ``hevcTenBit`` mirrored left to right by its display matrix, written
+    /// into the track header (the ffmpeg CLI cannot write a flip).
+    case hevcFlipHorizontal = "hevc10-hflip.mov"
+    /// ``hevcTenBit`` turned upside down by a mirror top to bottom in its display matrix.
+    case hevcFlipVertical = "hevc10-vflip.mov"
     /// H.264 + AAC in MPEG-TS, whose first timestamp is about 1.4 s (the muxer's default).
     case transportStream = "h264.ts"
     /// MPEG-2 + MP2 in a DVD program stream, with B-frames and open GOPs.
@@ -38,7 +43,7 @@ public enum FootageClip: String, CaseIterable, Sendable, CustomStringConvertible
     /// Clips this one is made from.
     var inputs: [FootageClip] {
         switch self {
-        case .hevcRotate90, .hevcRotate270: return [.hevcTenBit]
+        case .hevcRotate90, .hevcRotate270, .hevcFlipHorizontal, .hevcFlipVertical: return [.hevcTenBit]
         case .audioFirstTS: return [.audioFirst]
         default: return []
         }
@@ -58,6 +63,8 @@ public enum FootageClip: String, CaseIterable, Sendable, CustomStringConvertible
             return ["-i", paths[0], "-c", "copy", "-metadata:s:v:0", "rotate=90", output]
         case .hevcRotate270:
             return ["-i", paths[0], "-c", "copy", "-metadata:s:v:0", "rotate=270", output]
+        case .hevcFlipHorizontal, .hevcFlipVertical:
+            return []  // made by ``FootageCache/mirrored(_:into:horizontally:)``
         case .transportStream:
             return video + audio + ["-t", "6", "-g", "50"] + x264 + ["-c:a", "aac", output]
         case .vob:
@@ -135,7 +142,9 @@ actor FootageCache {
             for input in clip.inputs { inputs.append(try await FootageCache.shared.path(input)) }
             let output = (FootageCache.directory as NSString).appendingPathComponent(clip.fileName)
             let base = ["-v", "error", "-y", "-nostdin"]
-            if clip == .nonKeyframeFirst {
+            if clip == .hevcFlipHorizontal || clip == .hevcFlipVertical {
+                try FootageCache.mirrored(inputs[0], into: output, horizontally: clip == .hevcFlipHorizontal)
+            } else if clip == .nonKeyframeFirst {
                 let whole = output + ".whole.mp4"
                 try await Tool.check("ffmpeg", base + clip.ffmpegArguments(output: whole, inputs: inputs))
                 try await Tool.check("ffmpeg", base + ["-i", whole, "-ss", "0.5", "-c", "copy", "-copyinkf", output])
@@ -147,6 +156,26 @@ actor FootageCache {
         }
         builds[clip] = task
         return try await task.value
+    }
+
+    /// Copies a one-track QuickTime file with its track header's matrix
+    /// mirrored: `a` (or `d`) negated, as a phone's front camera may write it.
+    nonisolated static func mirrored(_ source: String, into output: String, horizontally: Bool) throws {
+        var data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: source)))
+        let tag: [UInt8] = Array("tkhd".utf8)
+        guard let at = (0..<(data.count - 4)).first(where: { Array(data[$0..<($0 + 4)]) == tag }) else {
+            throw TestSupportError("\(source) has no track header")
+        }
+        // After the type: version and flags, then times, ids and durations
+        // (4 bytes each in version 0, 8 in version 1), 8 reserved, layer,
+        // group, volume, 2 reserved: 40 or 52 bytes to the 3x3 matrix.
+        let matrix = at + 4 + (data[at + 4] == 1 ? 52 : 40)
+        let entry = matrix + (horizontally ? 0 : 16)
+        guard entry + 4 <= data.count, data[entry..<(entry + 4)] == [0x00, 0x01, 0x00, 0x00] else {
+            throw TestSupportError("\(source)'s track matrix is not the identity")
+        }
+        data.replaceSubrange(entry..<(entry + 4), with: [0xFF, 0xFF, 0x00, 0x00])
+        try Data(data).write(to: URL(fileURLWithPath: output))
     }
 }
 
