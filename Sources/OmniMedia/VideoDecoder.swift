@@ -276,8 +276,9 @@ final class VideoDecoder {
     /// Earlier seeks tried before reading the file from its start.
     static let seekRetries = 6
 
-    /// The seek to try after one to `tried` landed past what `target` needs:
-    /// `step` earlier than the target; nil once that is before the file's start.
+    /// The seek to try when the last one landed past what `target` needs:
+    /// `step` ticks before the target; nil once that is before the file's
+    /// start, where only reading from the start is left.
     private func earlierSeek(than target: Int64, step: Int64) -> Int64? {
         let earlier = target - step
         let first = stream.pointee.start_time == cffmpeg_nopts_value() ? startTimestamp : stream.pointee.start_time
