@@ -105,7 +105,8 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         try FileManager.default.createDirectory(
             atPath: (stale as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try await Tool.check(
-            "ffmpeg", ["-v", "error", "-nostdin", "-y", "-ss", "1", "-i", clip, "-frames:v", "1", "-vf", "scale=160:80", stale])
+            "ffmpeg",
+            ["-v", "error", "-nostdin", "-y", "-ss", "1", "-i", clip, "-frames:v", "1", "-vf", "scale=160:80", stale])
         let json = try await fw.json(["thumbnail", id, "--at", "1", "--width", "160", "-o", "t.png"])
         let item = try #require((json["thumbnails"] as? [[String: Any]])?.first)
         #expect(item["cached"] as? Bool == false)
@@ -386,7 +387,8 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         let start = try #require((visual["a"] as? [String: Any])?["video_start"] as? Double)
         #expect(abs(start - 0.48) < 0.01)
         let text = try await fw.run(["diff", a, b, "--visual"])
-        #expect(text.stdout.contains("100 frame pairs compared") && text.stdout.contains("no changed moment"), "\(text)")
+        #expect(
+            text.stdout.contains("100 frame pairs compared") && text.stdout.contains("no changed moment"), "\(text)")
     }
 
     @Test("diff --visual takes asset ids, and says how clips of other rates and lengths were aligned")
