@@ -115,7 +115,7 @@ struct DiffCommand: ParsableCommand {
         }
         func decibels(_ value: Double) -> String { value.isFinite ? String(format: "%.2f dB", value) : "inf" }
         Terminal.out("visual: \(assetA.id.short) (\(clip(diff.a))) vs \(assetB.id.short) (\(clip(diff.b)))")
-        Terminal.out("  \(diff.samples.count) frame pairs compared, aligned by timestamp")
+        Terminal.out("  \(diff.samples.count) frame pairs compared, aligned by timestamp from each clip's first frame")
         Formatting.table([
             [
                 "  SSIM (Y)", String(format: "mean %.4f", diff.ssim.mean), String(format: "min %.4f", diff.ssim.min),

@@ -56,11 +56,16 @@ struct SheetCommand: ParsableCommand {
         if global.json {
             Terminal.json(sheet.json(asset: asset.id, path: output))
         } else if output != "-" {
-            let shown = sheet.times.compactMap { $0 }.count
-            let missing = sheet.times.count - shown
+            let substituted = sheet.substitutes.count
             Terminal.out(
-                "\(output)  \(sheet.image.width)x\(sheet.image.height)  \(shown) \(sheet.exact ? "exact frames" : "keyframes")"
-                    + (missing > 0 ? "  (\(missing) could not be decoded)" : ""))
+                "\(output)  \(sheet.image.width)x\(sheet.image.height)  \(sheet.times.count) \(sheet.exact ? "exact frames" : "keyframes")"
+                    + (substituted > 0
+                        ? "  (\(substituted) could not be decoded and show the nearest frame that could)" : ""))
+            for substitute in sheet.substitutes {
+                Terminal.out(
+                    "  the frame at \(Formatting.duration(substitute.time)) shows \(Formatting.duration(substitute.shown)): \(substitute.reason)"
+                )
+            }
         }
     }
 }

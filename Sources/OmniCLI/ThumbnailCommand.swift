@@ -6,7 +6,9 @@ struct ThumbnailCommand: ParsableCommand {
         commandName: "thumbnail",
         abstract: "Write exact-frame thumbnails of a version's clip or an asset (PNG or JPEG).",
         discussion: """
-            The frame at TIME is the one 'ffmpeg -ss TIME -i CLIP -frames:v 1' gives, decoded in-process. \
+            The frame at TIME is the first shown at or after it, counted from the clip's start time: the one \
+            'ffmpeg -ss TIME -i CLIP -frames:v 1' gives (turned upright, pixels as coded), decoded in-process. \
+            In MPEG-TS and MPEG-PS, where ffmpeg's own seek can land past it, it is still the frame shown at TIME. \
             Thumbnails are cached under .omnistore/cache/, so asking again is instant. \
             A still image gives its one picture.
             """)

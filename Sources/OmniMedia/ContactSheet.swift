@@ -19,13 +19,31 @@ public struct ContactSheet: Sendable {
     public let rows: Int
     public let tileWidth: Int
     public let tileHeight: Int
-    /// When each cell's frame is shown, in seconds, in cell order; nil for a
-    /// cell no frame could be decoded for (left black).
-    public let times: [Double?]
+    /// When each cell's frame is shown, in seconds, in cell order.
+    public let times: [Double]
     /// Whether cells hold exact frames rather than keyframes.
     public let exact: Bool
+    /// The cells whose own frame could not be decoded, and which show the
+    /// nearest frame that could instead, in cell order.
+    public let substitutes: [Substitute]
+
+    /// A cell showing another frame than its own, which could not be decoded.
+    public struct Substitute: Sendable, Equatable {
+        /// The cell, counted from 0 in cell order.
+        public let cell: Int
+        /// When the cell's own frame is shown, in seconds.
+        public let time: Double
+        /// When the frame it shows instead is shown, in seconds.
+        public let shown: Double
+        /// Why its own frame is missing.
+        public let reason: String
+    }
 
     /// Makes a sheet of `columns` × `rows` frames of the video at `path`.
+    ///
+    /// A cell whose frame cannot be decoded (a damaged or truncated stretch)
+    /// shows the nearest frame that can, and is listed in ``substitutes``;
+    /// no cell is left black.
     ///
     /// - Parameters:
     ///   - tileWidth: each frame's width in pixels; its height follows the picture.
@@ -57,17 +75,58 @@ public struct ContactSheet: Sendable {
         }
         let times = probe.isStill ? [0] : FrameTime.evenlySpaced(count: count, duration: probe.duration ?? 0)
         var cells = decodeInParallel(path: path, times: times, width: tileWidth, exact: exact)
-        if !exact { try replaceRepeatedKeyframes(&cells, path: path, times: times, width: tileWidth) }
+        var exactCells = Set(exact ? Array(cells.indices) : [])
+        if !exact {
+            exactCells = try replaceRepeatedKeyframes(&cells, path: path, times: times, width: tileWidth)
+        }
+        let frameSeconds = 1 / (probe.frameRate ?? 25)
+        let (frames, substitutes) = try fillGaps(
+            cells, times: times, exactCells: exactCells, frameSeconds: frameSeconds, path: path)
+        let tileHeight = frames.map(\.height).max() ?? 1
+        let image = compose(frames, columns: columns, rows: rows, tileWidth: tileWidth, tileHeight: tileHeight)
+        return ContactSheet(
+            image: image, columns: columns, rows: rows, tileWidth: tileWidth, tileHeight: tileHeight,
+            times: frames.map(\.time), exact: exact, substitutes: substitutes)
+    }
 
-        let frames = cells.map { try? $0.get() }
-        guard let first = frames.compactMap({ $0 }).first else {
+    /// Gives every cell a frame: a cell that failed takes the frame of the
+    /// nearest cell that decoded (the earlier one on a tie), and an exact
+    /// cell whose frame is more than two frames before its time (the stream
+    /// ended early, and the last frame there is was given) is noted too.
+    ///
+    /// - Throws: the first cell's error when no cell decoded at all.
+    static func fillGaps(
+        _ cells: [Result<RGBFrame, MediaError>], times: [Double], exactCells: Set<Int>, frameSeconds: Double,
+        path: String?
+    ) throws(MediaError) -> ([RGBFrame], [Substitute]) {
+        let decoded = cells.indices.filter { (try? cells[$0].get()) != nil }
+        guard !decoded.isEmpty else {
             if case .failure(let error)? = cells.first { throw error }
             throw MediaError(.invalidMedia, path: path, "no frame could be decoded")
         }
-        let image = compose(frames, columns: columns, rows: rows, tileWidth: tileWidth, tileHeight: first.height)
-        return ContactSheet(
-            image: image, columns: columns, rows: rows, tileWidth: tileWidth, tileHeight: first.height,
-            times: frames.map { $0?.time }, exact: exact)
+        var frames: [RGBFrame] = []
+        var substitutes: [Substitute] = []
+        for (index, cell) in cells.enumerated() {
+            switch cell {
+            case .success(let frame):
+                frames.append(frame)
+                if exactCells.contains(index), frame.time < times[index] - 2 * frameSeconds {
+                    substitutes.append(
+                        Substitute(
+                            cell: index, time: times[index], shown: frame.time,
+                            reason:
+                                "no frame decodes after \(FrameTime.format(frame.time)) s (the video may be truncated or damaged)"
+                        ))
+                }
+            case .failure(let error):
+                let nearest = decoded.min { abs(times[$0] - times[index]) < abs(times[$1] - times[index]) }
+                guard let nearest, case .success(let frame) = cells[nearest] else { continue }
+                frames.append(frame)
+                substitutes.append(
+                    Substitute(cell: index, time: times[index], shown: frame.time, reason: error.message))
+            }
+        }
+        return (frames, substitutes)
     }
 
     /// Splits the times into one contiguous run per core and decodes the runs
@@ -93,10 +152,13 @@ public struct ContactSheet: Sendable {
 
     /// Two cells landing on the same keyframe (GOPs longer than the spacing)
     /// would show one picture twice; the later one gets its exact frame.
+    ///
+    /// - Returns: the cells that now hold exact frames.
     private static func replaceRepeatedKeyframes(
         _ cells: inout [Result<RGBFrame, MediaError>], path: String, times: [Double], width: Int
-    ) throws(MediaError) {
+    ) throws(MediaError) -> Set<Int> {
         var extractor: FrameExtractor? = nil
+        var replaced: Set<Int> = []
         for index in cells.indices.dropFirst() {
             guard case .success(let frame) = cells[index], case .success(let earlier) = cells[index - 1],
                 frame.time <= earlier.time
@@ -105,10 +167,12 @@ public struct ContactSheet: Sendable {
             guard let extractor else { continue }
             do throws(MediaError) {
                 cells[index] = .success(try extractor.exactFrame(at: times[index], width: width, drainEarly: true))
+                replaced.insert(index)
             } catch {
                 continue
             }
         }
+        return replaced
     }
 
     /// Lays frames out in a grid of `tileWidth` × `tileHeight` cells on black,

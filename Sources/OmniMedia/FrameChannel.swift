@@ -61,4 +61,7 @@ struct ClipFacts: Sendable {
     var frameRate: Double?
     var width: Int
     var height: Int
+    /// When the first video frame is shown, in seconds from the file's start
+    /// time; the planes' times count from it.
+    var videoStart: Double = 0
 }

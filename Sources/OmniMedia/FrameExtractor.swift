@@ -1,13 +1,14 @@
 internal import CFFmpeg
 
 /// Takes frames out of a video or still image in-process, as upright RGB
-/// pictures with square pixels, scaled with libswscale's bicubic filter.
+/// pictures, scaled with libswscale's bicubic filter.
 ///
 /// An exact frame is the one `ffmpeg -ss T -i FILE -frames:v 1` gives: the
 /// decoder goes back to the keyframe before `T` and decodes forward to the
 /// first frame whose timestamp is at or after `T` (counted from the file's
-/// start time). Rotation metadata is applied as ffmpeg's autorotation does,
-/// and non-square pixels are stretched so the picture keeps its proportions.
+/// start time). Rotation metadata is applied as ffmpeg's autorotation does.
+/// The pixels are ffmpeg's: the sample aspect ratio is not applied (a
+/// 720x576 picture at SAR 16:15 stays 720x576) and nothing is deinterlaced.
 ///
 /// ```swift
 /// let extractor = try FrameExtractor(path: "clip.mp4")
@@ -58,8 +59,8 @@ public final class FrameExtractor {
     ///
     /// - Parameters:
     ///   - seconds: time from the start of the clip; ignored for a still image.
-    ///   - width: output width in pixels, the height following the picture's
-    ///     upright proportions; nil keeps the display size.
+    ///   - width: output width in pixels, the height following the upright
+    ///     picture's proportions in pixels; nil keeps the decoded size, turned upright.
     /// - Throws: ``MediaError`` with code `.outOfRange` when `seconds` is past
     ///   the end (the message gives the duration), or when no frame decodes.
     public func frame(at seconds: Double, width: Int? = nil) throws -> RGBFrame {
@@ -143,8 +144,11 @@ public final class FrameExtractor {
         if decoder.isStill { return try stillFrame(width: width) }
         try checkTime(seconds)
         let target = decoder.timestamp(seconds: seconds)
-        if !decoder.canContinue(to: target) { try decoder.seek(to: target) }
-        switch try decoder.decode(atOrAfter: target, drainEarly: drainEarly) {
+        let outcome =
+            decoder.canContinue(to: target)
+            ? try decoder.decode(atOrAfter: target, drainEarly: drainEarly)
+            : try decoder.seekAndDecode(atOrAfter: target, drainEarly: drainEarly)
+        switch outcome {
         case .frame:
             return try render(decoder.frame, width: width)
         case .endedBefore:
@@ -207,21 +211,17 @@ public final class FrameExtractor {
     // MARK: - Rendering
 
     /// The output size for a decoded picture of `width`x`height`: upright,
-    /// square pixels, and `requestedWidth` wide with the height rounded as
-    /// the scale filter's `-1` rounds it (`av_rescale`).
+    /// and `requestedWidth` wide with the height rounded as the scale
+    /// filter's `-1` rounds it (`av_rescale`).
+    ///
+    /// The sample aspect ratio is not applied, as `ffmpeg -frames:v 1` does
+    /// not apply it: a 720x576 picture at SAR 16:15 stays 720x576.
     static func outputSize(
-        width: Int, height: Int, sampleAspect: (num: Int, den: Int), orientation: Orientation, requestedWidth: Int?,
-        path: String?
+        width: Int, height: Int, orientation: Orientation, requestedWidth: Int?, path: String?
     ) throws(MediaError) -> (width: Int, height: Int) {
-        let displayWidth = Int64(width) * Int64(sampleAspect.num)
-        let displayHeight = Int64(height) * Int64(sampleAspect.den)
-        let (uprightWidth, uprightHeight) =
-            orientation.swapsAxes ? (displayHeight, displayWidth) : (displayWidth, displayHeight)
-        let naturalWidth =
-            orientation.swapsAxes
-            ? height : Int(av_rescale(Int64(width), Int64(sampleAspect.num), Int64(sampleAspect.den)))
-        let outWidth = max(1, requestedWidth ?? naturalWidth)
-        let outHeight = max(1, Int(av_rescale(Int64(outWidth), uprightHeight, uprightWidth)))
+        let (uprightWidth, uprightHeight) = orientation.swapsAxes ? (height, width) : (width, height)
+        let outWidth = max(1, requestedWidth ?? uprightWidth)
+        let outHeight = max(1, Int(av_rescale(Int64(outWidth), Int64(uprightHeight), Int64(uprightWidth))))
         let limit = MediaProbe.maxDimension
         if outWidth > limit || outHeight > limit {
             throw MediaError(
@@ -238,7 +238,6 @@ public final class FrameExtractor {
             throw MediaError(.invalidMedia, path: path, "the decoder returned an empty picture")
         }
         let orientation = decoder.orientation(of: frame)
-        var sampleAspect = decoder.sampleAspectRatio(of: frame)
         // Turned first where the pixel format allows, as ffmpeg's autorotation
         // does; otherwise scaled first and the RGB picture turned.
         var source = frame
@@ -246,11 +245,9 @@ public final class FrameExtractor {
         if let turned = try orientation.applied(to: frame, path: path) {
             source = turned
             remaining = .identity
-            if orientation.swapsAxes { sampleAspect = (sampleAspect.den, sampleAspect.num) }
         }
         let size = try FrameExtractor.outputSize(
-            width: source.width, height: source.height, sampleAspect: sampleAspect, orientation: remaining,
-            requestedWidth: width, path: path)
+            width: source.width, height: source.height, orientation: remaining, requestedWidth: width, path: path)
         let (scaledWidth, scaledHeight) = remaining.swapsAxes ? (size.height, size.width) : (size.width, size.height)
         let raw = source.pointer.pointee
         let shape = ScaleContext.Shape(

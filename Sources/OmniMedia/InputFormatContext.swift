@@ -34,10 +34,17 @@ final class InputFormatContext {
         avformat_close_input(&context)
     }
 
-    /// Reads packets to fill in codec parameters the header leaves out.
+    /// Whether ``findStreamInfo()`` has run.
+    private(set) var hasStreamInfo = false
+
+    /// Reads packets to fill in codec parameters the header leaves out; once
+    /// only, since a second `avformat_find_stream_info` on one context reads
+    /// state the first one freed.
     ///
     /// The corresponding C function is `avformat_find_stream_info`.
     func findStreamInfo() throws(MediaError) {
+        guard !hasStreamInfo else { return }
+        hasStreamInfo = true
         try check(
             avformat_find_stream_info(pointer, nil), .invalidMedia, path: path,
             "cannot read stream parameters")

@@ -54,9 +54,37 @@ struct LumaPlane: @unchecked Sendable {
             time: time)
     }
 
-    /// The luma plane of the decoder's current frame; formats whose luma is
-    /// not a plane of its own (packed YUV, RGB) are converted to gray.
+    /// The luma plane of the decoder's current frame, turned upright by its
+    /// display matrix as ffmpeg's autorotation turns it; formats whose luma
+    /// is not a plane of its own (packed YUV, RGB) are converted to gray.
     init(of decoder: VideoDecoder, time: Double, scaler: inout ScaleContext?) throws(MediaError) {
+        let plane = try LumaPlane(coded: decoder, time: time, scaler: &scaler)
+        self = try plane.turned(decoder.orientation(of: decoder.frame))
+    }
+
+    /// The same samples turned by `orientation` (a copy, unless it is the identity).
+    func turned(_ orientation: Orientation) throws(MediaError) -> LumaPlane {
+        guard orientation != .identity else { return self }
+        let source = self
+        let size = bytesPerSample
+        let (outWidth, outHeight) = orientation.swapsAxes ? (height, width) : (width, height)
+        return try LumaPlane.filled(width: outWidth, height: outHeight, depth: depth, time: time) {
+            (buffer, stride) in
+            for row in 0..<outHeight {
+                let target = buffer + row * stride
+                for column in 0..<outWidth {
+                    let (sourceRow, sourceColumn) = orientation.sourcePosition(
+                        row: row, column: column, width: source.width, height: source.height)
+                    let from = source.base + sourceRow * source.stride + sourceColumn * size
+                    target[column * size] = from[0]
+                    if size == 2 { target[column * size + 1] = from[1] }
+                }
+            }
+        }
+    }
+
+    /// The luma plane of the decoder's current frame as coded.
+    private init(coded decoder: VideoDecoder, time: Double, scaler: inout ScaleContext?) throws(MediaError) {
         let frame = decoder.frame
         let path = decoder.path
         let format = frame.pixelFormat

@@ -1,5 +1,5 @@
 /// A decoded picture in memory: 8-bit RGB, three bytes per pixel, rows top to
-/// bottom with no padding, upright and with square pixels.
+/// bottom with no padding, upright.
 ///
 /// This is what ``FrameExtractor`` returns, so a tool can look at a frame
 /// without writing a file.

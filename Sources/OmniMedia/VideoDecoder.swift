@@ -29,6 +29,8 @@ final class VideoDecoder {
     /// The file's start time in stream time base: times are counted from it,
     /// as `ffmpeg -ss` counts them.
     let startTimestamp: Int64
+    /// The same in microseconds (`AV_TIME_BASE`).
+    private let startMicros: Int64
     /// Whether the file is a still image (one picture, no timeline).
     let isStill: Bool
     /// Seconds of video, when the file says.
@@ -40,14 +42,25 @@ final class VideoDecoder {
     /// seek leaves out rather than sends to be skipped; nil for other streams.
     private let nonReference: NonReferencePackets?
 
-    /// Whether packets have been read since the file was opened or rewound.
-    private var hasRead = false
     /// Whether the decoder was told the input ended (it needs a flush to take more).
     private var draining = false
     /// Whether the demuxer has run out of packets.
     private var atEndOfFile = false
     /// The timestamp of the last frame handed out, for continuing forward.
     private(set) var lastTimestamp: Int64?
+    /// Whether packets are left out until the next keyframe: a seek may land
+    /// between keyframes, and what comes before the next one cannot be decoded.
+    private var awaitingKeyframe = false
+    /// Whether a keyframe was sent since the decoder was last emptied.
+    private var keyframeSent = false
+    /// Whether the decoder is reading from the start of the file, rather than
+    /// from where a seek landed.
+    private var readingFromStart = true
+    /// Whether a frame came out since the last seek, and the timestamps of
+    /// the first keyframe and the first frame that did.
+    private var outputSinceSeek = false
+    private var firstKeyframeSinceSeek: Int64?
+    private var firstFrameSinceSeek: Int64?
 
     /// A request reads at most this many packets; a stream that needs more is
     /// treated as broken rather than decoded forever.
@@ -87,9 +100,9 @@ final class VideoDecoder {
         guard timeBase.num > 0, timeBase.den > 0 else {
             throw MediaError(.invalidMedia, path: path, "the video stream has no time base")
         }
+        startMicros = try VideoDecoder.startTime(of: input)
+        startTimestamp = av_rescale_q(startMicros, cffmpeg_time_base_q(), timeBase)
         let format = input.pointer.pointee
-        let start = format.start_time == cffmpeg_nopts_value() ? 0 : format.start_time
-        startTimestamp = av_rescale_q(start, cffmpeg_time_base_q(), timeBase)
         let name = input.formatName
         if name == "gif" {
             isStill = try VideoDecoder.countPackets(path: path, stream: found.pointee.index, upTo: 2) <= 1
@@ -164,9 +177,36 @@ final class VideoDecoder {
     /// rounded as `ffmpeg -ss` rounds it (to microseconds, then to the nearest tick).
     func timestamp(seconds: Double) -> Int64 {
         let micros = Int64((seconds * 1_000_000).rounded())
-        let start = input.pointer.pointee.start_time
-        let absolute = micros + (start == cffmpeg_nopts_value() ? 0 : start)
-        return av_rescale_q(absolute, cffmpeg_time_base_q(), timeBase)
+        return av_rescale_q(micros + startMicros, cffmpeg_time_base_q(), timeBase)
+    }
+
+    /// The file's start time in microseconds, as `avformat_find_stream_info`
+    /// sets it and ffmpeg counts `-ss` from: the earliest start of its audio
+    /// and video streams (0 when none says).
+    ///
+    /// Opening a file leaves it unset. MP4 and MOV give each stream's start
+    /// from the index (an audio stream may start before the video); other
+    /// demuxers (Matroska, WebM) need packets read for it.
+    private static func startTime(of input: InputFormatContext) throws(MediaError) -> Int64 {
+        let nopts = cffmpeg_nopts_value()
+        if input.pointer.pointee.start_time != nopts { return input.pointer.pointee.start_time }
+        var earliest: Int64? = nil
+        for index in 0..<input.streamCount {
+            guard let stream = input.stream(at: index), let parameters = stream.pointee.codecpar else { continue }
+            let type = parameters.pointee.codec_type
+            guard type == AVMEDIA_TYPE_VIDEO || type == AVMEDIA_TYPE_AUDIO,
+                stream.pointee.disposition & AV_DISPOSITION_ATTACHED_PIC == 0
+            else { continue }
+            let start = stream.pointee.start_time
+            guard start != nopts, stream.pointee.time_base.den > 0 else {
+                try input.findStreamInfo()
+                let found = input.pointer.pointee.start_time
+                return found == nopts ? 0 : found
+            }
+            let micros = av_rescale_q(start, stream.pointee.time_base, cffmpeg_time_base_q())
+            earliest = min(earliest ?? micros, micros)
+        }
+        return earliest ?? 0
     }
 
     /// Seconds from the start of the file for a stream timestamp.
@@ -181,18 +221,6 @@ final class VideoDecoder {
         return max(1, av_rescale_q(1, av_inv_q(perSecond), timeBase))
     }
 
-    /// The sample aspect ratio to show `frame` with: the container's, else the codec's.
-    ///
-    /// The corresponding C function is `av_guess_sample_aspect_ratio`.
-    func sampleAspectRatio(of frame: Frame) -> (num: Int, den: Int) {
-        let ratio = av_guess_sample_aspect_ratio(input.pointer, stream, frame.pointer)
-        guard ratio.num > 0, ratio.den > 0 else { return (1, 1) }
-        let divisor = VideoDecoder.gcd(Int(ratio.num), Int(ratio.den))
-        return (Int(ratio.num) / divisor, Int(ratio.den) / divisor)
-    }
-
-    private static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? max(a, 1) : gcd(b, a % b) }
-
     // MARK: - Seeking
 
     /// Goes to the keyframe at or before `target` and empties the decoder,
@@ -200,14 +228,92 @@ final class VideoDecoder {
     ///
     /// The corresponding C function is `avformat_seek_file`. Demuxers that
     /// cannot seek by time are reopened and read from the start instead.
+    /// Packets are left out until the next keyframe (see ``seekAndDecode(atOrAfter:drainEarly:)``).
     func seek(to target: Int64) throws(MediaError) {
         let result = avformat_seek_file(input.pointer, streamIndex, Int64.min, target, target, 0)
-        // A demuxer that cannot seek is still at the start if nothing was read.
-        if result < 0, hasRead { try rewind() }
+        if result < 0 {
+            // Even with nothing read yet, a failed seek may have moved the
+            // demuxer (Matroska reads on to find clusters for a time before
+            // its first frame, and is left at the end): start again.
+            try rewind()
+        } else {
+            readingFromStart = false
+            awaitingKeyframe = true
+        }
         codec.flush()
         draining = false
         atEndOfFile = false
         lastTimestamp = nil
+        keyframeSent = false
+        outputSinceSeek = false
+        firstKeyframeSinceSeek = nil
+        firstFrameSinceSeek = nil
+    }
+
+    /// Reopens the file, so that decoding starts from its first packet.
+    func rewindToStart() throws(MediaError) {
+        try rewind()
+        codec.flush()
+        draining = false
+        atEndOfFile = false
+        lastTimestamp = nil
+        keyframeSent = false
+        outputSinceSeek = false
+        firstKeyframeSinceSeek = nil
+        firstFrameSinceSeek = nil
+    }
+
+    /// Whether what was decoded since the last seek starts at or before
+    /// `target`: the first keyframe that came out (else the first frame) is
+    /// not later. Reading from the start of the file always counts.
+    private func started(atOrBefore target: Int64) -> Bool {
+        if readingFromStart { return true }
+        guard outputSinceSeek else { return false }
+        guard let start = firstKeyframeSinceSeek ?? firstFrameSinceSeek else { return true }
+        return start <= target
+    }
+
+    /// Earlier seeks tried before reading the file from its start.
+    static let seekRetries = 6
+
+    /// The seek to try when the last one landed past what `target` needs:
+    /// `step` ticks before the target; nil once that is before the file's
+    /// start, where only reading from the start is left.
+    private func earlierSeek(than target: Int64, step: Int64) -> Int64? {
+        let earlier = target - step
+        let first = stream.pointee.start_time == cffmpeg_nopts_value() ? startTimestamp : stream.pointee.start_time
+        return earlier > min(first, startTimestamp) ? earlier : nil
+    }
+
+    /// One second in stream ticks.
+    private var secondTicks: Int64 { max(1, av_rescale_q(1, AVRational(num: 1, den: 1), timeBase)) }
+
+    /// Seeks to `target` and decodes to the first frame at or after it, as
+    /// ``decode(atOrAfter:drainEarly:)``, making sure decoding started from a
+    /// keyframe at or before the target.
+    ///
+    /// Demuxers without an index (MPEG-TS, MPEG-PS) seek by a binary search
+    /// over timestamps, which lands on any packet before the target, rarely a
+    /// keyframe: decoding from there gives nothing (or a picture built on
+    /// missing references) until the next keyframe, after the target. So the
+    /// packets before the first keyframe after a seek are left out, and when
+    /// that keyframe comes out later than the target, the seek is repeated 1 s
+    /// earlier, then 2 s, 4 s…, and at last the file is read from its start.
+    /// The B-frames shown before that keyframe, which refer to pictures
+    /// before it, are then never the answer.
+    func seekAndDecode(atOrAfter target: Int64, drainEarly: Bool) throws(MediaError) -> Outcome {
+        var seekTarget = target
+        var step = secondTicks
+        for _ in 0..<VideoDecoder.seekRetries {
+            try seek(to: seekTarget)
+            let outcome = try decode(atOrAfter: target, drainEarly: drainEarly)
+            if started(atOrBefore: target) { return outcome }
+            guard let earlier = earlierSeek(than: target, step: step) else { break }
+            seekTarget = earlier
+            step *= 2
+        }
+        try rewindToStart()
+        return try decode(atOrAfter: target, drainEarly: drainEarly)
     }
 
     private func rewind() throws(MediaError) {
@@ -220,7 +326,8 @@ final class VideoDecoder {
         }
         input = reopened
         stream = again
-        hasRead = false
+        readingFromStart = true
+        awaitingKeyframe = false
     }
 
     /// Whether reaching `target` is cheaper by decoding on from the last
@@ -292,7 +399,11 @@ final class VideoDecoder {
             beforeSend: { packet in
                 let before = packet.pts.map { $0 < target } ?? false
                 self.codec.skipFrame = before ? AVDISCARD_NONREF : AVDISCARD_DEFAULT
-                track(packet, before: before)
+                // Packets before the first keyframe (a file that starts
+                // without one) give no frame: draining early on them would
+                // end the request with nothing decoded.
+                if packet.isKeyframe { self.keyframeSent = true }
+                if self.keyframeSent { track(packet, before: before) }
                 // The decoder would skip it anyway; left out, it takes no frame-threading worker.
                 guard before, let nonReference = self.nonReference else { return true }
                 return !packet.withBytes(nonReference.isNonReference)
@@ -318,7 +429,24 @@ final class VideoDecoder {
     ///
     /// - Returns: false when no keyframe could be decoded from there to the end.
     func decodeKeyframe(atOrBefore target: Int64) throws(MediaError) -> Bool {
-        try seek(to: target)
+        // As in seekAndDecode: a seek that lands past the keyframe wanted
+        // (demuxers without an index) is repeated earlier, then from the start.
+        var seekTarget = target
+        var step = secondTicks
+        for _ in 0..<VideoDecoder.seekRetries {
+            try seek(to: seekTarget)
+            let found = try decodeFirstKeyframe()
+            if started(atOrBefore: target) { return found }
+            guard let earlier = earlierSeek(than: target, step: step) else { break }
+            seekTarget = earlier
+            step *= 2
+        }
+        try rewindToStart()
+        return try decodeFirstKeyframe()
+    }
+
+    /// Decodes only the next keyframe from wherever the demuxer is.
+    private func decodeFirstKeyframe() throws(MediaError) -> Bool {
         // NONKEY makes the decoder drop everything else, so whatever comes out
         // first is the keyframe.
         codec.skipFrame = AVDISCARD_NONKEY
@@ -376,6 +504,7 @@ final class VideoDecoder {
                         .limitExceeded, path: path,
                         "has a \(frame.width)x\(frame.height) frame, larger than the \(limit)x\(limit) limit")
                 }
+                noteOutput(frame)
                 if try accept(frame) { return true }
                 continue
             }
@@ -387,7 +516,6 @@ final class VideoDecoder {
             if draining { return false }
             packet.unref()
             let read = av_read_frame(input.pointer, packet.pointer)
-            hasRead = true
             if read < 0 {
                 // The end of the file, or a read error that ends it early: let
                 // the decoder hand out what it still holds.
@@ -402,8 +530,22 @@ final class VideoDecoder {
                     .invalidMedia, path: path,
                     "gave up after \(VideoDecoder.packetBudget) packets without finding the frame")
             }
+            if awaitingKeyframe {
+                guard packet.isKeyframe else { continue }
+                awaitingKeyframe = false
+            }
             if beforeSend(packet) { try fail(codec.send(packet)) }
             if afterSend() { try fail(startDraining()) }
+        }
+    }
+
+    private func noteOutput(_ frame: Frame) {
+        if !outputSinceSeek {
+            outputSinceSeek = true
+            firstFrameSinceSeek = frame.timestamp
+        }
+        if firstKeyframeSinceSeek == nil, frame.pointer.pointee.key_frame != 0 {
+            firstKeyframeSinceSeek = frame.timestamp
         }
     }
 

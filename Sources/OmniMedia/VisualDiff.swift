@@ -7,8 +7,12 @@ import Foundation
 /// Both clips are decoded at once, each on its own thread (with frame
 /// threading), while a third compares. Frames are paired by timestamp, as
 /// `ffmpeg -i A -i B -lavfi ssim` pairs them: at every frame of either clip,
-/// the frames of A and B on screen at that moment are compared. Pairing stops
-/// when the shorter clip ends. When sizes differ, B's luma is scaled to A's.
+/// the frames of A and B on screen at that moment are compared. Unlike
+/// ffmpeg, timestamps count from each clip's first video frame, not from the
+/// file's start time, so a clip whose audio starts first lines up with its
+/// own copy in another container. Pairing stops when the shorter clip ends.
+/// Each picture is turned upright by its display matrix first, as ffmpeg's
+/// autorotation does; when sizes then differ, B's luma is scaled to A's.
 ///
 /// ```swift
 /// let diff = try VisualDiff.compare("a.mp4", "b.mp4")
@@ -28,9 +32,11 @@ public struct VisualDiff: Sendable {
 
     /// One compared pair of frames.
     public struct Sample: Sendable, Equatable {
-        /// The moment compared, in seconds.
+        /// The moment compared, in seconds from the clips' first video frames.
         public let time: Double
-        /// When A's and B's frames are shown (at or before ``time``).
+        /// When A's and B's frames are shown, in seconds from each file's
+        /// start time, as a thumbnail's time counts (at or before ``time``
+        /// past each clip's ``Clip/videoStart``).
         public let timeA: Double
         public let timeB: Double
         /// Luma SSIM, 1 for identical pictures.
@@ -49,6 +55,9 @@ public struct VisualDiff: Sendable {
         public let height: Int
         /// Frames decoded.
         public let frames: Int
+        /// When the first video frame is shown, in seconds from the file's
+        /// start time (which an audio stream that starts first sets).
+        public let videoStart: Double
     }
 
     public let a: Clip
@@ -96,7 +105,8 @@ public struct VisualDiff: Sendable {
             let mse = PSNR.meanSquaredError(first, second, blockSquaredError: structural.blockSquaredError)
             samples.append(
                 Sample(
-                    time: time, timeA: planeA.time, timeB: planeB.time, ssim: structural.ssim,
+                    time: time, timeA: planeA.time + pairing.videoStartA, timeB: planeB.time + pairing.videoStartB,
+                    ssim: structural.ssim,
                     meanSquaredError: mse, psnr: PSNR.decibels(meanSquaredError: mse, maxValue: first.maxValue)))
         }
         guard !samples.isEmpty else {
@@ -143,23 +153,29 @@ public struct VisualDiff: Sendable {
                 // them each, rather than libavcodec's cores + 1 each.
                 let cores = ProcessInfo.processInfo.activeProcessorCount
                 let decoder = try VideoDecoder(path: path, threads: max(2, cores / 2 + 1))
-                guard
-                    channel.put(
-                        .opened(
-                            ClipFacts(
-                                duration: decoder.isStill ? 0 : decoder.duration, frameRate: decoder.frameRate,
-                                width: 0, height: 0)))
-                else { return }
+                var facts = ClipFacts(
+                    duration: decoder.isStill ? 0 : decoder.duration, frameRate: decoder.frameRate, width: 0,
+                    height: 0)
+                // Times count from the first video frame, not from the file's
+                // start time (which an earlier audio stream sets), so clips
+                // whose video starts at different moments line up.
+                var more = try decoder.decodeNext()
+                let origin = more ? decoder.frame.timestamp : nil
+                if let origin { facts.videoStart = decoder.seconds(origin) }
+                guard channel.put(.opened(facts)) else { return }
                 var scaler: ScaleContext? = nil
                 var lastTime = -Double.infinity
                 let step = decoder.frameRate.map { 1 / $0 } ?? 0.04
-                while try decoder.decodeNext() {
+                while more {
                     // A frame without a timestamp follows the one before it.
-                    let time = decoder.frame.timestamp.map(decoder.seconds) ?? (lastTime.isFinite ? lastTime + step : 0)
+                    let time =
+                        decoder.frame.timestamp.map { decoder.seconds($0) - facts.videoStart }
+                        ?? (lastTime.isFinite ? lastTime + step : 0)
                     lastTime = time
                     let plane = try LumaPlane(of: decoder, time: time, scaler: &scaler)
                     guard channel.put(.frame(plane)) else { return }
                     if decoder.isStill { break }
+                    more = try decoder.decodeNext()
                 }
                 channel.put(.end)
             } catch {
@@ -232,8 +248,12 @@ private struct Pairing {
         self.pathB = pathB
         factsA = try Pairing.opened(channelA)
         factsB = try Pairing.opened(channelB)
-        clipA = VisualDiff.Clip(duration: factsA.duration, frameRate: factsA.frameRate, width: 0, height: 0, frames: 0)
-        clipB = VisualDiff.Clip(duration: factsB.duration, frameRate: factsB.frameRate, width: 0, height: 0, frames: 0)
+        clipA = VisualDiff.Clip(
+            duration: factsA.duration, frameRate: factsA.frameRate, width: 0, height: 0, frames: 0,
+            videoStart: factsA.videoStart)
+        clipB = VisualDiff.Clip(
+            duration: factsB.duration, frameRate: factsB.frameRate, width: 0, height: 0, frames: 0,
+            videoStart: factsB.videoStart)
         nextA = try Pairing.frame(channelA)
         nextB = try Pairing.frame(channelB)
         if let nextA {
@@ -269,11 +289,14 @@ private struct Pairing {
     private mutating func updateClips() {
         clipA = VisualDiff.Clip(
             duration: factsA.duration, frameRate: factsA.frameRate, width: factsA.width, height: factsA.height,
-            frames: framesA)
+            frames: framesA, videoStart: factsA.videoStart)
         clipB = VisualDiff.Clip(
             duration: factsB.duration, frameRate: factsB.frameRate, width: factsB.width, height: factsB.height,
-            frames: framesB)
+            frames: framesB, videoStart: factsB.videoStart)
     }
+
+    var videoStartA: Double { factsA.videoStart }
+    var videoStartB: Double { factsB.videoStart }
 
     /// How long a clip's last frame stays on screen.
     private func frameDuration(_ facts: ClipFacts) -> Double {
@@ -339,6 +362,11 @@ private struct Pairing {
         {
             notes.append(
                 "durations differ (A \(Pairing.number(durationA)) s, B \(Pairing.number(durationB)) s): only the first \(Pairing.number(min(durationA, durationB))) s were compared"
+            )
+        }
+        if abs(factsA.videoStart - factsB.videoStart) > 0.001 {
+            notes.append(
+                "the video starts at \(Pairing.number(factsA.videoStart)) s in A and \(Pairing.number(factsB.videoStart)) s in B: frames were aligned by each clip's first video frame"
             )
         }
         if let sizeNote { notes.append(sizeNote) }

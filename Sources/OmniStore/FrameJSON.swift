@@ -14,6 +14,13 @@ extension ContactSheet {
             "tile_height": .int(Int64(tileHeight)),
             "exact": .bool(exact),
             "times": .array(times.map { JSONValue($0) }),
+            "substitutes": .array(
+                substitutes.map {
+                    .object([
+                        "cell": .int(Int64($0.cell)), "time": .double($0.time), "shown": .double($0.shown),
+                        "reason": .string($0.reason),
+                    ])
+                }),
         ])
     }
 }
@@ -29,7 +36,7 @@ extension VisualDiff {
             .object([
                 "asset": .string(asset.hex), "duration": JSONValue(clip.duration), "fps": JSONValue(clip.frameRate),
                 "width": .int(Int64(clip.width)), "height": .int(Int64(clip.height)),
-                "frames": .int(Int64(clip.frames)),
+                "frames": .int(Int64(clip.frames)), "video_start": .double(clip.videoStart),
             ])
         }
         return .object([

@@ -22,12 +22,13 @@ extension Store {
         }
     }
 
-    /// The picture an asset shows at `time`, in memory: upright RGB with
-    /// square pixels, the exact frame `ffmpeg -ss` would give.
+    /// The picture an asset shows at `time`, in memory: upright RGB, the
+    /// exact frame `ffmpeg -ss` would give (autorotated, the sample aspect
+    /// ratio not applied).
     ///
     /// - Parameters:
     ///   - time: when; ignored for a still image.
-    ///   - width: output width in pixels (the height follows); nil keeps the display size.
+    ///   - width: output width in pixels (the height follows); nil keeps the decoded size, upright.
     public func frame(of asset: Asset, at time: FrameTime, width: Int? = nil) throws -> RGBFrame {
         try requirePictures(asset)
         return try media(asset) {

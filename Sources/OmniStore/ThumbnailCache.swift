@@ -6,7 +6,7 @@ import OmniMedia
 /// instead of decoding video.
 ///
 /// ```
-/// .omnistore/cache/thumbnails/v1/ab/cdef…/12500000us-w320.png
+/// .omnistore/cache/thumbnails/v2/ab/cdef…/12500000us-w320.png
 /// ```
 ///
 /// Entries are written to a temp file and renamed into place
@@ -14,8 +14,11 @@ import OmniMedia
 /// an entry cut short by a crash fails the completeness check and is decoded
 /// again. Failing to write the cache never fails the command.
 struct ThumbnailCache {
-    /// Bumped when the pictures would come out differently, so old entries are never served.
-    static let version = "v1"
+    /// Bumped when the pictures would come out differently, so old entries are
+    /// never served: v2 keeps the coded pixels of non-square-pixel video
+    /// (v1 stretched them by the sample aspect ratio) and finds the right
+    /// frames in MPEG-TS and MPEG-PS.
+    static let version = "v2"
 
     let directory: String
 

@@ -95,6 +95,27 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         #expect(fileBytes(fw.ws.file("b.png")) == fileBytes(fw.ws.file("a.png")))
     }
 
+    @Test("non-square pixels keep ffmpeg's coded size, and a picture cached before that change is not served")
+    func anamorphicAndStaleCache() async throws {
+        let fw = try await FrameWorkspace.make("cli-thumb-sar")
+        let clip = try await FrameFixtures.path(.anamorphic)
+        let id = try await fw.add(clip, as: "sar.mp4")
+        // What an older omnistore cached: the picture stretched by its 2:1 pixels.
+        let stale = fw.ws.file(".omnistore/cache/thumbnails/v1/\(id.prefix(2))/\(id.dropFirst(2))/1000000us-w160.png")
+        try FileManager.default.createDirectory(
+            atPath: (stale as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try await Tool.check(
+            "ffmpeg",
+            ["-v", "error", "-nostdin", "-y", "-ss", "1", "-i", clip, "-frames:v", "1", "-vf", "scale=160:80", stale])
+        let json = try await fw.json(["thumbnail", id, "--at", "1", "--width", "160", "-o", "t.png"])
+        let item = try #require((json["thumbnails"] as? [[String: Any]])?.first)
+        #expect(item["cached"] as? Bool == false)
+        #expect(item["width"] as? Int == 160 && item["height"] as? Int == 160, "\(item)")
+        let oracle = try await FFmpegFrames.frame(
+            clip, at: 1, filters: "scale=160:-1:flags=bicubic", width: 160, height: 160)
+        #expect(try #require(try await fw.picture("t.png").psnr(against: oracle)) >= 40)
+    }
+
     @Test("TIME takes seconds, a clock time or a share of the duration")
     func timeForms() async throws {
         let fw = try await FrameWorkspace.make("cli-thumb-times")
@@ -256,6 +277,28 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         #expect(try #require(fileBytes(fw.ws.file("e.jpg"))).prefix(2) == Data([0xFF, 0xD8]))
     }
 
+    @Test("a sheet never leaves a cell black in silence: cells past a cut show the nearest frame, and say so")
+    func substitutes() async throws {
+        let fw = try await FrameWorkspace.make("cli-sheet-cut")
+        let clip = try await FrameFixtures.path(.faststart)
+        let cut = try FrameFixtures.truncatedCopy(of: clip, fraction: 0.5, into: fw.ws.dir.path, as: "cut-src.mp4")
+        let id = try await fw.add(cut, as: "cut.mp4")
+        let json = try await fw.json(["sheet", id, "--width", "64", "-o", "s.png"])
+        let times = (json["times"] as? [Double]) ?? []
+        #expect(times.count == 10, "\(json)")
+        let substitutes = try #require(json["substitutes"] as? [[String: Any]])
+        #expect(substitutes.count >= 4, "\(substitutes)")
+        for substitute in substitutes {
+            let shown = try #require(substitute["shown"] as? Double)
+            let time = try #require(substitute["time"] as? Double)
+            #expect(shown < time && substitute["cell"] is Int && substitute["reason"] is String, "\(substitute)")
+        }
+        let human = try await fw.run(["sheet", id, "--width", "64", "-o", "h.png"])
+        #expect(human.succeeded, "\(human)")
+        #expect(human.stdoutLines.first?.contains("could not be decoded and show the nearest frame that could") == true)
+        #expect(human.stdoutLines.count == 1 + substitutes.count, "\(human)")
+    }
+
     @Test("a still image's sheet is the image itself")
     func still() async throws {
         let fw = try await FrameWorkspace.make("cli-sheet-still")
@@ -306,6 +349,46 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         #expect(
             text.stdout.contains("merge base:") && text.stdout.contains("SSIM (Y)")
                 && text.stdout.contains("most changed:"))
+    }
+
+    @Test("diff --visual of a rotated phone clip against its upright re-encode: turned as ffmpeg turns it, frames upright")
+    func rotated() async throws {
+        let fw = try await FrameWorkspace.make("cli-diff-rotated")
+        let source = try await FootageCorpus.path(.hevcRotate90)
+        let upright = fw.ws.file("upright-src.mp4")
+        try await Tool.check(
+            "ffmpeg",
+            [
+                "-v", "error", "-nostdin", "-y", "-i", source, "-an", "-c:v", "libx264", "-preset", "veryfast", "-crf",
+                "12", "-pix_fmt", "yuv420p", upright,
+            ], timeout: 300)
+        let a = try await fw.add(source, as: "phone.mov")
+        let b = try await fw.add(upright, as: "upright.mp4")
+        let json = try await fw.json(["diff", a, b, "--visual", "--frames", "moments.png"])
+        let visual = try #require(json["visual"] as? [String: Any])
+        let ssim = try #require((visual["ssim"] as? [String: Any])?["mean"] as? Double)
+        let oracle = try await FFmpegFrames.lumaMetrics(source, upright)
+        #expect(ssim >= oracle.ssim - 0.01, "SSIM \(ssim), ffmpeg \(oracle.ssim)")
+        let clipA = try #require(visual["a"] as? [String: Any])
+        #expect(clipA["width"] as? Int == 240 && clipA["height"] as? Int == 320, "\(clipA)")
+        // Upright 320-wide tiles: 427 pixels tall, plus three 26-pixel strips of text.
+        let picture = try await fw.picture("moments.png")
+        #expect(picture.height == 2 * 427 + 3 * 26, "\(picture.width)x\(picture.height)")
+    }
+
+    @Test("diff --visual of an MP4 whose audio starts first and its stream-copied TS: 100 pairs, SSIM 1")
+    func audioFirst() async throws {
+        let fw = try await FrameWorkspace.make("cli-diff-audio-first")
+        let a = try await fw.add(try await FootageCorpus.path(.audioFirst), as: "a.mp4")
+        let b = try await fw.add(try await FootageCorpus.path(.audioFirstTS), as: "a.ts")
+        let visual = try #require(try await fw.json(["diff", a, b, "--visual"])["visual"] as? [String: Any])
+        #expect(visual["frames"] as? Int == 100)
+        #expect((visual["ssim"] as? [String: Any])?["min"] as? Double == 1, "\(visual)")
+        let start = try #require((visual["a"] as? [String: Any])?["video_start"] as? Double)
+        #expect(abs(start - 0.48) < 0.01)
+        let text = try await fw.run(["diff", a, b, "--visual"])
+        #expect(
+            text.stdout.contains("100 frame pairs compared") && text.stdout.contains("no changed moment"), "\(text)")
     }
 
     @Test("diff --visual takes asset ids, and says how clips of other rates and lengths were aligned")

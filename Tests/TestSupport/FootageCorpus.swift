@@ -9,6 +9,11 @@ public enum FootageClip: String, CaseIterable, Sendable, CustomStringConvertible
     case hevcRotate90 = "hevc10-rotate90.mov"
     /// ``hevcTenBit`` with a 270° display matrix (ffprobe reads it back as -90).
     case hevcRotate270 = "hevc10-rotate270.mov"
+    /// ``hevcTenBit`` mirrored left to right by its display matrix, written
+    /// into the track header (the ffmpeg CLI cannot write a flip).
+    case hevcFlipHorizontal = "hevc10-hflip.mov"
+    /// ``hevcTenBit`` turned upside down by a mirror top to bottom in its display matrix.
+    case hevcFlipVertical = "hevc10-vflip.mov"
     /// H.264 + AAC in MPEG-TS, whose first timestamp is about 1.4 s (the muxer's default).
     case transportStream = "h264.ts"
     /// MPEG-2 + MP2 in a DVD program stream, with B-frames and open GOPs.
@@ -19,7 +24,7 @@ public enum FootageClip: String, CaseIterable, Sendable, CustomStringConvertible
     case anamorphic = "pal-sar16-15.mp4"
     /// Variable frame rate: 25 fps for 1 s, then 12.5 fps.
     case variableRate = "vfr.mp4"
-    /// Audio starting 0.5 s before the video.
+    /// Audio starting 0.5 s before the video's 100 frames.
     case audioFirst = "audio-first.mp4"
     /// ``audioFirst`` stream-copied into MPEG-TS: the same frames.
     case audioFirstTS = "audio-first.ts"
@@ -38,7 +43,7 @@ public enum FootageClip: String, CaseIterable, Sendable, CustomStringConvertible
     /// Clips this one is made from.
     var inputs: [FootageClip] {
         switch self {
-        case .hevcRotate90, .hevcRotate270: return [.hevcTenBit]
+        case .hevcRotate90, .hevcRotate270, .hevcFlipHorizontal, .hevcFlipVertical: return [.hevcTenBit]
         case .audioFirstTS: return [.audioFirst]
         default: return []
         }
@@ -58,6 +63,8 @@ public enum FootageClip: String, CaseIterable, Sendable, CustomStringConvertible
             return ["-i", paths[0], "-c", "copy", "-metadata:s:v:0", "rotate=90", output]
         case .hevcRotate270:
             return ["-i", paths[0], "-c", "copy", "-metadata:s:v:0", "rotate=270", output]
+        case .hevcFlipHorizontal, .hevcFlipVertical:
+            return []  // made by ``FootageCache/mirrored(_:into:horizontally:)``
         case .transportStream:
             return video + audio + ["-t", "6", "-g", "50"] + x264 + ["-c:a", "aac", output]
         case .vob:
@@ -79,10 +86,12 @@ public enum FootageClip: String, CaseIterable, Sendable, CustomStringConvertible
                 "-t", "2", "-vf", "setpts='if(lt(N,25),N/25/TB,(25+(N-25)*2)/25/TB)'", "-vsync", "vfr",
             ] + x264 + [output]
         case .audioFirst:
-            return video + audio + [
-                "-t", "2.5", "-filter_complex", "[0:v]trim=start=0.5,setpts=PTS-STARTPTS+0.5/TB[v]", "-map", "[v]",
-                "-map", "1:a", "-g", "25",
-            ] + x264 + ["-c:a", "aac", "-t", "2.5", output]
+            // 100 frames from 0.5 s, audio from 0; passthrough keeps the mp4
+            // muxer from filling the first 0.5 s with copies of the first frame.
+            return ["-f", "lavfi", "-t", "4.5", "-i", "testsrc2=size=320x240:rate=25"] + audio + [
+                "-filter_complex", "[0:v]trim=start=0.5,setpts=PTS-STARTPTS+0.5/TB[v]", "-map", "[v]",
+                "-map", "1:a", "-g", "25", "-vsync", "passthrough",
+            ] + x264 + ["-c:a", "aac", "-t", "4.5", output]
         case .audioFirstTS:
             return ["-i", paths[0], "-c", "copy", output]
         case .nonKeyframeFirst:
@@ -133,7 +142,9 @@ actor FootageCache {
             for input in clip.inputs { inputs.append(try await FootageCache.shared.path(input)) }
             let output = (FootageCache.directory as NSString).appendingPathComponent(clip.fileName)
             let base = ["-v", "error", "-y", "-nostdin"]
-            if clip == .nonKeyframeFirst {
+            if clip == .hevcFlipHorizontal || clip == .hevcFlipVertical {
+                try FootageCache.mirrored(inputs[0], into: output, horizontally: clip == .hevcFlipHorizontal)
+            } else if clip == .nonKeyframeFirst {
                 let whole = output + ".whole.mp4"
                 try await Tool.check("ffmpeg", base + clip.ffmpegArguments(output: whole, inputs: inputs))
                 try await Tool.check("ffmpeg", base + ["-i", whole, "-ss", "0.5", "-c", "copy", "-copyinkf", output])
@@ -145,5 +156,78 @@ actor FootageCache {
         }
         builds[clip] = task
         return try await task.value
+    }
+
+    /// Copies a one-track QuickTime file with its track header's matrix
+    /// mirrored: `a` (or `d`) negated, as a phone's front camera may write it.
+    nonisolated static func mirrored(_ source: String, into output: String, horizontally: Bool) throws {
+        var data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: source)))
+        let tag: [UInt8] = Array("tkhd".utf8)
+        guard let at = (0..<(data.count - 4)).first(where: { Array(data[$0..<($0 + 4)]) == tag }) else {
+            throw TestSupportError("\(source) has no track header")
+        }
+        // After the type: version and flags, then times, ids and durations
+        // (4 bytes each in version 0, 8 in version 1), 8 reserved, layer,
+        // group, volume, 2 reserved: 40 or 52 bytes to the 3x3 matrix.
+        let matrix = at + 4 + (data[at + 4] == 1 ? 52 : 40)
+        let entry = matrix + (horizontally ? 0 : 16)
+        guard entry + 4 <= data.count, data[entry..<(entry + 4)] == [0x00, 0x01, 0x00, 0x00] else {
+            throw TestSupportError("\(source)'s track matrix is not the identity")
+        }
+        data.replaceSubrange(entry..<(entry + 4), with: [0xFF, 0xFF, 0x00, 0x00])
+        try Data(data).write(to: URL(fileURLWithPath: output))
+    }
+}
+
+/// ffmpeg as the oracle for the pictures of footage clips.
+public enum FootageOracle {
+    /// The frame shown at `seconds`: the first whose timestamp, counted from
+    /// the file's start time, is at or after it (the last frame past the
+    /// end), decoded by ffmpeg from the start of the file and picked by its
+    /// index (`select=eq(n,K)`), autorotated, `scale=W:-1:flags=bicubic`, RGB.
+    ///
+    /// This is what `ffmpeg -ss T -i FILE -frames:v 1` gives where the demuxer
+    /// seeks to keyframes (MP4, MOV, Matroska, WebM). FFmpeg 5.1's own seek
+    /// lands between keyframes in MPEG-TS and MPEG-PS, so there `-ss` is not
+    /// exact: on ``FootageClip/transportStream`` `-ss 1` gives the frame at 2 s
+    /// and `-ss 5` gives none, on ``FootageClip/vob`` `-ss 1.5` gives the
+    /// frame at 1.44 s. `-ss` as an output option (or `trim`) is no better
+    /// there: at 2.5 s it gives the frame after the one at 2.5013 s.
+    public static func frame(_ path: String, at seconds: Double, width: Int, height: Int) async throws -> FrameRGB {
+        let index = try await frameIndex(path, at: seconds)
+        let arguments = [
+            "-v", "error", "-nostdin", "-i", path, "-vf", "select=eq(n\\,\(index)),scale=\(width):-1:flags=bicubic",
+            "-frames:v", "1", "-pix_fmt", "rgb24", "-f", "rawvideo", "-",
+        ]
+        let result = try await Tool.check("ffmpeg", arguments, timeout: 120)
+        let bytes = [UInt8](result.stdoutData)
+        guard bytes.count == width * height * 3 else {
+            throw TestSupportError(
+                "ffmpeg gave \(bytes.count) bytes, not \(width)x\(height) RGB (\(width * height * 3)):\n\(result)")
+        }
+        return FrameRGB(width: width, height: height, bytes: bytes)
+    }
+
+    /// The index, in display order, of the frame shown at `seconds`, from ffprobe.
+    public static func frameIndex(_ path: String, at seconds: Double) async throws -> Int {
+        let times = try await frameTimes(path)
+        guard !times.isEmpty else { throw TestSupportError("ffprobe found no frames in \(path)") }
+        return times.firstIndex { $0 >= seconds - 1e-6 } ?? times.count - 1
+    }
+
+    /// Every frame's time (`best_effort_timestamp`) from the file's start time, in display order.
+    public static func frameTimes(_ path: String) async throws -> [Double] {
+        let start = try await Tool.check(
+            "ffprobe", ["-v", "error", "-show_entries", "format=start_time", "-of", "csv=p=0", path])
+        let startTime = Double(start.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let result = try await Tool.check(
+            "ffprobe",
+            [
+                "-v", "error", "-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time", "-of",
+                "csv=p=0", path,
+            ])
+        return result.stdout.split(separator: "\n").compactMap { line in
+            line.split(separator: ",", omittingEmptySubsequences: false).first.flatMap { Double($0) }
+        }.map { $0 - startTime }
     }
 }
