@@ -34,6 +34,10 @@ public enum MediaProbe {
         if size == 0 {
             throw MediaError(.notMedia, path: path, "the file is empty")
         }
+        // An image's size comes from its header before anything is decoded.
+        if let (width, height) = ImageHeader.dimensions(path: path) {
+            try checkPixels(width: width, height: height, path: path)
+        }
         let context = try InputFormatContext(path: path)
         try context.findStreamInfo()
         let formatName = context.formatName
@@ -51,10 +55,13 @@ public enum MediaProbe {
             throw MediaError(.notMedia, path: path, "no audio or video stream found")
         }
         for stream in streams where stream.type == .video {
-            if let w = stream.width, let h = stream.height, w > maxDimension || h > maxDimension {
-                throw MediaError(
-                    .limitExceeded, path: path,
-                    "declares a \(w)x\(h) picture, larger than the \(maxDimension)x\(maxDimension) limit")
+            if let w = stream.width, let h = stream.height {
+                if w > maxDimension || h > maxDimension {
+                    throw MediaError(
+                        .limitExceeded, path: path,
+                        "declares a \(w)x\(h) picture, larger than the \(maxDimension)x\(maxDimension) limit")
+                }
+                try checkPixels(width: w, height: h, path: path)
             }
         }
 
@@ -77,6 +84,23 @@ public enum MediaProbe {
             streams: streams,
             kind: kind,
             mime: mime)
+    }
+
+    /// The most pixels one picture may have: `OMNISTORE_MAX_PIXELS`, default
+    /// 100 million (a medium-format camera's photo), about 400 MB decoded.
+    public static var maxPixels: Int {
+        ProcessInfo.processInfo.environment["OMNISTORE_MAX_PIXELS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+            ?? 100_000_000
+    }
+
+    private static func checkPixels(width: Int, height: Int, path: String) throws(MediaError) {
+        let limit = maxPixels
+        let pixels = width.multipliedReportingOverflow(by: height)
+        guard pixels.overflow || pixels.partialValue > limit || width > maxDimension || height > maxDimension else { return }
+        let megapixels = pixels.overflow ? "too many" : String(pixels.partialValue / 1_000_000)
+        throw MediaError(
+            .limitExceeded, path: path,
+            "declares a \(width)x\(height) picture (\(megapixels) megapixels), more than the \(limit / 1_000_000)-megapixel limit or \(maxDimension) pixels a side: scale it down, or raise OMNISTORE_MAX_PIXELS")
     }
 
     /// The largest width or height accepted; larger declared sizes are hostile

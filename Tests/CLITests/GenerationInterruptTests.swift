@@ -72,7 +72,9 @@ import Testing
         let world = try await GenerationWorld.make("gen-resume-overlap")
         // The server holds generate's download (uri delivery) until resume is done.
         try await world.fake.fault(["kind": "hold", "method": "GET", "path": ":download$"])
-        let generating = try world.start(["generate", "a kite at noon", "--resolution", "1080p", "--duration", "3"])
+        // Resume runs while generate waits: on a loaded machine that can take
+        // longer than start()'s default timeout of 60 s.
+        let generating = try world.start(["generate", "a kite at noon", "--resolution", "1080p", "--duration", "3"], timeout: 300)
         try await world.waitForRequests { $0.path.hasSuffix(":download") }
         let resumed = try await world.run(["resume"])
         #expect(resumed.succeeded, "\(resumed)")
