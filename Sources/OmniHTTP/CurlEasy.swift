@@ -129,8 +129,9 @@ final class CurlEasy {
             throw error
         }
         if (result == CURLE_WRITE_ERROR && state.limitExceeded) || result == CURLE_FILESIZE_EXCEEDED {
+            let limit = state.sink >= 0 ? state.maxBytes : Int64(state.bodyLimit)
             var error = HTTPError(
-                .refused, "the response is larger than the \(state.maxBytes)-byte limit", url: request.url,
+                .refused, "the response is larger than the \(limit)-byte limit", url: request.url,
                 curlCode: Int(result.rawValue))
             error.bytesReceived = state.bytesWritten
             throw error
@@ -245,7 +246,10 @@ private let curlWriteCallback: ccurl_data_cb = { pointer, size, count, userdata 
             offset += n
         }
     } else {
-        guard state.body.count + length <= state.bodyLimit else { return 0 }
+        guard state.body.count + length <= state.bodyLimit else {
+            state.limitExceeded = true
+            return 0
+        }
         state.body.append(contentsOf: UnsafeRawBufferPointer(start: pointer, count: length))
     }
     state.bytesWritten += Int64(length)

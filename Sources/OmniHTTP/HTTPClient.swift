@@ -123,9 +123,13 @@ public final class HTTPClient: @unchecked Sendable {
     /// The libcurl version in use.
     public static var curlVersion: String { CurlRuntime.version }
 
-    /// Sends a request and buffers the response body (up to 64 MiB).
-    public func send(_ request: HTTPRequest) throws -> HTTPResponse {
+    /// Sends a request and buffers the response body.
+    ///
+    /// - Parameter maxBodyBytes: a larger body (64 MiB at most) stops the
+    ///   transfer with an ``HTTPError`` of code `.refused`.
+    public func send(_ request: HTTPRequest, maxBodyBytes: Int = 64 << 20) throws -> HTTPResponse {
         let state = TransferState()
+        state.bodyLimit = max(0, min(maxBodyBytes, 64 << 20))
         let status = try transfer(request, state: state)
         return HTTPResponse(status: status, headers: state.headers, body: state.body)
     }

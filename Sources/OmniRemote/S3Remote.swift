@@ -121,8 +121,10 @@ public final class S3Remote: RemoteTransport {
 
     /// Sends a request, retrying network failures and 5xx/429 answers with
     /// backoff when it is safe to repeat.
-    func send(_ request: Request, what: @autoclosure () -> String, retry: Bool = true) throws -> HTTPResponse {
-        try retrying(what(), retry: retry) { client in try client.send(signed(request)) }
+    func send(
+        _ request: Request, what: @autoclosure () -> String, retry: Bool = true, maxBodyBytes: Int = 64 << 20
+    ) throws -> HTTPResponse {
+        try retrying(what(), retry: retry) { client in try client.send(signed(request), maxBodyBytes: maxBodyBytes) }
     }
 
     func retrying(
@@ -139,6 +141,9 @@ public final class S3Remote: RemoteTransport {
                     continue
                 }
                 return response
+            } catch let error as HTTPError where error.code == .refused && error.message.hasPrefix("the response is larger") {
+                throw RemoteError(
+                    .corrupt, "\(displayURL) answered '\(what)' with more than such a file can be (\(error.message)): the remote is damaged or hostile")
             } catch let error as HTTPError {
                 guard error.isRetryable, attempt < attempts else {
                     throw RemoteError(.transport, "cannot \(what) on \(displayURL): \(error.message); check the network and run the command again")
@@ -210,7 +215,8 @@ public final class S3Remote: RemoteTransport {
     }
 
     public func read(_ key: String, limit: Int) throws -> [UInt8]? {
-        let response = try send(Request(method: "GET", key: key), what: "read \(key)")
+        // One byte over the limit tells "too large" from "exactly the limit".
+        let response = try send(Request(method: "GET", key: key), what: "read \(key)", maxBodyBytes: limit + 1)
         switch response.status {
         case 200:
             try S3Remote.checkSize(response.body, limit: limit, key: key, remote: displayURL)
@@ -320,7 +326,7 @@ public final class S3Remote: RemoteTransport {
     }
 
     public func readRef(_ key: String) throws -> RemoteRef? {
-        let response = try send(Request(method: "GET", key: key), what: "read \(key)")
+        let response = try send(Request(method: "GET", key: key), what: "read \(key)", maxBodyBytes: RemoteLimits.ref + 1)
         switch response.status {
         case 200:
             guard let etag = response.headers["etag"] else {
