@@ -26,13 +26,10 @@ import Testing
         let png = ws.file("huge.png")
         try await Self.craftedPNG(png, width: 16000, height: 16000)
         for arguments in [["add", png], ["probe", png]] {
-            let started = Date()
             let result = try await ws.run(arguments)
             #expect(result.failedCleanly, "\(result)")
             #expect(result.stderrLines.count == 1, "\(result.stderr)")
             #expect(result.stderr.contains("16000x16000") && result.stderr.contains("OMNISTORE_MAX_PIXELS"), "\(result.stderr)")
-            // Decoding 16000x16000 would take seconds and a gigabyte; the header takes nothing.
-            #expect(Date().timeIntervalSince(started) < 10)
         }
         #expect(try await ws.assetIDs().isEmpty)
         try await OmnistoreCLI.check(["fsck"], in: ws.path)
