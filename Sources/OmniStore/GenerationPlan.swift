@@ -39,6 +39,9 @@ public struct GenerationPlan: Sendable, Equatable {
         public var size: Int64
         /// Whether it is the parent's output, sent because the server state expired.
         public var isRehydratedSource: Bool
+        /// The stored clip this is the MP4 view of, when its own container
+        /// is one the API does not take.
+        public var viewOf: AssetID? = nil
     }
 
     public var kind: String
@@ -76,7 +79,10 @@ public struct GenerationPlan: Sendable, Equatable {
 
     /// The inputs recorded on the turn: the references (not a rehydration source).
     public var inputs: [Turn.Input] {
-        media.filter { !$0.isRehydratedSource }.map { Turn.Input(asset: $0.asset, name: $0.name) }
+        // A view sent in place of the parent's clip is named too: it is what the API saw.
+        media.filter { !$0.isRehydratedSource || $0.viewOf != nil }.map {
+            Turn.Input(asset: $0.asset, name: $0.isRehydratedSource ? "source-mp4-view" : $0.name)
+        }
     }
 
     var json: JSONValue {
@@ -89,6 +95,7 @@ public struct GenerationPlan: Sendable, Equatable {
                     .object([
                         "asset": .string($0.asset.hex), "name": .string($0.name), "mime": .string($0.mime),
                         "part": .string($0.partType), "size": .int($0.size), "rehydrated": .bool($0.isRehydratedSource),
+                        "view_of": JSONValue($0.viewOf?.hex),
                     ])
                 }),
             "resolution": .string(resolution), "duration": .int(Int64(duration)), "aspect_ratio": .string(aspectRatio),
@@ -114,7 +121,8 @@ public struct GenerationPlan: Sendable, Equatable {
                 asset: try need(item["asset"]?.stringValue.flatMap(AssetID.init), "media asset"),
                 name: item["name"]?.stringValue ?? "", mime: item["mime"]?.stringValue ?? "application/octet-stream",
                 partType: item["part"]?.stringValue ?? "video", size: Int64(item["size"]?.doubleValue ?? 0),
-                isRehydratedSource: item["rehydrated"] == .bool(true))
+                isRehydratedSource: item["rehydrated"] == .bool(true),
+                viewOf: item["view_of"]?.stringValue.flatMap(AssetID.init))
         }
         resolution = try need(json["resolution"]?.stringValue, "resolution")
         duration = Int(try need(json["duration"]?.doubleValue, "duration"))

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import OmniHTTP
 import OmniInteractions
+import OmniMedia
 
 #if canImport(Glibc)
     import Glibc
@@ -143,6 +144,15 @@ extension Store {
     private func mediaPart(_ asset: Asset, name: String, limits: ModelLimits, rehydrated: Bool) throws -> GenerationPlan.Media {
         // Checked before anything is sent: the API bills a request it then refuses.
         let wireType = APIMediaType.wire(for: asset.mime)
+        if asset.kind == .video, wireType == nil {
+            // A container the API takes under no name (MPEG-TS, Matroska) is
+            // sent as its MP4 view: a stored object of its own, remuxed
+            // without re-encoding, named in the turn instead of the original.
+            let view = try remuxedView(of: asset, name: name)
+            var part = try mediaPart(view, name: name, limits: limits, rehydrated: rehydrated)
+            part.viewOf = asset.id
+            return part
+        }
         if asset.kind != .audio, wireType == nil {
             let file = asset.paths.first.map { ($0 as NSString).lastPathComponent } ?? "out"
             throw StoreError(
@@ -167,6 +177,25 @@ extension Store {
         case .image:
             return .init(asset: asset.id, name: name, mime: mime, partType: "image", size: asset.size, isRehydratedSource: rehydrated)
         }
+    }
+
+    /// The MP4 view of a clip in a container the API does not take: its
+    /// streams copied packet for packet (bit-exact, so the same clip always
+    /// gives the same object), stored like any asset, with the path
+    /// `remux-of:<id>` saying where it came from.
+    func remuxedView(of asset: Asset, name: String) throws -> Asset {
+        try fetchIfLazy(asset.id)
+        let temporary = try temporaryDirectory() + "/remux-\(asset.id.hex.prefix(16))-\(UUID().uuidString.prefix(8)).mp4"
+        defer { unlink(temporary) }
+        do {
+            try Remuxer.remuxToMP4(from: layout.objectPath(asset.id), to: temporary)
+        } catch let error as MediaError {
+            let file = asset.paths.first.map { ($0 as NSString).lastPathComponent } ?? "clip"
+            throw StoreError(
+                .invalidArgument,
+                "'\(name)' is \(APIMediaType.containerName(asset.mime)), which the API does not accept, and its streams cannot go into an MP4 as they are (\(error.message)): re-encode it (ffmpeg -i '\(file)' -c:v libx264 -c:a aac '\(file).mp4'), add that and use it")
+        }
+        return try add(file: temporary, recordedPath: "remux-of:\(asset.id.hex)").asset
     }
 
     /// The JSON request for a plan. Media small enough go inline as base64,
