@@ -231,3 +231,33 @@ public enum FootageOracle {
         }.map { $0 - startTime }
     }
 }
+
+extension FootageOracle {
+    /// The display size ffprobe implies: the coded size stretched by the sample
+    /// aspect ratio, then turned by the display matrix's rotation.
+    public static func displaySize(_ path: String) async throws -> (width: Int, height: Int) {
+        let result = try await Tool.check(
+            "ffprobe",
+            [
+                "-v", "error", "-select_streams", "v:0", "-show_entries",
+                "stream=width,height,sample_aspect_ratio:stream_side_data=rotation", "-of", "json", path,
+            ])
+        let root = try required(try JSONSerialization.jsonObject(with: result.stdoutData) as? [String: Any])
+        let stream = try required((root["streams"] as? [[String: Any]])?.first)
+        let width = try required(stream["width"] as? Int)
+        let height = try required(stream["height"] as? Int)
+        var shownWidth = width
+        let ratio = (stream["sample_aspect_ratio"] as? String)?.split(separator: ":").compactMap { Int($0) } ?? []
+        if ratio.count == 2, ratio[0] > 0, ratio[1] > 0 {
+            shownWidth = Int((Double(width) * Double(ratio[0]) / Double(ratio[1])).rounded())
+        }
+        let sideData = stream["side_data_list"] as? [[String: Any]] ?? []
+        let rotation = sideData.compactMap { ($0["rotation"] as? NSNumber)?.intValue }.first ?? 0
+        return abs(rotation) % 180 == 90 ? (height, shownWidth) : (shownWidth, height)
+    }
+
+    private static func required<T>(_ value: T?) throws -> T {
+        guard let value else { throw TestSupportError("ffprobe printed no such field") }
+        return value
+    }
+}
