@@ -240,19 +240,17 @@ final class VideoDecoder {
             readingFromStart = false
             awaitingKeyframe = true
         }
-        codec.flush()
-        draining = false
-        atEndOfFile = false
-        lastTimestamp = nil
-        keyframeSent = false
-        outputSinceSeek = false
-        firstKeyframeSinceSeek = nil
-        firstFrameSinceSeek = nil
+        resetAfterSeek()
     }
 
     /// Reopens the file, so that decoding starts from its first packet.
     func rewindToStart() throws(MediaError) {
         try rewind()
+        resetAfterSeek()
+    }
+
+    /// Forgets what was decoded before a seek or a rewind.
+    private func resetAfterSeek() {
         codec.flush()
         draining = false
         atEndOfFile = false
