@@ -70,13 +70,15 @@ struct GenerationWorld {
         try await object(["log", "--all", "--attempts"])["attempts"] as? [[String: Any]] ?? []
     }
 
-    /// Starts omnistore without waiting, with SIGINT deliverable.
+    /// Starts omnistore without waiting, with SIGINT deliverable. The
+    /// timeout only stops a hang: with dozens of suites on two cores, a
+    /// command that polls has been seen to need over a minute.
     ///
     /// The test runner spawns children from threads that block most signals,
     /// and a blocked mask survives exec, so a CLI started directly would never
     /// see a Ctrl-C. A tiny exec wrapper clears the mask and restores the
     /// default SIGPIPE/SIGXFSZ dispositions first, as a shell would.
-    func start(_ arguments: [String], extra: [String: String] = [:], timeout: Double = 60) throws -> RunningProcess {
+    func start(_ arguments: [String], extra: [String: String] = [:], timeout: Double = 300) throws -> RunningProcess {
         let wrapper = """
             import os, signal, sys
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
