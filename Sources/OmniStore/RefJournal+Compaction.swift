@@ -11,21 +11,18 @@ extension Store {
     static func settingsSnapshot(_ db: Database) throws -> [JSONValue] {
         var lines: [JSONValue] = []
         for row in try Row.fetchAll(db, sql: "SELECT key, value FROM config ORDER BY key") {
-            lines.append(.object(["op": .string("config"), "key": .string(row["key"]), "value": .string(row["value"])]))
+            lines.append(RefJournal.Line.config(row["key"], value: row["value"]))
         }
         for row in try Row.fetchAll(db, sql: "SELECT * FROM remote ORDER BY name") {
             lines.append(
-                .object([
-                "op": .string("remote"), "name": .string(row["name"]),
-                "remote": .object([
-                    "url": .string(row["url"]), "endpoint": JSONValue(row["endpoint"] as String?),
-                    "region": JSONValue(row["region"] as String?), "addressing": JSONValue(row["addressing"] as String?),
-                    "lazy": .bool(row["lazy"] as Bool), "added_at": .string(row["added_at"]),
-                ]),
-                ]))
+                RefJournal.Line.remote(
+                    row["name"],
+                    columns: RefJournal.Line.remoteColumns(
+                        url: row["url"], endpoint: row["endpoint"], region: row["region"], addressing: row["addressing"],
+                        lazy: row["lazy"], addedAt: row["added_at"])))
         }
         for row in try Row.fetchAll(db, sql: "SELECT asset, remote FROM lazy_object ORDER BY asset") {
-            lines.append(.object(["op": .string("lazy"), "asset": .string(row["asset"]), "remote": .string(row["remote"])]))
+            lines.append(RefJournal.Line.lazy(row["asset"], remote: row["remote"]))
         }
         lines.append(.object(["op": .string("settings-journaled")]))
         return lines
@@ -51,35 +48,30 @@ extension Store {
             let before = journal.size()
             var lines: [JSONValue] = []
             for row in try Row.fetchAll(db, sql: "SELECT name, target FROM ref ORDER BY name") {
-                lines.append(.object(["op": .string("ref"), "name": .string(row["name"]), "target": .string(row["target"])]))
+                lines.append(RefJournal.Line.ref(row["name"], target: row["target"]))
             }
             if let head = try Row.fetchOne(db, sql: "SELECT symbolic, detached FROM head WHERE only = 1") {
                 if let symbolic = head["symbolic"] as String? {
-                    lines.append(.object(["op": .string("head"), "symbolic": .string(symbolic)]))
+                    lines.append(RefJournal.Line.head(symbolic: symbolic))
                 } else if let detached = head["detached"] as String? {
-                    lines.append(.object(["op": .string("head"), "detached": .string(detached)]))
+                    lines.append(RefJournal.Line.head(detached: detached))
                 }
             }
             for row in try Row.fetchAll(db, sql: "SELECT ref, old, new, at, author, reason FROM reflog ORDER BY seq") {
                 lines.append(
-                    .object([
-                        "op": .string("reflog"), "ref": .string(row["ref"]), "old": JSONValue(row["old"] as String?),
-                        "new": JSONValue(row["new"] as String?), "at": .string(row["at"]), "author": .string(row["author"]),
-                        "reason": .string(row["reason"]),
-                    ]))
+                    RefJournal.Line.reflog(
+                        ref: row["ref"], old: row["old"], new: row["new"], at: row["at"], author: row["author"], reason: row["reason"]))
             }
             lines += try Store.settingsSnapshot(db)
             for row in try Row.fetchAll(db, sql: "SELECT * FROM pending ORDER BY created_at") {
                 lines.append(
-                    .object([
-                        "op": .string("pending"), "attempt": .string(""), "interaction": .string(row["interaction_id"]),
-                        "status": .string(row["status"]), "plan": .string(row["plan"]), "at": .string(row["created_at"]),
-                    ]))
+                    RefJournal.Line.pending(
+                        attempt: "", interaction: row["interaction_id"], status: row["status"], plan: row["plan"], at: row["created_at"]))
             }
             for row in try Row.fetchAll(db, sql: "SELECT * FROM attempt ORDER BY seq") {
                 lines.append(
-                    .object([
-                        "op": .string("attempt"), "interaction_id": JSONValue(row["interaction_id"] as String?),
+                    RefJournal.Line.attempt([
+                        "interaction_id": JSONValue(row["interaction_id"] as String?),
                         "kind": .string(row["kind"]), "instruction": .string(row["instruction"]),
                         "parent": JSONValue(row["parent"] as String?), "status": .string(row["status"]),
                         "error_code": JSONValue(row["error_code"] as String?), "message": .string(row["message"]),

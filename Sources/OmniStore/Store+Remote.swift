@@ -33,10 +33,8 @@ extension Store {
                 arguments: [name, stored, endpoint, region, addressing, lazy, now])
             RefJournal.remote(
                 name,
-                columns: [
-                    "url": .string(stored), "endpoint": JSONValue(endpoint), "region": JSONValue(region),
-                    "addressing": JSONValue(addressing), "lazy": .bool(lazy), "added_at": .string(now),
-                ])
+                columns: RefJournal.Line.remoteColumns(
+                    url: stored, endpoint: endpoint, region: region, addressing: addressing, lazy: lazy, addedAt: now))
         }
     }
 

@@ -224,28 +224,76 @@ struct RefJournal {
         return (entries, damaged)
     }
 
+    /// The journal's lines, built in one place for the changes that stage
+    /// them and for the snapshot that gc writes (``Store/compactJournal()``).
+    enum Line {
+        static func ref(_ name: String, target: String?) -> JSONValue {
+            .object(["op": .string("ref"), "name": .string(name), "target": JSONValue(target)])
+        }
+
+        static func head(symbolic: String) -> JSONValue { .object(["op": .string("head"), "symbolic": .string(symbolic)]) }
+
+        static func head(detached: String) -> JSONValue { .object(["op": .string("head"), "detached": .string(detached)]) }
+
+        static func reflog(ref: String, old: String?, new: String?, at: String, author: String, reason: String) -> JSONValue {
+            .object([
+                "op": .string("reflog"), "ref": .string(ref), "old": JSONValue(old), "new": JSONValue(new),
+                "at": .string(at), "author": .string(author), "reason": .string(reason),
+            ])
+        }
+
+        static func pending(attempt: String, interaction: String, status: String, plan: String, at: String) -> JSONValue {
+            .object([
+                "op": .string("pending"), "attempt": .string(attempt), "interaction": .string(interaction),
+                "status": .string(status), "plan": .string(plan), "at": .string(at),
+            ])
+        }
+
+        static func attempt(_ columns: [String: JSONValue]) -> JSONValue {
+            var entry = columns
+            entry["op"] = .string("attempt")
+            return .object(entry)
+        }
+
+        static func config(_ key: String, value: String?) -> JSONValue {
+            .object(["op": .string("config"), "key": .string(key), "value": JSONValue(value)])
+        }
+
+        static func remote(_ name: String, columns: [String: JSONValue]?) -> JSONValue {
+            .object(["op": .string("remote"), "name": .string(name), "remote": columns.map { JSONValue.object($0) } ?? .null])
+        }
+
+        /// A remote's row, as its `remote` line holds it.
+        static func remoteColumns(
+            url: String, endpoint: String?, region: String?, addressing: String?, lazy: Bool, addedAt: String
+        ) -> [String: JSONValue] {
+            [
+                "url": .string(url), "endpoint": JSONValue(endpoint), "region": JSONValue(region),
+                "addressing": JSONValue(addressing), "lazy": .bool(lazy), "added_at": .string(addedAt),
+            ]
+        }
+
+        static func lazy(_ asset: String, remote: String?) -> JSONValue {
+            .object(["op": .string("lazy"), "asset": .string(asset), "remote": JSONValue(remote)])
+        }
+    }
+
     // MARK: staging, from inside a write transaction
 
     static func ref(_ name: String, target: TurnID?) {
-        RecordStage.current?.stage(
-            journal: .object(["op": .string("ref"), "name": .string(name), "target": JSONValue(target?.hex)]))
+        RecordStage.current?.stage(journal: Line.ref(name, target: target?.hex))
     }
 
     static func head(_ head: Head) {
         switch head {
-        case .branch(let branch, _):
-            RecordStage.current?.stage(journal: .object(["op": .string("head"), "symbolic": .string(branch.ref)]))
-        case .detached(let turn):
-            RecordStage.current?.stage(journal: .object(["op": .string("head"), "detached": .string(turn.hex)]))
+        case .branch(let branch, _): RecordStage.current?.stage(journal: Line.head(symbolic: branch.ref))
+        case .detached(let turn): RecordStage.current?.stage(journal: Line.head(detached: turn.hex))
         }
     }
 
     static func reflog(ref: String, old: TurnID?, new: TurnID?, at: String, author: String, reason: String) {
         RecordStage.current?.stage(
-            journal: .object([
-                "op": .string("reflog"), "ref": .string(ref), "old": JSONValue(old?.hex), "new": JSONValue(new?.hex),
-                "at": .string(at), "author": .string(author), "reason": .string(reason),
-            ]))
+            journal: Line.reflog(ref: ref, old: old?.hex, new: new?.hex, at: at, author: author, reason: reason))
     }
 
     static func rename(from: String, to: String) {
@@ -271,10 +319,7 @@ struct RefJournal {
 
     static func pending(attempt: String, interaction: String, status: String, plan: String, at: String) {
         RecordStage.current?.stage(
-            journal: .object([
-                "op": .string("pending"), "attempt": .string(attempt), "interaction": .string(interaction),
-                "status": .string(status), "plan": .string(plan), "at": .string(at),
-            ]))
+            journal: Line.pending(attempt: attempt, interaction: interaction, status: status, plan: plan, at: at))
     }
 
     static func pendingDone(interaction: String) {
@@ -282,28 +327,24 @@ struct RefJournal {
     }
 
     static func attempt(_ columns: [String: JSONValue]) {
-        var entry = columns
-        entry["op"] = .string("attempt")
-        RecordStage.current?.stage(journal: .object(entry))
+        RecordStage.current?.stage(journal: Line.attempt(columns))
     }
 
     // Settings, remotes and lazy-object markers: journaled like refs, so
     // that a rebuild brings them back as the store had them.
 
     static func config(_ key: String, value: String?) {
-        RecordStage.current?.stage(journal: .object(["op": .string("config"), "key": .string(key), "value": JSONValue(value)]))
+        RecordStage.current?.stage(journal: Line.config(key, value: value))
     }
 
     /// A remote added (its columns) or removed (nil).
     static func remote(_ name: String, columns: [String: JSONValue]?) {
-        var entry: [String: JSONValue] = ["op": .string("remote"), "name": .string(name)]
-        if let columns { entry["remote"] = .object(columns) } else { entry["remote"] = .null }
-        RecordStage.current?.stage(journal: .object(entry))
+        RecordStage.current?.stage(journal: Line.remote(name, columns: columns))
     }
 
     /// An object that a lazy clone has not fetched (`remote`), or has now (nil).
     static func lazy(_ asset: AssetID, remote: String?) {
-        RecordStage.current?.stage(journal: .object(["op": .string("lazy"), "asset": .string(asset.hex), "remote": JSONValue(remote)]))
+        RecordStage.current?.stage(journal: Line.lazy(asset.hex, remote: remote))
     }
 
     /// Every unanswered request so far is dismissed by the user.
