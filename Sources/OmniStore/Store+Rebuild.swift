@@ -72,7 +72,8 @@ extension Store {
     }
 
     /// A store made before the index became rebuildable has no record files:
-    /// write them all once (turn records, one asset pack, the refs as journal).
+    /// write them all once (turn records, one asset pack, the refs, settings,
+    /// remotes and lazy markers as journal).
     func writeRecordsIfMissing() throws {
         guard !FileManager.default.fileExists(atPath: layout.refJournalPath) else { return }
         try write("cannot write the store's record files") { db in
@@ -96,6 +97,7 @@ extension Store {
                 RefJournal.ref(row["name"], target: TurnID(validatedHex: row["target"]))
             }
             RefJournal.head(try Store.head(db))
+            for line in try Store.settingsSnapshot(db) { stage?.stage(journal: line) }
             for row in try Row.fetchAll(db, sql: "SELECT * FROM reflog ORDER BY seq") {
                 RefJournal.reflog(
                     ref: row["ref"], old: (row["old"] as String?).map(TurnID.init(validatedHex:)),

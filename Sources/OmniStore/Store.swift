@@ -318,9 +318,15 @@ public final class Store: Sendable {
         let actual = journal.size()
         guard let recorded = try Int64.fetchOne(db, sql: "SELECT size FROM journal_state WHERE only = 1") else { return 0 }
         if recorded < 0 {
-            // Not known yet (a new store, one from before this was kept, or a
-            // rebuilt index): adopt the file, adding the settings, remotes and
-            // lazy markers, which older versions kept only in the index.
+            // Not known yet (a store from before this was kept, or a rebuilt
+            // index): adopt the file, adding the settings, remotes and lazy
+            // markers, which older versions kept only in the index. With no
+            // file at all, the backfill of record files writes them
+            // (``writeRecordsIfMissing()``), in the transaction that follows.
+            guard FileManager.default.fileExists(atPath: journal.path) else {
+                try db.execute(sql: "UPDATE journal_state SET size = 0 WHERE only = 1")
+                return 0
+            }
             let lines = try Store.settingsSnapshot(db).map(CanonicalJSON.text)
             let size = try journal.append(lines)
             try db.execute(sql: "UPDATE journal_state SET size = ? WHERE only = 1", arguments: [size])

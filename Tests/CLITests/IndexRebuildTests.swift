@@ -122,9 +122,15 @@ import Testing
     @Test("a store made before record files existed gets them on first open, and can then be rebuilt")
     func olderStoreIsBackfilled() async throws {
         let ws = try await Self.makeStore("rebuild-backfill")
+        #expect(try await ws.run(["config", "author", "Ana Editor"]).succeeded)
         let before = try await Self.views(ws)
+        let settings = try await ws.run(["config", "--list", "--json"]).stdout
         let store = ws.file(".omnistore")
         for name in ["turns", "assets", "refs.journal"] { try FileManager.default.removeItem(atPath: store + "/" + name) }
+        // And the index as such a store had it: without the journal's size (schema v11).
+        try await Tool.check(
+            "sqlite3",
+            [store + "/omnistore.db", "DROP TABLE journal_state; DELETE FROM grdb_migrations WHERE identifier = 'v11-journal-state';"])
         #expect(try await ws.run(["log"]).succeeded, "the first open writes the files")
         #expect(FileManager.default.fileExists(atPath: store + "/refs.journal"))
         try FileManager.default.removeItem(atPath: store + "/omnistore.db")
@@ -132,5 +138,6 @@ import Testing
         let after = try await Self.views(ws)
         // The paths' touch times are the only thing a snapshot cannot know; every view above is the same.
         #expect(after == before, "the views differ after a backfill and rebuild")
+        #expect(try await ws.run(["config", "--list", "--json"]).stdout == settings, "settings come back too")
     }
 }
