@@ -488,21 +488,9 @@ extension Store {
             try db.execute(sql: "DELETE FROM pending WHERE interaction_id = ?", arguments: [id])
             guard db.changesCount == 1 else { return }
             RefJournal.pendingDone(interaction: id)
-            let now = Store.now()
-            let code = error.apiCode ?? error.kind.rawValue
-            try db.execute(
-                sql: """
-                    INSERT INTO attempt (interaction_id, kind, instruction, parent, status, error_code, message, plan, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    id, plan.kind, plan.instruction, plan.parent?.hex, status, code, error.message, plan.json.compactText, now,
-                ])
-            RefJournal.attempt([
-                "interaction_id": .string(id), "kind": .string(plan.kind), "instruction": .string(plan.instruction),
-                "parent": JSONValue(plan.parent?.hex), "status": .string(status), "error_code": .string(code),
-                "message": .string(error.message), "plan": .string(plan.json.compactText), "created_at": .string(now),
-            ])
+            try Store.recordAttempt(
+                db, interaction: id, plan: plan, status: status, code: error.apiCode ?? error.kind.rawValue,
+                message: error.message, at: Store.now())
         }
     }
 
@@ -528,19 +516,9 @@ extension Store {
     /// A create that may have reached the API but got no answer to keep.
     private func recordUnanswered(plan: GenerationPlan, error: InteractionsError, attempt: String) throws {
         try write("cannot record the unanswered request") { db in
-            let now = Store.now()
-            let message = "sent, no reply: may be billed (\(error.message)); check the API's usage page"
-            try db.execute(
-                sql: """
-                    INSERT INTO attempt (interaction_id, kind, instruction, parent, status, error_code, message, plan, created_at)
-                    VALUES (NULL, ?, ?, ?, 'no_reply', 'no_reply', ?, ?, ?)
-                    """,
-                arguments: [plan.kind, plan.instruction, plan.parent?.hex, message, plan.json.compactText, now])
-            RefJournal.attempt([
-                "interaction_id": .null, "kind": .string(plan.kind), "instruction": .string(plan.instruction),
-                "parent": JSONValue(plan.parent?.hex), "status": .string("no_reply"), "error_code": .string("no_reply"),
-                "message": .string(message), "plan": .string(plan.json.compactText), "created_at": .string(now),
-            ])
+            try Store.recordAttempt(
+                db, interaction: nil, plan: plan, status: "no_reply", code: "no_reply",
+                message: "sent, no reply: may be billed (\(error.message)); check the API's usage page", at: Store.now())
             RefJournal.sendFailed(attempt: attempt)
         }
     }

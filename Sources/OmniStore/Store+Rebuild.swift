@@ -376,16 +376,7 @@ extension Store {
                     try db.execute(sql: "DELETE FROM pending WHERE interaction_id = ?", arguments: [id])
                 }
             case "attempt":
-                try db.execute(
-                    sql: """
-                        INSERT INTO attempt (interaction_id, kind, instruction, parent, status, error_code, message, plan, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        entry["interaction_id"]?.stringValue, entry["kind"]?.stringValue ?? "", entry["instruction"]?.stringValue ?? "",
-                        entry["parent"]?.stringValue, entry["status"]?.stringValue ?? "failed", entry["error_code"]?.stringValue,
-                        entry["message"]?.stringValue ?? "", entry["plan"]?.stringValue ?? "{}", entry["created_at"]?.stringValue ?? "",
-                    ])
+                try Store.insertAttempt(entry, db)
             default:
                 report.lost.append("a ref journal line of an unknown kind was skipped")
             }
@@ -404,16 +395,15 @@ extension Store {
     /// A `sending` line with no answer, as an attempt that may be billed.
     private static func insertUnanswered(_ entry: JSONValue, status: String, _ db: Database) throws {
         let plan = entry["plan"] ?? .object([:])
-        try db.execute(
-            sql: """
-                INSERT INTO attempt (interaction_id, kind, instruction, parent, status, error_code, message, plan, created_at)
-                VALUES (NULL, ?, ?, ?, ?, 'no_reply', ?, ?, ?)
-                """,
-            arguments: [
-                plan["kind"]?.stringValue ?? "generate", plan["instruction"]?.stringValue ?? "", plan["parent"]?.stringValue,
-                status, "sent, no reply: may be billed (the command stopped before the API answered); check the API's usage page",
-                plan.compactText, entry["at"]?.stringValue ?? "",
-            ])
+        try Store.insertAttempt(
+            .object([
+                "interaction_id": .null, "kind": .string(plan["kind"]?.stringValue ?? "generate"),
+                "instruction": .string(plan["instruction"]?.stringValue ?? ""), "parent": JSONValue(plan["parent"]?.stringValue),
+                "status": .string(status), "error_code": .string("no_reply"),
+                "message": .string(
+                    "sent, no reply: may be billed (the command stopped before the API answered); check the API's usage page"),
+                "plan": .string(plan.compactText), "created_at": .string(entry["at"]?.stringValue ?? ""),
+            ]), db)
     }
 
     /// Applies the journal's `config`, `remote` and `lazy` lines in order.

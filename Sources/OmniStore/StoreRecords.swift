@@ -356,3 +356,33 @@ struct RefJournal {
         RecordStage.current?.stage(journal: .object(["op": .string("reflog-expire"), "before": .string(before)]))
     }
 }
+
+extension Store {
+    /// Inserts an attempt from its journal columns (``RefJournal/Line/attempt(_:)``).
+    static func insertAttempt(_ columns: JSONValue, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO attempt (interaction_id, kind, instruction, parent, status, error_code, message, plan, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                columns["interaction_id"]?.stringValue, columns["kind"]?.stringValue ?? "", columns["instruction"]?.stringValue ?? "",
+                columns["parent"]?.stringValue, columns["status"]?.stringValue ?? "failed", columns["error_code"]?.stringValue,
+                columns["message"]?.stringValue ?? "", columns["plan"]?.stringValue ?? "{}", columns["created_at"]?.stringValue ?? "",
+            ])
+    }
+
+    /// Records how a generation ended without a turn: the row and its journal line.
+    static func recordAttempt(
+        _ db: Database, interaction: String?, plan: GenerationPlan, status: String, code: String, message: String, at: String
+    ) throws {
+        let columns: [String: JSONValue] = [
+            "interaction_id": JSONValue(interaction), "kind": .string(plan.kind), "instruction": .string(plan.instruction),
+            "parent": JSONValue(plan.parent?.hex), "status": .string(status), "error_code": .string(code),
+            "message": .string(message), "plan": .string(plan.json.compactText), "created_at": .string(at),
+        ]
+        try insertAttempt(.object(columns), db)
+        RefJournal.attempt(columns)
+    }
+}
+
