@@ -20,24 +20,53 @@ let package = Package(
         // libcurl's headers (libcurl4-openssl-dev); the library is loaded with dlopen on first use.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CPosix"),
+        // Plumbing shared by every module: files, locks, bounded parallel work.
+        .target(name: "OmniBasics"),
         .target(name: "OmniMedia", dependencies: ["CFFmpeg"]),
         .target(name: "OmniHTTP", dependencies: ["CCurl"]),
         .target(name: "OmniInteractions", dependencies: ["OmniHTTP"]),
-        .target(name: "OmniRemote", dependencies: ["OmniHTTP", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "OmniRemote", dependencies: ["OmniBasics", "OmniHTTP", .product(name: "Crypto", package: "swift-crypto")]),
+        // The core: objects, assets, turns, refs, the graph, the working file,
+        // fsck, gc and frames. It knows nothing of the API or of remotes.
         .target(
-            name: "OmniStore",
+            name: "OmniCore",
             dependencies: [
+                "OmniBasics",
                 "OmniMedia",
-                "OmniInteractions",
-                "OmniRemote",
                 "CPosix",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
+        // Generation on the core: generate, edit, translate, resume, cancel, cost, prices and model limits.
+        .target(
+            name: "OmniGeneration",
+            dependencies: [
+                "OmniCore",
+                "OmniMedia",
+                "OmniInteractions",
+                "OmniHTTP",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        // Sync on the core: remotes, push, pull, clone and lazy objects.
+        .target(
+            name: "OmniSync",
+            dependencies: [
+                "OmniBasics",
+                "OmniCore",
+                "OmniMedia",
+                "OmniRemote",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
+        // The library product: the core and every capability, under one import.
+        .target(name: "OmniStore", dependencies: ["OmniCore", "OmniGeneration", "OmniSync"]),
         .target(
             name: "OmniCLI",
             dependencies: [
                 "OmniStore",
+                "OmniCore",
+                "OmniGeneration",
+                "OmniSync",
+                "OmniMedia",
                 "OmniInteractions",
                 "OmniHTTP",
                 "CPosix",
@@ -47,7 +76,7 @@ let package = Package(
         // Builds large graphs through the library for Benchmarks/bench-graph.sh.
         .executableTarget(name: "omnistore-graph-bench", dependencies: ["OmniStore"], path: "Benchmarks/GraphBuilder"),
         // Shared by the test targets: temp folders, ffmpeg/ffprobe fixtures, running the CLI.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["OmniBasics"], path: "Tests/TestSupport"),
         .testTarget(name: "OmniMediaTests", dependencies: ["OmniMedia", "TestSupport"], path: "Tests/OmniMediaTests"),
         .testTarget(name: "OmniStoreTests", dependencies: ["OmniStore", "TestSupport"], path: "Tests/OmniStoreTests"),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], path: "Tests/CLITests"),

@@ -12,7 +12,14 @@ struct GlobalOptions: ParsableArguments {
 
     /// The store named by `--store`, then `OMNISTORE_DIR`, then found from the
     /// current folder upwards, as git finds a repository.
+    /// A lazy clone's missing objects are downloaded on demand.
     func openStore() throws -> Store {
+        let store = try findStore()
+        store.lazyObjectSource = RemoteObjectSource()
+        return store
+    }
+
+    private func findStore() throws -> Store {
         if let store { return try Store.open(at: store) }
         if let env = ProcessInfo.processInfo.environment["OMNISTORE_DIR"], !env.isEmpty {
             return try Store.open(at: env)

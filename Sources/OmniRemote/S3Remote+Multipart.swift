@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import OmniHTTP
+import OmniBasics
 
 #if canImport(Glibc)
     import Glibc

@@ -1,0 +1,75 @@
+/// Progress of a generation, for display.
+import OmniCore
+public enum GenerationEvent: Sendable {
+    case uploading(name: String, bytes: Int64)
+    /// The server accepted the create; the interaction is saved as pending.
+    case created(interaction: String)
+    case polling(interaction: String, status: String, elapsed: Double)
+    case downloading(interaction: String, bytes: Int64)
+    /// The parent's server state is gone; its clip is sent instead.
+    case rehydrating(reason: String)
+}
+
+/// A generation that finished and was recorded.
+public struct GenerationResult: Sendable {
+    public let record: RecordResult
+    public let interaction: String
+    /// True when another process recorded this interaction first; the turn is that one.
+    public var alreadyRecorded = false
+
+    public init(record: RecordResult, interaction: String, alreadyRecorded: Bool = false) {
+        self.record = record
+        self.interaction = interaction
+        self.alreadyRecorded = alreadyRecorded
+    }
+}
+
+/// A generation stopped by the user before it finished: the interaction is
+/// still pending in the store, or, stopped before the API answered the
+/// create, kept as an attempt that may be billed.
+public struct GenerationInterrupted: Error, CustomStringConvertible, Sendable {
+    /// Nil when the create was interrupted before its reply.
+    public let interaction: String?
+    public var description: String {
+        guard let interaction else {
+            return "interrupted before the API answered: the request may have started and be billed; it is kept as an attempt ('omnistore log --attempts')"
+        }
+        return "interrupted: interaction \(interaction) keeps running on the server and is saved as pending; run 'omnistore resume \(interaction)' to finish it or 'omnistore cancel \(interaction)' to stop it"
+    }
+}
+
+/// A started interaction not yet recorded as a turn.
+public struct PendingInteraction: Sendable {
+    public let id: String
+    public let status: String
+    public let plan: GenerationPlan
+    public let createdAt: String
+
+    public var json: JSONValue {
+        .object([
+            "interaction": .string(id), "status": .string(status), "created_at": .string(createdAt),
+            "kind": .string(plan.kind), "instruction": .string(plan.instruction), "parent": JSONValue(plan.parent?.hex),
+            "estimate_usd": .double(plan.estimateUSD),
+        ])
+    }
+}
+
+/// A generation that ended without a turn: blocked, failed or cancelled.
+public struct FailedAttempt: Sendable {
+    public let interaction: String?
+    public let kind: String
+    public let instruction: String
+    public let parent: TurnID?
+    public let status: String
+    public let errorCode: String?
+    public let message: String
+    public let createdAt: String
+
+    public var json: JSONValue {
+        .object([
+            "interaction": JSONValue(interaction), "kind": .string(kind), "instruction": .string(instruction),
+            "parent": JSONValue(parent?.hex), "status": .string(status), "error_code": JSONValue(errorCode),
+            "message": .string(message), "created_at": .string(createdAt),
+        ])
+    }
+}
