@@ -60,12 +60,7 @@ public final class FileRemote: RemoteTransport {
     }
 
     public func read(_ key: String, limit: Int) throws -> [UInt8]? {
-        let file: LocalFile
-        do {
-            file = try LocalFile.openRegular(path(key))
-        } catch let error as RemoteError where error.code == .notFound {
-            return nil
-        }
+        guard let file = try openIfPresent(path(key)) else { return nil }
         return try file.readAll(limit: limit)
     }
 
@@ -178,10 +173,7 @@ public final class FileRemote: RemoteTransport {
     }
 
     public func download(_ key: String, size: Int64, to destination: String, progress: @escaping TransferProgress) throws {
-        let input: LocalFile
-        do {
-            input = try LocalFile.openRegular(path(key))
-        } catch let error as RemoteError where error.code == .notFound {
+        guard let input = try openIfPresent(path(key)) else {
             throw RemoteError(.notFound, "\(key) is missing from \(displayURL): the remote is incomplete; push it again from a full store")
         }
         let output = try LocalFile.open(destination, flags: O_WRONLY | O_CREAT, mode: 0o600)
@@ -238,6 +230,16 @@ public final class FileRemote: RemoteTransport {
 
     /// Creates `<ref>.lock` with `O_EXCL`, waiting for a live holder and
     /// removing a lock whose holder died (its flock is free and it is not brand new).
+    /// The regular file at `path`, or nil when there is none.
+    private func openIfPresent(_ path: String) throws(RemoteError) -> LocalFile? {
+        do {
+            return try LocalFile.openRegular(path)
+        } catch {
+            if error.code == .notFound { return nil }
+            throw error
+        }
+    }
+
     private func acquireLock(_ lockPath: String) throws -> LocalFile {
         let deadline = Date().addingTimeInterval(FileRemote.lockWait)
         while true {
