@@ -243,7 +243,7 @@ public final class FileRemote: RemoteTransport {
     private func acquireLock(_ lockPath: String) throws -> LocalFile {
         let deadline = Date().addingTimeInterval(FileRemote.lockWait)
         while true {
-            let fd = LocalFile.retrying { Glibc.open(lockPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
+            let fd = LocalFile.retryingOnInterrupt { Glibc.open(lockPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
             if fd >= 0 {
                 close(fd)
                 let lock = try LocalFile.open(lockPath, flags: O_RDWR)

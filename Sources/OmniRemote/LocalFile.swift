@@ -61,8 +61,6 @@ extension SystemFile where Failure == RemoteError {
 
     static func posixError(_ code: Int32, _ what: String) -> RemoteError { RemoteError.posix(code, what) }
 
-    static func retrying<T: BinaryInteger>(_ call: () -> T) -> T { retryingOnInterrupt(call) }
-
     /// Creates `path`'s folder and its parents.
     static func makeDirectories(_ path: String) throws(RemoteError) {
         do {
