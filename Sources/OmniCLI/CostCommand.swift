@@ -36,7 +36,7 @@ struct CostCommand: ParsableCommand {
         } else {
             let rows = report.turns.map {
                 [
-                    $0.id.short, $0.kind, TurnText.usd($0.costUSD), $0.estimateUSD.map { "est " + TurnText.usd($0) } ?? "-",
+                    $0.id.short, $0.kind.name, TurnText.usd($0.costUSD), $0.estimateUSD.map { "est " + TurnText.usd($0) } ?? "-",
                     $0.basis ?? "-", TurnText.firstLine($0.instruction),
                 ]
             }

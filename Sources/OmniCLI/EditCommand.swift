@@ -20,7 +20,7 @@ struct EditCommand: ParsableCommand {
     var instruction: String
 
     func run() throws {
-        var options = GenerationOptions(kind: "edit", instruction: instruction)
+        var options = GenerationOptions(kind: .edit, instruction: instruction)
         generation.apply(to: &options)
         options.from = from
         try GenerationRunner(store: global.openStore(), json: global.json).run(options, dryRun: generation.dryRun)

@@ -14,7 +14,7 @@ struct GenerateCommand: ParsableCommand {
     var prompt: String
 
     func run() throws {
-        var options = GenerationOptions(kind: "generate", instruction: prompt)
+        var options = GenerationOptions(kind: .generate, instruction: prompt)
         generation.apply(to: &options)
         try GenerationRunner(store: global.openStore(), json: global.json).run(options, dryRun: generation.dryRun)
     }

@@ -45,7 +45,7 @@ struct GenerationArguments: ParsableArguments {
         options.resolution = resolution
         options.duration = duration
         options.aspectRatio = aspect
-        options.task = task
+        if let task { options.task = task }
         options.seed = seed
         options.newBranch = branch
         options.maxCost = maxCost

@@ -20,13 +20,9 @@ struct TranslateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let instruction =
-            "Translate all speech in this video into \(language). Keep the same speaker, voice character, timing, lip movement, picture and everything else unchanged."
-        var options = GenerationOptions(kind: "translate", instruction: instruction)
+        var options = GenerationOptions.translation(into: language)
         generation.apply(to: &options)
         options.from = from
-        options.task = options.task ?? "edit"
-        options.extraSettings["language"] = .string(language)
         try GenerationRunner(store: global.openStore(), json: global.json).run(options, dryRun: generation.dryRun)
     }
 }

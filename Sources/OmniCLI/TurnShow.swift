@@ -24,7 +24,7 @@ struct TurnShow {
         let head = try store.head()
         let label = TurnText.labels(id, head: head, branches: try store.branchLabels())
         var rows: [[String]] = [["turn", id.hex + (label.isEmpty ? "" : " " + label)]]
-        rows.append(["kind", turn.kind])
+        rows.append(["kind", turn.kind.name])
         if !turn.parents.isEmpty { rows.append(["parents", turn.parents.map(\.short).joined(separator: " ")]) }
         if !children.isEmpty { rows.append(["children", children.map(\.short).joined(separator: " ")]) }
         rows.append(["author", turn.author])

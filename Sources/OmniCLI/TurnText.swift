@@ -35,7 +35,7 @@ enum TurnText {
         if let width = entry.width, let height = entry.height { media += " \(width)x\(height)" }
         let label = labels(entry.id, head: head, branches: branches)
         return [
-            entry.id.short + (label.isEmpty ? "" : " " + label), entry.kind, media, usd(entry.costUSD),
+            entry.id.short + (label.isEmpty ? "" : " " + label), entry.kind.name, media, usd(entry.costUSD),
             firstLine(entry.instruction),
         ]
     }

@@ -2,7 +2,7 @@
 public struct LogEntry: Sendable, Equatable {
     public let id: TurnID
     public let parents: [TurnID]
-    public let kind: String
+    public let kind: TurnKind
     public let instruction: String
     public let output: AssetID
     public let model: String?

@@ -8,7 +8,7 @@ public struct RecordRequest: Sendable {
     /// Parent revisions; nil means HEAD, read in the same transaction that
     /// advances the branch, so concurrent records chain instead of colliding.
     public var parents: [String]? = nil
-    public var kind: String = "record"
+    public var kind: TurnKind = .record
     public var model: String? = nil
     public var interaction: Turn.Interaction? = nil
     public var settings: [String: JSONValue] = [:]

@@ -27,7 +27,7 @@ extension Store {
             settings.append(.init(field: "model", old: turnA.model.map(JSONValue.string), new: turnB.model.map(JSONValue.string)))
         }
         if turnA.kind != turnB.kind {
-            settings.append(.init(field: "kind", old: .string(turnA.kind), new: .string(turnB.kind)))
+            settings.append(.init(field: "kind", old: .string(turnA.kind.name), new: .string(turnB.kind.name)))
         }
         for key in Set(turnA.settings.keys).union(turnB.settings.keys).sorted()
         where turnA.settings[key] != turnB.settings[key] {

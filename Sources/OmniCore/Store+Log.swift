@@ -116,7 +116,7 @@ extension Store {
 
     static func logEntry(_ row: Row, _ node: TurnGraph.Node, _ graph: TurnGraph) throws -> LogEntry {
         LogEntry(
-            id: node.id, parents: try node.parents.map { try graph.node($0).id }, kind: row[1],
+            id: node.id, parents: try node.parents.map { try graph.node($0).id }, kind: TurnKind(row[1] as String),
             instruction: row[2], output: AssetID(validatedHex: row[3]), model: row[4],
             costUSD: row[5], createdAt: node.createdAt, duration: row[6], width: row[7],
             height: row[8])

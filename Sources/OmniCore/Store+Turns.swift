@@ -158,7 +158,7 @@ extension Store {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                seq, turn.id.hex, turn.canonicalText, turn.kind, turn.instruction, turn.output.hex, turn.model,
+                seq, turn.id.hex, turn.canonicalText, turn.kind.name, turn.instruction, turn.output.hex, turn.model,
                 turn.interaction?.id, turn.cost?.usd, turn.createdAt, generation, spot.chain, spot.pos,
             ])
         for (position, parent) in parentSeqs.enumerated() {

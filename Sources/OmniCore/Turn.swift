@@ -4,14 +4,22 @@ import Foundation
 ///
 /// A turn's ``id`` is the SHA-256 of its canonical JSON record, so changing any
 /// field makes a different turn, and any tool can verify an id.
+///
+/// Records are read forward-compatibly: a field this version does not know
+/// (one a newer omnistore added) is kept in an `extra` map, written back into
+/// the record and so into the id, and otherwise left alone. An older client
+/// can therefore pull, verify and push a newer store's turns unchanged.
 public struct Turn: Sendable, Equatable {
     /// A reference asset given to the turn, with the name it was given under.
     public struct Input: Sendable, Equatable {
         public var asset: AssetID
         public var name: String
-        public init(asset: AssetID, name: String) {
+        /// Fields of the input this version does not know.
+        public var extra: [String: JSONValue]
+        public init(asset: AssetID, name: String, extra: [String: JSONValue] = [:]) {
             self.asset = asset
             self.name = name
+            self.extra = extra
         }
     }
 
@@ -25,11 +33,16 @@ public struct Turn: Sendable, Equatable {
         /// What omnistore estimated before sending the request, to compare
         /// the bill with (absent for costs that were not estimated).
         public var estimateUSD: Double?
-        public init(usd: Double, seconds: Double?, basis: String, estimateUSD: Double? = nil) {
+        /// Fields of the cost this version does not know.
+        public var extra: [String: JSONValue]
+        public init(
+            usd: Double, seconds: Double?, basis: String, estimateUSD: Double? = nil, extra: [String: JSONValue] = [:]
+        ) {
             self.usd = usd
             self.seconds = seconds
             self.basis = basis
             self.estimateUSD = estimateUSD
+            self.extra = extra
         }
     }
 
@@ -50,8 +63,7 @@ public struct Turn: Sendable, Equatable {
 
     public let id: TurnID
     public let parents: [TurnID]
-    /// `record`, `generate`, `edit`, `translate`, …
-    public let kind: String
+    public let kind: TurnKind
     public let instruction: String
     public let inputs: [Input]
     public let output: AssetID
@@ -63,12 +75,14 @@ public struct Turn: Sendable, Equatable {
     public let author: String
     /// RFC 3339 UTC with milliseconds, exactly as hashed.
     public let createdAt: String
+    /// Top-level fields this version does not know, kept as they were read.
+    public let extra: [String: JSONValue]
 
     /// Builds a turn and computes its id.
     public init(
-        parents: [TurnID], kind: String, instruction: String, inputs: [Input], output: AssetID,
+        parents: [TurnID], kind: TurnKind, instruction: String, inputs: [Input], output: AssetID,
         model: String?, interaction: Interaction?, settings: [String: JSONValue], cost: Cost?,
-        author: String, createdAt: String
+        author: String, createdAt: String, extra: [String: JSONValue] = [:]
     ) {
         self.parents = parents
         self.kind = kind
@@ -81,24 +95,36 @@ public struct Turn: Sendable, Equatable {
         self.cost = cost
         self.author = author
         self.createdAt = createdAt
+        self.extra = extra
         self.id = TurnID(
             validatedHex: CanonicalJSON.sha256(
                 Turn.record(
                     parents: parents, kind: kind, instruction: instruction, inputs: inputs, output: output,
                     model: model, interaction: interaction, settings: settings, cost: cost, author: author,
-                    createdAt: createdAt)))
+                    createdAt: createdAt, extra: extra)))
+    }
+
+    /// The same turn on other parents (a rebase): every other field, known or
+    /// not, is kept.
+    public func replacingParents(_ parents: [TurnID]) -> Turn {
+        Turn(
+            parents: parents, kind: kind, instruction: instruction, inputs: inputs, output: output, model: model,
+            interaction: interaction, settings: settings, cost: cost, author: author, createdAt: createdAt,
+            extra: extra)
     }
 
     /// The record that is hashed: every field but the id.
     public var record: JSONValue {
         Turn.record(
             parents: parents, kind: kind, instruction: instruction, inputs: inputs, output: output, model: model,
-            interaction: interaction, settings: settings, cost: cost, author: author, createdAt: createdAt)
+            interaction: interaction, settings: settings, cost: cost, author: author, createdAt: createdAt,
+            extra: extra)
     }
 
     private static func record(
-        parents: [TurnID], kind: String, instruction: String, inputs: [Input], output: AssetID, model: String?,
-        interaction: Interaction?, settings: [String: JSONValue], cost: Cost?, author: String, createdAt: String
+        parents: [TurnID], kind: TurnKind, instruction: String, inputs: [Input], output: AssetID, model: String?,
+        interaction: Interaction?, settings: [String: JSONValue], cost: Cost?, author: String, createdAt: String,
+        extra: [String: JSONValue]
     ) -> JSONValue {
         var interactionJSON = JSONValue.null
         if let interaction {
@@ -108,27 +134,35 @@ public struct Turn: Sendable, Equatable {
             members["status"] = .string(interaction.status)
             interactionJSON = .object(members)
         }
-        return .object([
+        // Unknown fields go in first, so a known one can never be overridden by them.
+        return .object(extra.merging([
             "parents": .array(parents.map { .string($0.hex) }),
-            "kind": .string(kind),
+            "kind": .string(kind.name),
             "instruction": .string(instruction),
-            "inputs": .array(inputs.map { .object(["asset": .string($0.asset.hex), "name": .string($0.name)]) }),
+            "inputs": .array(
+                inputs.map { .object($0.extra.merging(["asset": .string($0.asset.hex), "name": .string($0.name)]) { $1 }) }),
             "output": .string(output.hex),
             "model": JSONValue(model),
             "interaction": interactionJSON,
             "settings": .object(settings),
             "cost": cost.map { cost -> JSONValue in
-                var members: [String: JSONValue] = [
+                var members = cost.extra.merging([
                     "usd": .double(cost.usd), "seconds": JSONValue(cost.seconds), "basis": .string(cost.basis),
-                ]
+                ]) { $1 }
                 // Only when there is one: older turns keep their bytes, and so their ids.
                 if let estimate = cost.estimateUSD { members["estimate_usd"] = .double(estimate) }
                 return .object(members)
             } ?? .null,
             "author": .string(author),
             "created_at": .string(createdAt),
-        ])
+        ]) { $1 })
     }
+
+    /// The top-level fields this version interprets; any other is kept in ``extra``.
+    static let knownFields: Set<String> = [
+        "parents", "kind", "instruction", "inputs", "output", "model", "interaction", "settings", "cost",
+        "author", "created_at",
+    ]
 
     /// The canonical bytes whose SHA-256 is ``id``.
     public var canonicalText: String { CanonicalJSON.text(record) }
@@ -142,15 +176,14 @@ public struct Turn: Sendable, Equatable {
 
     /// Reads a turn back from its JSON record (any key order and spacing).
     ///
-    /// - Throws: ``StoreError`` when a field is missing or has the wrong type.
+    /// Fields this version does not know are kept, not refused (see ``Turn``).
+    ///
+    /// - Throws: ``StoreError`` when a known field is missing or has the wrong type.
     public init(json: JSONValue) throws {
         func fail(_ what: String) -> StoreError { StoreError(.invalidArgument, "not a turn record: \(what)") }
         guard case .object(let members) = json else { throw fail("expected an object") }
-        let known: Set<String> = [
-            "parents", "kind", "instruction", "inputs", "output", "model", "interaction", "settings", "cost",
-            "author", "created_at", "id",
-        ]
-        if let unknown = members.keys.first(where: { !known.contains($0) }) { throw fail("unknown field \(unknown)") }
+        // `id` is the claimed id of `--json` output, checked below, never hashed.
+        let extra = members.filter { !Turn.knownFields.contains($0.key) && $0.key != "id" }
         guard let parentsJSON = members["parents"]?.arrayValue else { throw fail("parents must be a list of turn ids") }
         let parents = try parentsJSON.map { value -> TurnID in
             guard let text = value.stringValue, let id = TurnID(text) else {
@@ -164,7 +197,7 @@ public struct Turn: Sendable, Equatable {
             guard let text = value.stringValue else { throw fail("\(field) must be a string") }
             return text
         }
-        let kind = try text("kind")
+        let kind = TurnKind(try text("kind"))
         let instruction = try text("instruction")
         let outputText = try text("output")
         guard let output = AssetID(outputText) else {
@@ -173,9 +206,10 @@ public struct Turn: Sendable, Equatable {
         let author = try text("author")
         let createdAt = try text("created_at")
         let inputs = try (members["inputs"]?.arrayValue ?? []).map { value -> Input in
-            guard let text = value["asset"]?.stringValue, let asset = AssetID(text), let name = value["name"]?.stringValue
+            guard case .object(var fields) = value, let text = fields.removeValue(forKey: "asset")?.stringValue,
+                let asset = AssetID(text), let name = fields.removeValue(forKey: "name")?.stringValue
             else { throw fail("an input needs asset and name") }
-            return Input(asset: asset, name: name)
+            return Input(asset: asset, name: name, extra: fields)
         }
         var interaction: Interaction? = nil
         if let value = members["interaction"], case .object(var fields) = value {
@@ -186,7 +220,7 @@ public struct Turn: Sendable, Equatable {
             interaction = Interaction(id: id, previousID: previous, status: status, extra: fields)
         }
         var cost: Cost? = nil
-        if let value = members["cost"], case .object = value {
+        if let value = members["cost"], case .object(let fields) = value {
             guard let usd = value["usd"]?.doubleValue, let basis = value["basis"]?.stringValue else {
                 throw fail("a cost needs usd and basis")
             }
@@ -199,12 +233,16 @@ public struct Turn: Sendable, Equatable {
             if let estimate, !(estimate >= 0 && estimate.isFinite) {
                 throw fail("cost estimate_usd must be a non-negative number, not \(estimate)")
             }
-            cost = Cost(usd: usd, seconds: value["seconds"]?.doubleValue, basis: basis, estimateUSD: estimate)
+            let known: Set<String> = ["usd", "seconds", "basis", "estimate_usd"]
+            cost = Cost(
+                usd: usd, seconds: value["seconds"]?.doubleValue, basis: basis, estimateUSD: estimate,
+                extra: fields.filter { !known.contains($0.key) })
         }
         self.init(
             parents: parents, kind: kind, instruction: instruction, inputs: inputs, output: output,
             model: members["model"]?.stringValue, interaction: interaction,
-            settings: members["settings"]?.objectValue ?? [:], cost: cost, author: author, createdAt: createdAt)
+            settings: members["settings"]?.objectValue ?? [:], cost: cost, author: author, createdAt: createdAt,
+            extra: extra)
         if let claimed = members["id"]?.stringValue, claimed != id.hex {
             throw StoreError(.corrupt, "turn record does not match its id \(claimed.prefix(12)) (it hashes to \(id.short))")
         }

@@ -48,7 +48,7 @@ public struct PendingInteraction: Sendable {
     public var json: JSONValue {
         .object([
             "interaction": .string(id), "status": .string(status), "created_at": .string(createdAt),
-            "kind": .string(plan.kind), "instruction": .string(plan.instruction), "parent": JSONValue(plan.parent?.hex),
+            "kind": .string(plan.kind.name), "instruction": .string(plan.instruction), "parent": JSONValue(plan.parent?.hex),
             "estimate_usd": .double(plan.estimateUSD),
         ])
     }
@@ -57,7 +57,7 @@ public struct PendingInteraction: Sendable {
 /// A generation that ended without a turn: blocked, failed or cancelled.
 public struct FailedAttempt: Sendable {
     public let interaction: String?
-    public let kind: String
+    public let kind: TurnKind
     public let instruction: String
     public let parent: TurnID?
     public let status: String
@@ -67,7 +67,7 @@ public struct FailedAttempt: Sendable {
 
     public var json: JSONValue {
         .object([
-            "interaction": JSONValue(interaction), "kind": .string(kind), "instruction": .string(instruction),
+            "interaction": JSONValue(interaction), "kind": .string(kind.name), "instruction": .string(instruction),
             "parent": JSONValue(parent?.hex), "status": .string(status), "error_code": JSONValue(errorCode),
             "message": .string(message), "created_at": .string(createdAt),
         ])

@@ -1,8 +1,7 @@
 /// What the user asked `generate`, `edit` or `translate` to do.
 import OmniCore
 public struct GenerationOptions: Sendable {
-    /// `generate`, `edit` or `translate`.
-    public var kind: String
+    public var kind: TurnKind
     public var instruction: String
     public var references: [AssetSource] = []
     public var model: String? = nil
@@ -20,9 +19,23 @@ public struct GenerationOptions: Sendable {
     /// Extra settings recorded on the turn (`language` for translate).
     public var extraSettings: [String: JSONValue] = [:]
 
-    public init(kind: String, instruction: String) {
+    public init(kind: TurnKind, instruction: String) {
         self.kind = kind
         self.instruction = instruction
+    }
+
+    /// A translation of the parent clip's speech into `language` ("German",
+    /// "pt-BR"): an edit that asks for everything but the words to stay, with
+    /// the language recorded in the turn's settings.
+    public static func translation(into language: String) -> GenerationOptions {
+        var options = GenerationOptions(
+            kind: .translate,
+            instruction:
+                "Translate all speech in this video into \(language). Keep the same speaker, voice character, timing, lip movement, picture and everything else unchanged."
+        )
+        options.task = "edit"
+        options.extraSettings["language"] = .string(language)
+        return options
     }
 }
 
@@ -45,7 +58,7 @@ public struct GenerationPlan: Sendable, Equatable {
         public var viewOf: AssetID? = nil
     }
 
-    public var kind: String
+    public var kind: TurnKind
     public var instruction: String
     public var model: String
     public var parent: TurnID?
@@ -88,7 +101,7 @@ public struct GenerationPlan: Sendable, Equatable {
 
     var json: JSONValue {
         .object([
-            "kind": .string(kind), "instruction": .string(instruction), "model": .string(model),
+            "kind": .string(kind.name), "instruction": .string(instruction), "model": .string(model),
             "parent": JSONValue(parent?.hex), "previous_interaction": JSONValue(previousInteraction),
             "rehydrated": .bool(rehydrated),
             "media": .array(
@@ -111,7 +124,7 @@ public struct GenerationPlan: Sendable, Equatable {
             guard let value else { throw StoreError(.database, "a pending interaction's plan lacks \(field): run 'omnistore fsck'") }
             return value
         }
-        kind = try need(json["kind"]?.stringValue, "kind")
+        kind = TurnKind(try need(json["kind"]?.stringValue, "kind"))
         instruction = try need(json["instruction"]?.stringValue, "instruction")
         model = try need(json["model"]?.stringValue, "model")
         parent = json["parent"]?.stringValue.flatMap(TurnID.init)
@@ -138,7 +151,7 @@ public struct GenerationPlan: Sendable, Equatable {
     }
 
     init(
-        kind: String, instruction: String, model: String, parent: TurnID?, previousInteraction: String?,
+        kind: TurnKind, instruction: String, model: String, parent: TurnID?, previousInteraction: String?,
         rehydrated: Bool, media: [Media], resolution: String, duration: Int, aspectRatio: String, task: String?,
         seed: Int?, delivery: String, extraSettings: [String: JSONValue], newBranch: String?, estimateUSD: Double,
         estimateIsLabelled: Bool

@@ -5,7 +5,7 @@ import OmniCore
 public struct CostReport: Sendable {
     public struct Line: Sendable {
         public let id: TurnID
-        public let kind: String
+        public let kind: TurnKind
         public let instruction: String
         public let costUSD: Double?
         /// `usage_tokens`, `seconds_x_rate`, `user`, or nil when no cost was recorded.
@@ -38,7 +38,7 @@ public struct CostReport: Sendable {
             "turns": .array(
                 turns.map {
                     .object([
-                        "id": .string($0.id.hex), "kind": .string($0.kind), "instruction": .string($0.instruction),
+                        "id": .string($0.id.hex), "kind": .string($0.kind.name), "instruction": .string($0.instruction),
                         "usd": JSONValue($0.costUSD), "basis": JSONValue($0.basis), "seconds": JSONValue($0.seconds),
                         "estimate_usd": JSONValue($0.estimateUSD),
                     ])
@@ -78,7 +78,7 @@ extension Store {
                                 """), arguments: [id.hex])
                 else { throw StoreError(.notFound, "turn \(id.short) vanished while reading") }
                 return CostReport.Line(
-                    id: id, kind: row["kind"], instruction: row["instruction"], costUSD: row["cost_usd"],
+                    id: id, kind: TurnKind(row["kind"] as String), instruction: row["instruction"], costUSD: row["cost_usd"],
                     basis: row["basis"], seconds: row["seconds"], interactionID: row["interaction_id"],
                     estimateUSD: row["estimate"])
             }

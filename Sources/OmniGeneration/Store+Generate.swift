@@ -33,7 +33,7 @@ extension Store {
             throw StoreError(.invalidArgument, "unknown model '\(model)': omnistore knows gemini-omni-1.1-flash")
         }
         // An edit keeps its source's format unless told otherwise.
-        let source = try options.kind == "generate" ? nil : turn(resolve(options.from ?? "HEAD"))
+        let source = try options.kind == .generate ? nil : turn(resolve(options.from ?? "HEAD"))
         let resolution = options.resolution ?? source?.settings["resolution"]?.stringValue ?? "720p"
         guard limits.resolutions.contains(resolution) else {
             throw StoreError(.invalidArgument, "resolution \(resolution) is not offered: use \(limits.resolutions.joined(separator: ", "))")
@@ -64,12 +64,12 @@ extension Store {
         var media: [GenerationPlan.Media] = []
         var rehydrated = false
         var duration = options.duration
-        if options.kind != "generate" {
+        if options.kind != .generate {
             let parentID = try resolve(options.from ?? "HEAD")
             let parentTurn = try turn(parentID)
             parent = parentID
             let parentOutput = try asset(id: parentTurn.output)
-            if options.kind == "translate", !parentOutput.media.streams.contains(where: { $0.type == .audio }) {
+            if options.kind == .translate, !parentOutput.media.streams.contains(where: { $0.type == .audio }) {
                 throw StoreError(
                     .invalidArgument,
                     "turn \(parentID.short)'s clip has no audio stream, so there is no speech to translate: nothing was sent")
@@ -474,7 +474,7 @@ extension Store {
         let rates: [String: Int64] = ["360p": 2 << 20, "720p": 6 << 20, "1080p": 12 << 20, "4k": 48 << 20]
         let rate = rates[plan.resolution] ?? (48 << 20)
         // An extend returns the source plus the new part (at most 40 s in all).
-        let extends = plan.task == "extend" || plan.kind == "extend"
+        let extends = plan.task == "extend" || plan.kind == .extend
         let seconds = Int64(max(plan.duration, 10)) + (extends ? 40 : 0) + 2
         return min(ceiling, max(16 << 20, seconds * rate))
     }
@@ -614,7 +614,7 @@ extension Store {
         try read("cannot read attempts") { db in
             try Row.fetchAll(db, sql: sql).map { row in
                 FailedAttempt(
-                    interaction: row["interaction_id"], kind: row["kind"], instruction: row["instruction"],
+                    interaction: row["interaction_id"], kind: TurnKind(row["kind"] as String), instruction: row["instruction"],
                     parent: (row["parent"] as String?).flatMap(TurnID.init), status: row["status"],
                     errorCode: row["error_code"], message: row["message"], createdAt: row["created_at"])
             }
@@ -637,7 +637,7 @@ extension Store {
         _ db: Database, interaction: String?, plan: GenerationPlan, status: String, code: String, message: String, at: String
     ) throws {
         let columns: [String: JSONValue] = [
-            "interaction_id": JSONValue(interaction), "kind": .string(plan.kind), "instruction": .string(plan.instruction),
+            "interaction_id": JSONValue(interaction), "kind": .string(plan.kind.name), "instruction": .string(plan.instruction),
             "parent": JSONValue(plan.parent?.hex), "status": .string(status), "error_code": .string(code),
             "message": .string(message), "plan": .string(plan.json.compactText), "created_at": .string(at),
         ]

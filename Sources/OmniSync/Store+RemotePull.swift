@@ -357,10 +357,7 @@ extension Store {
                 }
                 var unique: [TurnID] = []
                 for parent in parents where !unique.contains(parent) { unique.append(parent) }
-                let replayed = Turn(
-                    parents: unique, kind: old.kind, instruction: old.instruction, inputs: old.inputs, output: old.output,
-                    model: old.model, interaction: old.interaction, settings: old.settings, cost: old.cost,
-                    author: old.author, createdAt: old.createdAt)
+                let replayed = old.replacingParents(unique)
                 _ = try Store.insert(replayed, db)
                 mapping[old.id] = replayed.id
                 last = replayed.id

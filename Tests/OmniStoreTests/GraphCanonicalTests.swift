@@ -100,7 +100,7 @@ import Testing
         #expect(try Turn(json: JSONParser.parse(String(decoding: pretty, as: UTF8.self))).id == turn.id)
     }
 
-    @Test("a record that does not hash to its claimed id, or has an unknown field, is refused")
+    @Test("a record that does not hash to its claimed id is refused; an unknown field is kept and hashed")
     func tampered() throws {
         let (_, _, _, turn) = try Self.richTurn("graph-canonical-tamper")
         guard case .object(var members) = turn.json else {
@@ -111,9 +111,15 @@ import Testing
         let corrupt = #expect(throws: StoreError.self) { try Turn(json: .object(members)) }
         #expect(corrupt?.code == .corrupt)
         members["instruction"] = .string(turn.instruction)
-        members["extra"] = .int(1)
-        let unknown = #expect(throws: StoreError.self) { try Turn(json: .object(members)) }
-        #expect(unknown?.code == .invalidArgument)
+        // An unknown field is part of the hash: added under the old id, it no longer matches.
+        members["review_link"] = .string("https://example.com/r/1")
+        let unmatched = #expect(throws: StoreError.self) { try Turn(json: .object(members)) }
+        #expect(unmatched?.code == .corrupt)
+        members["id"] = nil
+        let newer = try Turn(json: .object(members))
+        #expect(newer.extra == ["review_link": .string("https://example.com/r/1")])
+        #expect(newer.id != turn.id && newer.canonicalText.contains("\"review_link\":"))
+        #expect(try Turn(json: JSONParser.parse(newer.canonicalText)).id == newer.id)
         // Changing any field changes the id.
         let other = Turn(
             parents: turn.parents, kind: turn.kind, instruction: turn.instruction, inputs: turn.inputs,
