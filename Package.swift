@@ -21,10 +21,10 @@ let package = Package(
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CPosix"),
         // Plumbing shared by every module: files, locks, bounded parallel work.
-        .target(name: "OmniBasics"),
+        .target(name: "OmniBasics", dependencies: ["CPosix"]),
         .target(name: "OmniMedia", dependencies: ["CFFmpeg"]),
         .target(name: "OmniHTTP", dependencies: ["CCurl"]),
-        .target(name: "OmniInteractions", dependencies: ["OmniHTTP"]),
+        .target(name: "OmniInteractions", dependencies: ["OmniBasics", "OmniHTTP"]),
         .target(name: "OmniRemote", dependencies: ["OmniBasics", "OmniHTTP", .product(name: "Crypto", package: "swift-crypto")]),
         // The core: objects, assets, turns, refs, the graph, the working file,
         // fsck, gc and frames. It knows nothing of the API or of remotes.
@@ -41,6 +41,7 @@ let package = Package(
         .target(
             name: "OmniGeneration",
             dependencies: [
+                "OmniBasics",
                 "OmniCore",
                 "OmniMedia",
                 "OmniInteractions",
@@ -58,18 +59,18 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         // The library product: the core and every capability, under one import.
-        .target(name: "OmniStore", dependencies: ["OmniCore", "OmniGeneration", "OmniSync"]),
+        .target(name: "OmniStore", dependencies: ["OmniBasics", "OmniCore", "OmniGeneration", "OmniSync"]),
         .target(
             name: "OmniCLI",
             dependencies: [
                 "OmniStore",
+                "OmniBasics",
                 "OmniCore",
                 "OmniGeneration",
                 "OmniSync",
                 "OmniMedia",
                 "OmniInteractions",
                 "OmniHTTP",
-                "CPosix",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "omnistore", dependencies: ["OmniCLI"]),

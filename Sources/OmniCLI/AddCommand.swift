@@ -58,9 +58,9 @@ struct AddCommand: ParsableCommand {
                 items.append(.object(["path": .string(path), "status": .string("already_stored"), "asset": asset.json]))
             case .failed(let path, let error):
                 failed += 1
-                Terminal.error(error.message)
+                Terminal.error(ErrorText.of(error))
                 items.append(
-                    .object(["path": .string(path), "status": .string("error"), "error": .string(error.message)]))
+                    .object(["path": .string(path), "status": .string("error"), "error": .string(ErrorText.of(error))]))
             }
         }
         if global.json {

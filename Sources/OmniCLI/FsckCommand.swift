@@ -31,10 +31,10 @@ struct FsckCommand: ParsableCommand {
         let report = try store.fsck(fast: fast) { done, total in line.update(done: done, total: total, label: "checking objects") }
         line.finish()
         if global.json {
-            Terminal.json(report.json)
+            Terminal.json(report.json(naming: \.commandLine))
         } else {
             for path in report.cleanedTemporaries { Terminal.out("removed temp file left by a killed command: \(Formatting.path(path))") }
-            for problem in report.problems { Terminal.out("\(problem.kind): \(problem.message)") }
+            for problem in report.problems { Terminal.out("\(problem.kind): \(problem.text(naming: \.commandLine))") }
             for hex in report.restoredRecords { Terminal.out("restored the missing record file of turn \(String(hex.prefix(12))) from the index") }
             if !report.leftoverTemporaries.isEmpty {
                 Terminal.out(
@@ -79,7 +79,7 @@ struct FsckCommand: ParsableCommand {
         // Run fsck on the result, so what was rebuilt is checked as any store is.
         let check = try global.openStore().fsck(fast: true)
         if !check.isClean {
-            for problem in check.problems { Terminal.err("\(problem.kind): \(problem.message)") }
+            for problem in check.problems { Terminal.err("\(problem.kind): \(problem.text(naming: \.commandLine))") }
             throw CommandFailure()
         }
     }

@@ -1,4 +1,3 @@
-internal import CPosix
 import Foundation
 import OmniHTTP
 import OmniInteractions
@@ -23,7 +22,7 @@ struct GenerationRunner {
         }
         return InteractionsClient(
             configuration: configuration, userAgent: "omnistore/\(OmnistoreCommand.version)", limits: limits,
-            cancelled: { cposix_interrupted() != 0 })
+            cancelled: { Interrupt.requested })
     }
 
     func run(_ options: GenerationOptions, dryRun: Bool) throws {
@@ -40,20 +39,20 @@ struct GenerationRunner {
             return
         }
         let client = try Self.client()
-        cposix_catch_interrupt()
-        let progress = StatusLine()
+        Interrupt.catchSignal()
+        let progress = ProgressLine()
         do {
             let result = try store.generate(
-                options, client: client, events: { progress.show($0) }, shouldStop: { cposix_interrupted() != 0 })
+                options, client: client, events: { progress.show($0) }, shouldStop: { Interrupt.requested })
             progress.finish()
             Self.report(result, json: json)
         } catch let interrupted as GenerationInterrupted {
             progress.finish()
-            Terminal.err(interrupted.description)
+            Terminal.err(ErrorText.of(interrupted))
             throw CommandFailure(exitCode: 130)
         } catch let error as InteractionsError {
             progress.finish()
-            throw CommandFailure(message: error.description)
+            throw CommandFailure(message: ErrorText.of(error))
         }
     }
 
@@ -84,33 +83,18 @@ struct GenerationRunner {
     }
 }
 
-/// A one-line status on stderr while waiting, when stderr is a terminal.
-final class StatusLine: @unchecked Sendable {
-    // @unchecked: only used from the thread running the generation.
-    private var drawn = false
-    private let enabled = Terminal.stderrIsTTY
-
+extension ProgressLine {
+    /// Shows a generation's progress: its status on the line, and the
+    /// moments worth keeping (the interaction's id, a rehydration) as lines of their own.
     func show(_ event: GenerationEvent) {
-        let text: String
         switch event {
-        case .uploading(let name, let bytes): text = "uploading \(name) (\(Formatting.bytes(bytes)))"
+        case .uploading(let name, let bytes): show("uploading \(name) (\(Formatting.bytes(bytes)))")
         case .created(let id):
             // Said on every stream, so a crash right after still leaves the id on screen.
             Terminal.err("started interaction \(id)")
-            return
-        case .polling(let id, let status, let elapsed): text = "\(id): \(status) \(Int(elapsed))s"
-        case .downloading(let id, let bytes): text = "\(id): downloading \(Formatting.bytes(bytes))"
-        case .rehydrating(let reason):
-            Terminal.err("note: \(reason); sending the stored clip instead (rehydrating)")
-            return
+        case .polling(let id, let status, let elapsed): show("\(id): \(status) \(Int(elapsed))s")
+        case .downloading(let id, let bytes): show("\(id): downloading \(Formatting.bytes(bytes))")
+        case .rehydrating(let reason): Terminal.err("note: \(reason); sending the stored clip instead (rehydrating)")
         }
-        guard enabled else { return }
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + Terminal.shown(text)).utf8))
-        drawn = true
-    }
-
-    func finish() {
-        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        drawn = false
     }
 }

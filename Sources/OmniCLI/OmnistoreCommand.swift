@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OmniInteractions
 import OmniStore
 
 /// The `omnistore` command line: a thin layer over the `OmniStore` library.
@@ -36,7 +37,10 @@ public struct OmnistoreCommand: ParsableCommand {
             try command.run()
             Foundation.exit(0)
         } catch let error as StoreError {
-            Terminal.error(error.message)
+            Terminal.error(ErrorText.of(error))
+            Foundation.exit(1)
+        } catch let error as InteractionsError {
+            Terminal.error(ErrorText.of(error))
             Foundation.exit(1)
         } catch let error as CommandFailure {
             if let message = error.message { Terminal.error(message) }

@@ -1,6 +1,8 @@
 import Foundation
+import OmniBasics
 
-/// A one-line progress display on stderr, redrawn at most ten times a second.
+/// The one-line progress display on stderr: transfers redrawn at most ten
+/// times a second, and statuses (a generation's polling) as they come.
 ///
 /// It draws only when stderr is a terminal, so logs and pipes stay clean.
 final class ProgressLine: @unchecked Sendable {
@@ -26,6 +28,19 @@ final class ProgressLine: @unchecked Sendable {
         let percent = total > 0 ? Int(Double(done) * 100 / Double(total)) : 100
         let line =
             "\(label) \(percent)% \(Formatting.bytes(done))/\(Formatting.bytes(total)) \(Formatting.rate(Double(done) / elapsed))"
+        draw(line)
+    }
+
+    /// Shows a status in place of the line (`v1_abc: in_progress 12s`), at once.
+    func show(_ status: String) {
+        guard enabled else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        draw(status)
+    }
+
+    /// Called with `lock` held.
+    private func draw(_ line: String) {
         FileHandle.standardError.write(Data(("\r\u{1B}[K" + Terminal.shown(line)).utf8))
         drawn = true
     }

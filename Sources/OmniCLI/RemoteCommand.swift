@@ -45,6 +45,9 @@ struct RemoteCommand: ParsableCommand {
         let store = try global.openStore()
         switch arguments.first {
         case "add":
+            if let addressing, addressing != "path" && addressing != "virtual" {
+                throw CommandFailure(message: "--addressing must be 'path' or 'virtual'")
+            }
             try store.addRemote(arguments[1], url: arguments[2], endpoint: endpoint, region: region, addressing: addressing)
         case "remove", "rm":
             try store.removeRemote(arguments[1])

@@ -46,7 +46,7 @@ enum RemoteSyncText {
         case .diverged(let localOnly, let remoteOnly):
             return " ! [diverged]        \(arrow) (\(localOnly) local and \(remoteOnly) remote turn(s); nothing moved)"
         case .rebased(let count): return " ~ [rebased]         \(arrow) (replayed \(count) turn(s) on top)"
-        case .rejected(let why): return " ! [rejected]        \(arrow) (\(why))"
+        case .rejected(let why): return " ! [rejected]        \(arrow) (\(ErrorText.of(why)))"
         }
     }
 
@@ -78,7 +78,7 @@ enum RemoteSyncText {
                         "branch": .string(sync.branch), "old": JSONValue(sync.old?.hex), "new": JSONValue(sync.new?.hex),
                         "outcome": .string(outcomeName(sync.outcome)),
                     ]
-                    if case .rejected(let why) = sync.outcome { members["reason"] = .string(why) }
+                    if case .rejected(let why) = sync.outcome { members["reason"] = .string(ErrorText.of(why)) }
                     if case .diverged(let local, let remote) = sync.outcome {
                         members["local_only"] = .int(Int64(local))
                         members["remote_only"] = .int(Int64(remote))

@@ -1,4 +1,3 @@
-internal import CPosix
 import ArgumentParser
 import OmniStore
 
@@ -54,14 +53,14 @@ struct ResumeCommand: ParsableCommand {
             return
         }
         let client = try GenerationRunner.client()
-        cposix_catch_interrupt()
-        let line = StatusLine()
+        Interrupt.catchSignal()
+        let line = ProgressLine()
         let results: [Result<GenerationResult, any Error>]
         do {
-            results = try store.resume(interaction, client: client, events: { line.show($0) }, shouldStop: { cposix_interrupted() != 0 })
+            results = try store.resume(interaction, client: client, events: { line.show($0) }, shouldStop: { Interrupt.requested })
         } catch let interrupted as GenerationInterrupted {
             line.finish()
-            Terminal.err(interrupted.description)
+            Terminal.err(ErrorText.of(interrupted))
             throw CommandFailure(exitCode: 130)
         }
         line.finish()
@@ -71,7 +70,7 @@ struct ResumeCommand: ParsableCommand {
             case .success(let done): GenerationRunner.report(done, json: global.json)
             case .failure(let error):
                 failed += 1
-                Terminal.error("\(error)")
+                Terminal.error(ErrorText.of(error))
             }
         }
         if failed > 0 { throw CommandFailure() }

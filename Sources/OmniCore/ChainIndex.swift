@@ -1,3 +1,4 @@
+import OmniBasics
 import GRDB
 
 /// Reachability over the turn DAG, one linear chain of turns at a time.
@@ -37,7 +38,7 @@ package final class ChainIndex {
         let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT chain, chain_pos, generation FROM turn WHERE seq = ?"), arguments: [seq])
         guard let row, let chain = row[0] as Int64?, let pos = row[1] as Int64? else {
-            throw StoreError(.database, "turn #\(seq) is missing from the chain index: run 'omnistore fsck'")
+            throw StoreError(.database, "turn #\(seq) is missing from the chain index", hint: Hint("run {}", .check))
         }
         return Point(chain: chain, pos: pos, generation: row[2])
     }
@@ -62,7 +63,7 @@ package final class ChainIndex {
         }
         return try seqs.map { seq in
             guard let point = found[seq] else {
-                throw StoreError(.database, "turn #\(seq) is missing from the chain index: run 'omnistore fsck'")
+                throw StoreError(.database, "turn #\(seq) is missing from the chain index", hint: Hint("run {}", .check))
             }
             return point
         }
@@ -75,7 +76,7 @@ package final class ChainIndex {
                 db.cachedStatement(sql: "SELECT seq FROM turn WHERE chain = ? AND chain_pos = ?"),
                 arguments: [point.chain, point.pos])
         else {
-            throw StoreError(.database, "chain #\(point.chain) has no turn at \(point.pos): run 'omnistore fsck'")
+            throw StoreError(.database, "chain #\(point.chain) has no turn at \(point.pos)", hint: Hint("run {}", .check))
         }
         return seq
     }
@@ -98,7 +99,7 @@ package final class ChainIndex {
         parents.reserveCapacity(rows.count)
         for row in rows {
             guard let parentChain = row[0] as Int64?, let pos = row[1] as Int64? else {
-                throw StoreError(.database, "a parent of chain #\(chain) is missing from the chain index: run 'omnistore fsck'")
+                throw StoreError(.database, "a parent of chain #\(chain) is missing from the chain index", hint: Hint("run {}", .check))
             }
             parents.append(Point(chain: parentChain, pos: pos, generation: row[2]))
         }

@@ -1,3 +1,5 @@
+import OmniBasics
+
 /// What `fsck` found.
 public struct FsckReport: Sendable {
     /// One problem, in one line, with what to do about it.
@@ -7,7 +9,23 @@ public struct FsckReport: Sendable {
         public let kind: String
         /// The asset, turn, ref or interaction concerned.
         public let subject: String
-        public let message: String
+        /// What is wrong, with no advice.
+        public let reason: String
+        /// What to do about it.
+        public let hint: Hint?
+
+        package init(kind: String, subject: String, reason: String, hint: Hint? = nil) {
+            self.kind = kind
+            self.subject = subject
+            self.reason = reason
+            self.hint = hint
+        }
+
+        /// The problem and its hint, with remedies named by library calls.
+        public var message: String { Hint.join(reason, hint) { $0.libraryName } }
+
+        /// The problem and its hint, each remedy named by `name`.
+        public func text(naming name: (Remedy) -> String) -> String { Hint.join(reason, hint, naming: name) }
     }
 
     public var problems: [Problem] = []
@@ -32,11 +50,17 @@ public struct FsckReport: Sendable {
 
     public var isClean: Bool { problems.isEmpty }
 
-    public var json: JSONValue {
+    /// The report, with remedies named by library calls.
+    public var json: JSONValue { json { $0.libraryName } }
+
+    /// The report, each remedy in a problem's message named by `name`.
+    public func json(naming name: (Remedy) -> String) -> JSONValue {
         .object([
             "clean": .bool(isClean),
             "problems": .array(
-                problems.map { .object(["kind": .string($0.kind), "subject": .string($0.subject), "message": .string($0.message)]) }),
+                problems.map {
+                    .object(["kind": .string($0.kind), "subject": .string($0.subject), "message": .string($0.text(naming: name))])
+                }),
             "cleaned_temporaries": .array(cleanedTemporaries.map(JSONValue.string)),
             "dangling_objects": .array(danglingObjects.map(JSONValue.string)),
             "restored_records": .array(restoredRecords.map(JSONValue.string)),

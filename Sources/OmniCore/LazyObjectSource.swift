@@ -1,3 +1,4 @@
+import OmniBasics
 import Foundation
 import GRDB
 
@@ -30,7 +31,7 @@ extension Store {
             _ = try source.fetchLazyObjects([id], into: self)
         } else if try lazyObjectIDs().contains(id.hex) {
             throw StoreError(
-                .notFound, "object \(id.short) has not been downloaded from its remote: run 'omnistore fetch-objects --all'")
+                .notFound, "object \(id.short) has not been downloaded from its remote", hint: Hint("run {}", .fetchObjects))
         }
     }
 

@@ -1,3 +1,4 @@
+import OmniBasics
 internal import CPosix
 import Crypto
 import Foundation
@@ -129,7 +130,7 @@ package struct ObjectStore: Sendable {
             source = try FileDescriptor.openForReading(objectPath)
         } catch where error.code == .notFound {
             throw StoreError(
-                .notFound, "object \(id.short) is missing from the store: re-add the original file, then run 'omnistore fsck'")
+                .notFound, "object \(id.short) is missing from the store", hint: Hint("re-add the original file, then run {}", .check))
         }
         let target = try AtomicFile(destination: destination)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: ObjectStore.chunkSize, alignment: 4096)
@@ -144,7 +145,7 @@ package struct ObjectStore: Sendable {
         let actual = AssetID(digest: hasher.finalize())
         guard actual == id else {
             throw StoreError(
-                .corrupt, "object \(id.short) is corrupt (its bytes hash to \(actual.short)): run 'omnistore fsck' to quarantine it")
+                .corrupt, "object \(id.short) is corrupt (its bytes hash to \(actual.short))", hint: Hint("run {} to quarantine it", .check))
         }
         try target.commit()
     }
@@ -158,11 +159,11 @@ package struct ObjectStore: Sendable {
             actual = try ObjectStore.hash(objectPath)
         } catch where error.code == .notFound {
             throw StoreError(
-                .notFound, "object \(id.short) is missing from the store: re-add the original file, then run 'omnistore fsck'")
+                .notFound, "object \(id.short) is missing from the store", hint: Hint("re-add the original file, then run {}", .check))
         }
         guard actual == id else {
             throw StoreError(
-                .corrupt, "object \(id.short) is corrupt (its bytes hash to \(actual.short)): run 'omnistore fsck' to quarantine it")
+                .corrupt, "object \(id.short) is corrupt (its bytes hash to \(actual.short))", hint: Hint("run {} to quarantine it", .check))
         }
         let source = try FileDescriptor.openForReading(objectPath)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: ObjectStore.chunkSize, alignment: 4096)

@@ -1,3 +1,4 @@
+import OmniBasics
 import Foundation
 import GRDB
 import OmniMedia
@@ -289,7 +290,7 @@ extension Store {
         }
         switch matches.count {
         case 0:
-            throw StoreError(.notFound, "no asset matches '\(idOrPrefix)': run 'omnistore assets' to list them")
+            throw StoreError(.notFound, "no asset matches '\(idOrPrefix)'", hint: Hint("run {} to list them", .listAssets))
         case 1:
             return AssetID(validatedHex: matches[0])
         default:
@@ -312,7 +313,7 @@ extension Store {
             return try Store.decodeAsset(row, paths: paths)
         }
         guard let found else {
-            throw StoreError(.notFound, "no asset \(id.short) in the store: run 'omnistore assets' to list them")
+            throw StoreError(.notFound, "no asset \(id.short) in the store", hint: Hint("run {} to list them", .listAssets))
         }
         return found
     }
@@ -354,7 +355,7 @@ extension Store {
         do {
             media = try JSONDecoder().decode(MediaInfo.self, from: Data(probeText.utf8))
         } catch {
-            throw StoreError(.database, "the probe of asset \(row["id"] as String) is damaged: run 'omnistore fsck'")
+            throw StoreError(.database, "the probe of asset \(row["id"] as String) is damaged", hint: Hint("run {}", .check))
         }
         let kind = MediaKind(rawValue: row["kind"]) ?? media.kind
         return Asset(

@@ -1,3 +1,4 @@
+import OmniBasics
 import GRDB
 
 extension Store {
@@ -21,7 +22,7 @@ extension Store {
         if let value, let problem = Store.configProblem(key, value) {
             throw StoreError(
                 .invalidArgument,
-                "the setting \(key) holds \(problem.value) (\(problem.rule)): set it again with 'omnistore config \(key) VALUE'")
+                "the setting \(key) holds \(problem.value) (\(problem.rule))", hint: Hint("set it again with {}", .setSetting(key)))
         }
         return value
     }

@@ -1,3 +1,4 @@
+import OmniBasics
 import Foundation
 import OmniMedia
 
@@ -130,7 +131,7 @@ extension Store {
         if request.count > 1 {
             guard let duration = asset.duration else {
                 throw StoreError(
-                    .invalidArgument, "asset \(asset.id.short) does not say how long it is: give times with --at")
+                    .invalidArgument, "asset \(asset.id.short) does not say how long it is", hint: Hint("give times with {}", .option(.frameTimes)))
             }
             return FrameTime.evenlySpaced(count: request.count, duration: duration)
         }
@@ -138,7 +139,7 @@ extension Store {
         guard let seconds = time.seconds(duration: asset.duration) else {
             throw StoreError(
                 .invalidArgument,
-                "asset \(asset.id.short) does not say how long it is: give --at in seconds, not \(time)")
+                "asset \(asset.id.short) does not say how long it is", hint: Hint("give {} in seconds, not \(time)", .option(.frameTimes)))
         }
         if let duration = asset.duration, seconds > duration {
             throw StoreError(
@@ -171,7 +172,7 @@ extension Store {
             switch error.code {
             case .unreadable:
                 throw StoreError(
-                    .corrupt, "the bytes of asset \(asset.id.short) are missing or unreadable: run 'omnistore fsck'")
+                    .corrupt, "the bytes of asset \(asset.id.short) are missing or unreadable", hint: Hint("run {}", .check))
             case .outOfRange:
                 throw StoreError(.invalidArgument, "asset \(asset.id.short): \(error.message)")
             default:

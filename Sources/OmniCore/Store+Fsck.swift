@@ -1,3 +1,4 @@
+import OmniBasics
 import Foundation
 import GRDB
 
@@ -20,13 +21,13 @@ extension Store {
         report.stalePartialDownloads = stalePartialDownloads(olderThan: Store.partialDownloadExpiry).map(\.path)
         let scratch = layout.storeDirectory + "/tmp"
         report.leftoverTemporaries = ((try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []).sorted().map { scratch + "/" + $0 }
-        func problem(_ kind: String, _ subject: String, _ message: String) {
-            report.problems.append(.init(kind: kind, subject: subject, message: message))
+        func problem(_ kind: String, _ subject: String, _ reason: String, hint: Hint? = nil) {
+            report.problems.append(.init(kind: kind, subject: subject, reason: reason, hint: hint))
         }
         if let result = try? read("cannot check the database", { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }),
             result != "ok"
         {
-            problem("database", "omnistore.db", "the store's index is damaged (\(result)): \(Store.rebuildHint)")
+            problem("database", "omnistore.db", "the store's index is damaged (\(result))", hint: Store.rebuildHint)
         }
 
         // Objects: every asset row must have its bytes, and the bytes must hash to the id.
@@ -47,16 +48,18 @@ extension Store {
             known.insert(asset.id.hex)
             report.objectsChecked += 1
             let path = layout.objectPath(asset.id)
-            let repair = asset.path.map { "re-add it with 'omnistore add \($0)'" } ?? "re-add the original file with 'omnistore add'"
+            let repair = asset.path.map { Hint("re-add it with {}", .addFile(path: $0)) }
+                ?? Hint("re-add the original file with {}", .addFile(path: nil))
             var info = stat()
             guard stat(path, &info) == 0 else {
                 if lazy.contains(asset.id.hex) { continue }
-                problem("missing_object", asset.id.hex, "object \(asset.id.short) is missing: \(repair)")
+                problem("missing_object", asset.id.hex, "object \(asset.id.short) is missing", hint: repair)
                 continue
             }
             if fast {
                 if Int64(info.st_size) != asset.size {
-                    problem("size_mismatch", asset.id.hex, "object \(asset.id.short) has \(info.st_size) bytes, not \(asset.size): run 'omnistore fsck' without --fast")
+                    problem("size_mismatch", asset.id.hex, "object \(asset.id.short) has \(info.st_size) bytes, not \(asset.size)",
+                        hint: Hint("run {}", .fullCheck))
                 }
                 continue
             }
@@ -64,7 +67,7 @@ extension Store {
             do {
                 actual = try ObjectStore.hash(path)
             } catch {
-                problem("missing_object", asset.id.hex, "object \(asset.id.short) cannot be read (\(error)): \(repair)")
+                problem("missing_object", asset.id.hex, "object \(asset.id.short) cannot be read (\(error))", hint: repair)
                 continue
             }
             report.bytesChecked += Int64(info.st_size)
@@ -74,7 +77,7 @@ extension Store {
                 report.quarantined.append(moved)
                 problem(
                     "corrupt_object", asset.id.hex,
-                    "object \(asset.id.short) is corrupt (it hashes to \(actual.short)); moved to \(Formatting.relative(moved)); \(repair)")
+                    "object \(asset.id.short) is corrupt (it hashes to \(actual.short)); moved to \(Formatting.path(moved)); \(repair)")
             }
         }
         report.danglingObjects = danglingObjectFiles(known: known)
@@ -122,9 +125,9 @@ extension Store {
         // rebuilt from them rather than left to give wrong ancestry answers.
         let chainProblems = try read("cannot check the chain index") { db in try ChainIndex.problems(db) }
         if !chainProblems.isEmpty {
-            var outcome = "rebuilt the chain index from the turns' parents"
+            var outcome = Hint("rebuilt the chain index from the turns' parents", separator: "; ")
             if isReadOnly {
-                outcome = "run 'omnistore fsck' where the store is writable to rebuild the chain index"
+                outcome = Hint("run {} where the store is writable to rebuild the chain index", .check, separator: "; ")
             } else {
                 try write("cannot rebuild the chain index") { db in
                     // Cleared first: the unique (chain, chain_pos) index must
@@ -134,7 +137,7 @@ extension Store {
                 }
             }
             for found in chainProblems {
-                problem("bad_chain_index", found.turn, "\(found.message); \(outcome)")
+                problem("bad_chain_index", found.turn, found.message, hint: outcome)
             }
         }
 
@@ -147,8 +150,11 @@ extension Store {
                 if let branch = Store.branchPart(ofRef: name), let rule = BranchName.problem(branch) {
                     // As an older clone could take from a remote: no command can use or delete it.
                     let fix = name.hasPrefix("refs/heads/")
-                        ? "delete it with 'omnistore branch -D' and that name" : "remove that remote with 'omnistore remote remove' and add it again"
-                    problem("invalid_ref_name", BranchName.printable(name), "ref '\(BranchName.printable(name))' has an invalid name (\(rule)): \(fix)")
+                        ? Hint("delete it with {} and that name", .deleteBranch(nil, force: true))
+                        : Hint("remove that remote with {} and add it again", .removeRemote(nil))
+                    problem(
+                        "invalid_ref_name", BranchName.printable(name),
+                        "ref '\(BranchName.printable(name))' has an invalid name (\(rule))", hint: fix)
                 }
                 if try !Store.turnExists(db, target) {
                     problem("dangling_ref", row["name"], "\(row["name"] as String) points at turn \(target.prefix(12)), which is not in the store")
@@ -225,7 +231,7 @@ extension Store {
     /// against its id; a file that does not hash to its name is reported.
     ///
     /// - Returns: the turns whose record file was restored, and those with a record file but no row.
-    private func checkTurnRecordFiles(indexed: [String: String], problem: (String, String, String) -> Void)
+    private func checkTurnRecordFiles(indexed: [String: String], problem: (String, String, String, Hint?) -> Void)
         -> (restored: [String], unindexed: [String])
     {
         var restored: [String] = []
@@ -237,11 +243,12 @@ extension Store {
             do {
                 bytes = try StoreRecords.read(layout.turnRecordPath(id))
             } catch {
-                problem("bad_record", name, "turn record file \(id.short) cannot be read (\(error)): run 'omnistore fsck --rebuild-index' after restoring it")
+                problem("bad_record", name, "turn record file \(id.short) cannot be read (\(error))",
+                    Hint("run {} after restoring it", .rebuildIndex))
                 continue
             }
             if CanonicalJSON.hexDigest(bytes) != name {
-                problem("bad_record", name, "turn record file \(id.short) does not hash to its name: restore it from a clone or a backup")
+                problem("bad_record", name, "turn record file \(id.short) does not hash to its name: restore it from a clone or a backup", nil)
             } else if indexed[name] == nil {
                 // A command killed between writing the record and committing
                 // leaves one, as an interrupted add leaves an object: noted, and
@@ -255,7 +262,8 @@ extension Store {
                 try StoreRecords.writeFile(Array(text.utf8), to: layout.turnRecordPath(id), creating: layout.turnsDirectory)
                 restored.append(hex)
             } catch {
-                problem("missing_record", hex, "turn \(id.short) has no record file and it cannot be written (\(error)): free space or fix permissions, then run 'omnistore fsck' again")
+                problem("missing_record", hex, "turn \(id.short) has no record file and it cannot be written (\(error))",
+                    Hint("free space or fix permissions, then run {} again", .check))
             }
         }
         return (restored, unindexed)

@@ -1,3 +1,4 @@
+import OmniBasics
 import Foundation
 import GRDB
 
@@ -137,7 +138,7 @@ extension Store {
             guard let id = TurnID(name) else { continue }
             let bytes = try StoreRecords.read(layout.turnRecordPath(id))
             guard let turn = try? Turn(json: JSONParser.parse(String(decoding: bytes, as: UTF8.self))) else {
-                throw StoreError(.corrupt, "turn record \(id.short) is unreadable, so gc removed nothing: run 'omnistore fsck'")
+                throw StoreError(.corrupt, "turn record \(id.short) is unreadable, so gc removed nothing", hint: Hint("run {}", .check))
             }
             roots.insert(turn.output.hex)
             for input in turn.inputs { roots.insert(input.asset.hex) }

@@ -1,3 +1,4 @@
+import OmniBasics
 extension Store {
     /// A name that may be a revision or an asset, as `show` takes it.
     public enum Object: Sendable, Equatable {
@@ -37,7 +38,7 @@ extension Store {
             if let turnError, turnError.code != .notFound { throw turnError }
             throw StoreError(
                 .notFound,
-                "'\(BranchName.printable(name))' is not a turn, branch or asset: run 'omnistore log --all' or 'omnistore assets'")
+                "'\(BranchName.printable(name))' is not a turn, branch or asset", hint: Hint("run {} or {}", .listTurns, .listAssets))
         }
     }
 

@@ -1,3 +1,4 @@
+import OmniBasics
 import Foundation
 import GRDB
 
@@ -20,7 +21,7 @@ extension Store {
                 let plan = try JSONParser.parse(row["plan"] as String)
                 let assets = try (plan["media"]?.arrayValue ?? []).map { item in
                     guard let id = item["asset"]?.stringValue.flatMap(AssetID.init) else {
-                        throw StoreError(.database, "a pending interaction's plan lacks media asset: run 'omnistore fsck'")
+                        throw StoreError(.database, "a pending interaction's plan lacks media asset", hint: Hint("run {}", .check))
                     }
                     return id
                 }

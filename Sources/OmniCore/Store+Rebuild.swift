@@ -41,10 +41,10 @@ public struct RebuildReport: Sendable {
 }
 
 extension Store {
-    static let rebuildHint = "run 'omnistore fsck --rebuild-index' to rebuild it from the store's files"
+    static let rebuildHint = Hint("run {} to rebuild it from the store's files", .rebuildIndex)
 
     static func damagedIndex(_ problem: String) -> StoreError {
-        StoreError(.database, "\(problem): \(rebuildHint)")
+        StoreError(.database, problem, hint: rebuildHint)
     }
 
     /// Why the index cannot be trusted, or nil: missing, empty, or not an

@@ -1,3 +1,4 @@
+import OmniBasics
 import Foundation
 import GRDB
 
@@ -50,7 +51,7 @@ extension Store {
         let author = try self.author()
         try write("cannot create branch '\(name)'") { db in
             if try Store.refTarget(db, branch.ref) != nil {
-                throw StoreError(.conflict, "a branch named '\(name)' already exists: pick another name or delete it with 'omnistore branch -d \(name)'")
+                throw StoreError(.conflict, "a branch named '\(name)' already exists", hint: Hint("pick another name or delete it with {}", .deleteBranch(name, force: false)))
             }
             try Store.updateRef(db, branch.ref, expected: nil, to: target, reason: "branch: created from \(revision)", author: author)
         }
@@ -77,12 +78,12 @@ extension Store {
             throw StoreError(.conflict, "cannot delete branch '\(name)': it is checked out; check out another branch first")
         }
         guard let target = try read("cannot read branch", { db in try Store.refTarget(db, branch.ref) }) else {
-            throw StoreError(.notFound, "no branch named '\(name)': run 'omnistore branch' to list them")
+            throw StoreError(.notFound, "no branch named '\(name)'", hint: Hint("run {} to list them", .listBranches))
         }
         if !force, let headTurn = head.turn, try !isAncestor(target, of: headTurn) {
             throw StoreError(
                 .conflict,
-                "branch '\(name)' has turns that HEAD does not contain: use 'omnistore branch -D \(name)' to delete it anyway")
+                "branch '\(name)' has turns that HEAD does not contain", hint: Hint("use {} to delete it anyway", .deleteBranch(name, force: true)))
         }
         let author = try self.author()
         try write("cannot delete branch '\(name)'") { db in
@@ -98,7 +99,7 @@ extension Store {
         let author = try self.author()
         try write("cannot rename branch '\(old)'") { db in
             guard let target = try Store.refTarget(db, from.ref) else {
-                throw StoreError(.notFound, "no branch named '\(old)': run 'omnistore branch' to list them")
+                throw StoreError(.notFound, "no branch named '\(old)'", hint: Hint("run {} to list them", .listBranches))
             }
             if try Store.refTarget(db, to.ref) != nil {
                 throw StoreError(.conflict, "a branch named '\(new)' already exists")

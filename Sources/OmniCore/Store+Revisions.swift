@@ -1,3 +1,4 @@
+import OmniBasics
 import GRDB
 
 extension Store {
@@ -86,7 +87,7 @@ extension Store {
         let graph = TurnGraph(db)
         if base == "HEAD" || base == "@" {
             guard let turn = try head(db).turn else {
-                throw StoreError(.notFound, "HEAD has no turns yet: record one with 'omnistore record CLIP -m MESSAGE'")
+                throw StoreError(.notFound, "HEAD has no turns yet", hint: Hint("record one with {}", .record(givenClip: true)))
             }
             return try graph.seq(of: turn)
         }
@@ -112,6 +113,6 @@ extension Store {
         }
         throw StoreError(
             .notFound,
-            "unknown revision '\(BranchName.printable(revision))': not a branch, HEAD or turn id; run 'omnistore log --all' or 'omnistore branch'")
+            "unknown revision '\(BranchName.printable(revision))': not a branch, HEAD or turn id", hint: Hint("run {} or {}", .listTurns, .listBranches, separator: "; "))
     }
 }

@@ -1,3 +1,4 @@
+import OmniBasics
 import Foundation
 import OmniMedia
 import GRDB
@@ -22,7 +23,7 @@ extension Store {
         } else {
             let path = try workfilePath(for: nil)
             guard FileManager.default.fileExists(atPath: path) else {
-                throw StoreError(.notFound, "there is no working file '\(Formatting.relative(path))': give the CLIP to record")
+                throw StoreError(.notFound, "there is no working file '\(Formatting.path(path))': give the CLIP to record")
             }
             outputSource = AssetSource(.file(path))
         }
@@ -108,7 +109,7 @@ extension Store {
             } catch {
                 throw StoreError(
                     .io,
-                    "recorded turn \(result.0.id.short), but the working file was not updated (\(error)): free space, then run 'omnistore checkout \(result.1?.name ?? result.0.id.short)'")
+                    "recorded turn \(result.0.id.short), but the working file was not updated (\(error))", hint: Hint("free space, then run {}", .checkout(result.1?.name ?? result.0.id.short)))
             }
         }
         AtomicFile.removeAbandoned(in: layout.workspace)
@@ -227,7 +228,7 @@ extension Store {
         guard let text else { throw StoreError(.notFound, "no turn \(id.short) in the store") }
         let turn = try Turn(json: JSONParser.parse(text))
         guard turn.id == id else {
-            throw StoreError(.corrupt, "turn \(id.short) does not match its record: run 'omnistore fsck'")
+            throw StoreError(.corrupt, "turn \(id.short) does not match its record", hint: Hint("run {}", .check))
         }
         return turn
     }
@@ -271,15 +272,6 @@ extension Store {
 }
 
 /// Display helpers shared by library messages.
-package enum Formatting {
-    /// A path relative to the current folder when inside it.
-    static func relative(_ path: String) -> String {
-        let cwd = FileManager.default.currentDirectoryPath
-        let prefix = cwd.hasSuffix("/") ? cwd : cwd + "/"
-        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
-    }
-}
-
 extension Store {
     /// Stores turns made elsewhere (another store, a remote, an importer) in
     /// one transaction, each after its parents. Their outputs and inputs must

@@ -1,3 +1,4 @@
+import OmniBasics
 internal import CPosix
 import Crypto
 import Foundation
@@ -123,7 +124,7 @@ extension Store {
             for state in [previous, targetState] where !state.isSafeToReplace {
                 throw StoreError(
                     .conflict,
-                    "the working file '\(Formatting.relative(state.path))' has changes that are not recorded: record them with 'omnistore record -m MESSAGE', or use --force to discard them")
+                    "the working file '\(Formatting.path(state.path))' has changes that are not recorded", hint: Hint("record them with {}, or use {} to discard them", .record(givenClip: false), .option(.force)))
             }
         }
         let file = targetState.hash == output ? nil : try copyObjectUncommitted(output, to: target)
@@ -221,7 +222,7 @@ extension Store {
             if !force, let state = try? workfileState(at: path), state.state == .modified {
                 throw StoreError(
                     .conflict,
-                    "'\(destination)' exists and its bytes are not recorded: use --force to overwrite it, or pick another path")
+                    "'\(destination)' exists and its bytes are not recorded", hint: Hint("use {} to overwrite it, or pick another path", .option(.force)))
             }
             try copyObject(turn.output, to: path)
             return CheckoutResult(head: try head(), turn: turn, path: path, wroteFile: true)
@@ -231,7 +232,7 @@ extension Store {
         if !force, !previous.isSafeToReplace {
             throw StoreError(
                 .conflict,
-                "the working file '\(Formatting.relative(previous.path))' has changes that are not recorded: record them with 'omnistore record -m MESSAGE', or use --force to discard them")
+                "the working file '\(Formatting.path(previous.path))' has changes that are not recorded", hint: Hint("record them with {}, or use {} to discard them", .record(givenClip: false), .option(.force)))
         }
         let author = try self.author()
         let branch: BranchName?

@@ -101,7 +101,7 @@ public final class Store: Sendable {
             if parent.path == current.path { break }
             current = parent
         }
-        throw StoreError(.notAStore, "not an omnistore store (or any parent): run 'omnistore init'")
+        throw StoreError(.notAStore, "not an omnistore store (or any parent)", hint: Hint("run {}", .createStore(directory: nil)))
     }
 
     /// Opens the store named explicitly by `--store` or `OMNISTORE_DIR`: either
@@ -123,7 +123,7 @@ public final class Store: Sendable {
         {
             return (path as NSString).deletingLastPathComponent
         }
-        throw StoreError(.notAStore, "not an omnistore store: '\(directory)': run 'omnistore init \(directory)'")
+        throw StoreError(.notAStore, "not an omnistore store: '\(directory)'", hint: Hint("run {}", .createStore(directory: directory)))
     }
 
     private static func open(layout: StoreLayout, creating: Bool = false) throws -> Store {
@@ -229,7 +229,7 @@ public final class Store: Sendable {
     static func checkFormat(_ layout: StoreLayout) throws {
         guard let text = try? String(contentsOfFile: layout.formatPath, encoding: .utf8) else {
             throw StoreError(
-                .notAStore, "'\(layout.storeDirectory)' has no format file: run 'omnistore init' to repair it")
+                .notAStore, "'\(layout.storeDirectory)' has no format file", hint: Hint("run {} to repair it", .createStore(directory: nil)))
         }
         guard let version = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw StoreError(.database, "'\(layout.formatPath)' is damaged: it should hold a version number")

@@ -1,8 +1,12 @@
+import OmniBasics
+
 /// The error type of the `OmniStore` library.
 ///
-/// Every message is one line that says what failed and, where there is one,
-/// what to do next, so the CLI can print it as is.
-public struct StoreError: Error, CustomStringConvertible, Sendable {
+/// An error is a ``Code`` (the class of failure), a one-line ``reason`` in
+/// the library's own terms, and, where there is something to do, a ``Hint``
+/// whose remedies the caller names in its own terms: the CLI as commands to
+/// type, ``message`` as library calls.
+public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The class of failure, for callers that branch on it.
     public enum Code: String, Sendable, Equatable {
         /// No store was found at or above the directory.
@@ -30,12 +34,22 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     }
 
     public let code: Code
-    public let message: String
+    /// What failed, with no advice.
+    public let reason: String
+    /// What to do about it.
+    public let hint: Hint?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ reason: String, hint: Hint? = nil) {
         self.code = code
-        self.message = message
+        self.reason = reason
+        self.hint = hint
     }
+
+    /// The reason and the hint, with remedies named by the library calls that perform them.
+    public var message: String { Hint.join(reason, hint) { $0.libraryName } }
+
+    /// The reason and the hint, each remedy named by `name`.
+    public func text(naming name: (Remedy) -> String) -> String { Hint.join(reason, hint, naming: name) }
 
     public var description: String { message }
 }

@@ -1,3 +1,4 @@
+import OmniBasics
 import GRDB
 
 /// A lazily loaded view of the turn DAG for one read transaction.
@@ -44,7 +45,7 @@ package final class TurnGraph {
         if let node = nodes[seq] { return node }
         try loadWindow(endingAt: seq)
         guard let node = nodes[seq] else {
-            throw StoreError(.database, "turn #\(seq) is missing from the graph: run 'omnistore fsck'")
+            throw StoreError(.database, "turn #\(seq) is missing from the graph", hint: Hint("run {}", .check))
         }
         return node
     }
@@ -84,7 +85,7 @@ package final class TurnGraph {
     func id(of seq: Int64) throws -> TurnID {
         if let node = nodes[seq] { return node.id }
         guard let hex = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM turn WHERE seq = ?"), arguments: [seq]) else {
-            throw StoreError(.database, "turn #\(seq) is missing from the graph: run 'omnistore fsck'")
+            throw StoreError(.database, "turn #\(seq) is missing from the graph", hint: Hint("run {}", .check))
         }
         return TurnID(validatedHex: hex)
     }

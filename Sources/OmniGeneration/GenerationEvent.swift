@@ -1,3 +1,4 @@
+import OmniBasics
 /// Progress of a generation, for display.
 import OmniCore
 public enum GenerationEvent: Sendable {
@@ -30,12 +31,23 @@ public struct GenerationResult: Sendable {
 public struct GenerationInterrupted: Error, CustomStringConvertible, Sendable {
     /// Nil when the create was interrupted before its reply.
     public let interaction: String?
-    public var description: String {
+    /// What became of the work, and what to do next.
+    public var hint: Hint {
         guard let interaction else {
-            return "interrupted before the API answered: the request may have started and be billed; it is kept as an attempt ('omnistore log --attempts')"
+            return Hint(
+                "the request may have started and be billed; it is kept as an attempt ({})", .listAttempts)
         }
-        return "interrupted: interaction \(interaction) keeps running on the server and is saved as pending; run 'omnistore resume \(interaction)' to finish it or 'omnistore cancel \(interaction)' to stop it"
+        return Hint(
+            "interaction \(interaction) keeps running on the server and is saved as pending; run {} to finish it or {} to stop it",
+            .resume(interaction), .cancel(interaction))
     }
+
+    /// The message with each remedy named by `name`.
+    public func text(naming name: (Remedy) -> String) -> String {
+        Hint.join(interaction == nil ? "interrupted before the API answered" : "interrupted", hint, naming: name)
+    }
+
+    public var description: String { text { $0.libraryName } }
 }
 
 /// A started interaction not yet recorded as a turn.

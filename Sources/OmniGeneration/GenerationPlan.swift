@@ -1,3 +1,4 @@
+import OmniBasics
 /// What the user asked `generate`, `edit` or `translate` to do.
 import OmniCore
 public struct GenerationOptions: Sendable {
@@ -121,7 +122,7 @@ public struct GenerationPlan: Sendable, Equatable {
 
     init(json: JSONValue) throws {
         func need<T>(_ value: T?, _ field: String) throws -> T {
-            guard let value else { throw StoreError(.database, "a pending interaction's plan lacks \(field): run 'omnistore fsck'") }
+            guard let value else { throw StoreError(.database, "a pending interaction's plan lacks \(field)", hint: Hint("run {}", .check)) }
             return value
         }
         kind = TurnKind(try need(json["kind"]?.stringValue, "kind"))

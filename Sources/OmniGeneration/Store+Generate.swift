@@ -1,3 +1,4 @@
+import OmniBasics
 import Foundation
 import GRDB
 import OmniHTTP
@@ -88,12 +89,12 @@ extension Store {
                 media.append(try mediaPart(parentOutput, name: "source", limits: limits, rehydrated: true))
             }
         } else if options.from != nil {
-            throw StoreError(.invalidArgument, "generate makes a new root turn: use 'omnistore edit --from REV' to continue a version")
+            throw StoreError(.invalidArgument, "generate makes a new root turn", hint: Hint("use {} to continue a version", .editFrom))
         } else if options.newBranch == nil, case .branch(let branch, let tip?) = try head() {
             _ = tip
             throw StoreError(
                 .conflict,
-                "branch '\(branch.name)' already has turns and generate starts a new clip: give -b NAME to start it on a new branch")
+                "branch '\(branch.name)' already has turns and generate starts a new clip", hint: Hint("give {} to start it on a new branch", .option(.newBranch)))
         }
         let seconds = duration ?? 8
         guard (limits.minDuration...limits.maxDuration).contains(seconds) else {
@@ -128,8 +129,8 @@ extension Store {
         let estimate = (rate.usd * Double(seconds) * max(1, calibration) * 1_000_000).rounded() / 1_000_000
         if let maxCost = options.maxCost, estimate > maxCost + 1e-9 {
             throw StoreError(
-                .invalidArgument,
-                String(format: "this would cost about $%.2f (%d s at %@), more than --max-cost $%.2f", estimate, seconds, resolution, maxCost))
+                .invalidArgument, String(format: "this would cost about $%.2f (%d s at %@)", estimate, seconds, resolution),
+                hint: Hint("more than {} " + String(format: "$%.2f", maxCost), .option(.maxCost), separator: ", "))
         }
         let order = ["360p", "720p", "1080p", "4k"]
         let delivery =
@@ -165,7 +166,7 @@ extension Store {
         case .audio:
             throw StoreError(
                 .invalidArgument,
-                "'\(name)' is audio, and the API does not accept audio references (photo + voice lip-sync is blocked by policy): to localize speech, use 'omnistore translate LANGUAGE'")
+                "'\(name)' is audio, and the API does not accept audio references (photo + voice lip-sync is blocked by policy)", hint: Hint("to localize speech, use {}", .translate))
         case .video:
             // The reference: input videos for edit or extend last at most 10 s, as do video references.
             if let seconds = asset.duration, seconds > limits.referenceVideoMaxSeconds + 0.05 {
@@ -327,10 +328,10 @@ extension Store {
             // kept as an attempt that says so, never forgotten, never re-sent.
             try recordUnanswered(plan: plan, error: error, attempt: attempt)
             if error.kind == .interrupted { throw GenerationInterrupted(interaction: nil) }
-            var told = InteractionsError(
-                error.kind, status: error.status, apiCode: error.apiCode,
-                message: error.message + "; the request may have started and be billed: it is kept as an attempt ('omnistore log --attempts')")
+            var told = InteractionsError(error.kind, status: error.status, apiCode: error.apiCode, message: error.message)
             told.unanswered = true
+            told.aside = Hint(
+                "the request may have started and be billed: it is kept as an attempt ({})", .listAttempts, separator: "; ")
             throw told
         } catch {
             try? write("cannot journal the refused request") { _ in RefJournal.sendFailed(attempt: attempt) }
@@ -556,7 +557,7 @@ extension Store {
         if let id {
             pending = pending.filter { $0.id == id }
             if pending.isEmpty {
-                throw StoreError(.notFound, "no pending interaction \(id): run 'omnistore resume' to list and finish all of them")
+                throw StoreError(.notFound, "no pending interaction \(id)", hint: Hint("run {} to list and finish all of them", .resume(nil)))
             }
         }
         var results: [Result<GenerationResult, any Error>] = []
@@ -575,7 +576,7 @@ extension Store {
     /// Cancels a running interaction on the server and marks it cancelled here.
     public func cancel(_ id: String, client: InteractionsClient) throws {
         guard let item = try pendingInteractions().first(where: { $0.id == id }) else {
-            throw StoreError(.notFound, "no pending interaction \(id): 'omnistore resume' lists what is pending")
+            throw StoreError(.notFound, "no pending interaction \(id)", hint: Hint("{} lists what is pending", .resume(nil)))
         }
         do {
             try client.cancel(id)

@@ -1,4 +1,5 @@
 import Foundation
+import OmniBasics
 import OmniHTTP
 
 #if canImport(Glibc)
@@ -15,9 +16,10 @@ import OmniHTTP
 public final class InteractionsClient: Sendable {
     public let configuration: InteractionsConfiguration
     private let http: HTTPClient
-    /// The pause before retry N is `baseDelay * 2^N` (plus jitter), capped at 8 s.
+    /// Five tries; the pause before retry N is `baseDelay * 2^N`, capped at
+    /// 8 s, times a jitter of 0.5–1, and at least the server's `Retry-After`.
+    private let backoff: Backoff
     private let baseDelay: Double
-    private let maxAttempts = 5
 
     private let cancelled: @Sendable () -> Bool
 
@@ -34,6 +36,7 @@ public final class InteractionsClient: Sendable {
         self.http = HTTPClient(
             userAgent: userAgent, limits: limits, schemes: Self.schemePolicy(for: configuration.baseURL), cancelled: cancelled)
         self.baseDelay = baseDelay
+        self.backoff = Backoff(attempts: 5, base: baseDelay, cap: 8, jitter: 0.5...1.0)
         self.cancelled = cancelled
     }
 
@@ -89,7 +92,7 @@ public final class InteractionsClient: Sendable {
             let (response, path) = try sendToFile(
                 request, spillDirectory: spillDirectory, maxBytes: Self.replyLimit(maxVideoBytes: maxVideoBytes))
             defer { unlink(path) }
-            if response.status == 429, attempt < maxAttempts - 1 {
+            if response.status == 429, backoff.allowsRetry(after: attempt) {
                 // 429 means the create was refused, so sending it again cannot bill twice.
                 let error = InteractionsError.from(response: bodyOf(path, response), context: "create")
                 try sleepBackoff(attempt, retryAfter: error.retryAfter)
@@ -274,7 +277,7 @@ public final class InteractionsClient: Sendable {
                     throw InteractionsError(.downloadFailed, status: response.status, apiCode: error.apiCode, message: error.message)
                 }
                 return start + written
-            } catch let error as HTTPError where error.isRetryable && attempt < maxAttempts - 1 {
+            } catch let error as HTTPError where error.isRetryable && backoff.allowsRetry(after: attempt) {
                 received += error.bytesReceived
                 try sleepBackoff(attempt, retryAfter: nil)
                 attempt += 1
@@ -380,11 +383,11 @@ public final class InteractionsClient: Sendable {
             let outcome: Result<T, InteractionsError>
             do {
                 outcome = try call()
-            } catch let error as InteractionsError where (error.kind == .transport || error.kind == .timeout) && attempt < maxAttempts - 1 {
+            } catch let error as InteractionsError where (error.kind == .transport || error.kind == .timeout) && backoff.allowsRetry(after: attempt) {
                 try sleepBackoff(attempt, retryAfter: nil)
                 attempt += 1
                 continue
-            } catch let error as HTTPError where error.isRetryable && attempt < maxAttempts - 1 {
+            } catch let error as HTTPError where error.isRetryable && backoff.allowsRetry(after: attempt) {
                 try sleepBackoff(attempt, retryAfter: nil)
                 attempt += 1
                 continue
@@ -395,7 +398,7 @@ public final class InteractionsClient: Sendable {
             case .success(let value): return value
             case .failure(let error):
                 let retryable = error.kind == .rateLimited || error.kind == .server || error.kind == .timeout
-                guard retryable && attempt < maxAttempts - 1 else { throw error }
+                guard retryable && backoff.allowsRetry(after: attempt) else { throw error }
                 try sleepBackoff(attempt, retryAfter: error.retryAfter)
                 attempt += 1
             }
@@ -403,20 +406,12 @@ public final class InteractionsClient: Sendable {
     }
 
     private func sleepBackoff(_ attempt: Int, retryAfter: Double?) throws {
-        let exponential = min(baseDelay * pow(2, Double(attempt)), 8)
-        let jittered = exponential * Double.random(in: 0.5...1.0)
-        try pause(max(retryAfter.map { min($0, 60) } ?? 0, jittered))
+        try pause(backoff.delay(beforeRetry: attempt, retryAfter: retryAfter))
     }
 
     /// Sleeps, waking every 50 ms to see whether the caller asked to stop.
     private func pause(_ seconds: Double) throws {
-        let wakeAt = Date().addingTimeInterval(seconds)
-        while true {
-            if cancelled() { throw InteractionsError(.interrupted, message: "interrupted") }
-            let left = wakeAt.timeIntervalSinceNow
-            if left <= 0 { return }
-            Thread.sleep(forTimeInterval: min(0.05, left))
-        }
+        guard Backoff.pause(seconds, stop: cancelled) else { throw InteractionsError(.interrupted, message: "interrupted") }
     }
 
     static func escape(_ id: String) -> String {

@@ -1,3 +1,4 @@
+import OmniBasics
 import OmniHTTP
 
 /// An error from the Interactions or Files API, or from talking to it.
@@ -27,6 +28,9 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
     /// timeout, a cut or oversized reply, an interrupt): for a create, the
     /// interaction may have started and be billed.
     public var unanswered = false
+    /// What this request's outcome means for the caller, said after the
+    /// message ("the request may have started and be billed").
+    public var aside: Hint? = nil
 
     public init(_ kind: Kind, status: Int? = nil, apiCode: String? = nil, message: String, retryAfter: Double? = nil) {
         self.kind = kind
@@ -53,37 +57,41 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
     static func protocolError(_ message: String) -> InteractionsError { InteractionsError(.protocolError, message: message) }
 
     /// What the user can do about it.
-    public var hint: String {
+    public var hint: Hint {
         switch kind {
-        case .missingKey: return "set GOOGLE_API_KEY or GEMINI_API_KEY"
-        case .authentication: return "check GOOGLE_API_KEY / GEMINI_API_KEY"
-        case .permission: return "the key's project cannot use this model or feature"
-        case .paymentRequired: return "enable billing on the key's project; do not retry"
-        case .notFound: return "the interaction or model does not exist (or its stored state expired)"
-        case .invalidRequest: return "fix the request; nothing was generated"
-        case .rateLimited: return "wait and run the command again"
-        case .server: return "the service failed; run the command again later"
-        case .transport, .timeout: return "check the network; 'omnistore resume' picks up started work"
-        case .blocked: return "the request was blocked by safety filters; rephrase it or change the references"
-        case .noVideo: return "the model returned no video; rephrase the instruction and try again"
-        case .failed: return "the generation failed on the server"
-        case .cancelled: return "the interaction was cancelled"
-        case .protocolError: return "the API answered in an unexpected form; run the command again"
-        case .local: return "check the disk and the store"
-        case .refused: return "the server sent a video omnistore will not take; check GOOGLE_GEMINI_BASE_URL, then run 'omnistore resume'"
-        case .downloadFailed: return "the video could not be fetched; the interaction stays pending: run 'omnistore resume'"
-        case .interrupted: return "interrupted; 'omnistore resume' picks up started work"
+        case .missingKey: return Hint("set GOOGLE_API_KEY or GEMINI_API_KEY")
+        case .authentication: return Hint("check GOOGLE_API_KEY / GEMINI_API_KEY")
+        case .permission: return Hint("the key's project cannot use this model or feature")
+        case .paymentRequired: return Hint("enable billing on the key's project; do not retry")
+        case .notFound: return Hint("the interaction or model does not exist (or its stored state expired)")
+        case .invalidRequest: return Hint("fix the request; nothing was generated")
+        case .rateLimited: return Hint("wait and run the command again")
+        case .server: return Hint("the service failed; run the command again later")
+        case .transport, .timeout: return Hint("check the network; {} picks up started work", .resume(nil))
+        case .blocked: return Hint("the request was blocked by safety filters; rephrase it or change the references")
+        case .noVideo: return Hint("the model returned no video; rephrase the instruction and try again")
+        case .failed: return Hint("the generation failed on the server")
+        case .cancelled: return Hint("the interaction was cancelled")
+        case .protocolError: return Hint("the API answered in an unexpected form; run the command again")
+        case .local: return Hint("check the disk and the store")
+        case .refused: return Hint("the server sent a video omnistore will not take; check GOOGLE_GEMINI_BASE_URL, then run {}", .resume(nil))
+        case .downloadFailed: return Hint("the video could not be fetched; the interaction stays pending: run {}", .resume(nil))
+        case .interrupted: return Hint("interrupted; {} picks up started work", .resume(nil))
         }
     }
 
-    public var description: String {
-        var text = message
+    /// The message, the aside, the API's code and status, and the hint, with
+    /// remedies named by `name`.
+    public func text(naming name: (Remedy) -> String) -> String {
+        var text = Hint.join(message, aside, naming: name)
         var details: [String] = []
         if let apiCode { details.append(apiCode) }
         if let status { details.append("HTTP \(status)") }
         if !details.isEmpty { text += " (\(details.joined(separator: ", ")))" }
-        return text + ": " + hint
+        return text + ": " + hint.text(naming: name)
     }
+
+    public var description: String { text { $0.libraryName } }
 
     /// The same error with every occurrence of `secret` in its texts replaced.
     func redacting(_ secret: String?) -> InteractionsError {
@@ -91,6 +99,7 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
             kind, status: status, apiCode: apiCode.map { Redaction.scrub($0, secret) }, message: Redaction.scrub(message, secret),
             retryAfter: retryAfter)
         copy.unanswered = unanswered
+        copy.aside = aside
         return copy
     }
 

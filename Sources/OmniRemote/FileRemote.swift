@@ -1,3 +1,4 @@
+import OmniBasics
 import Crypto
 import Foundation
 
@@ -165,7 +166,7 @@ public final class FileRemote: RemoteTransport {
         guard done == size, actual == sha256 else {
             unlink(partialPath)
             throw RemoteError(
-                .corrupt, "the copy of \(key) hashes to \(actual.prefix(12)), not \(sha256.prefix(12)): run 'omnistore fsck' on the local store, then push again")
+                .corrupt, "the copy of \(key) hashes to \(actual.prefix(12)), not \(sha256.prefix(12))", hint: Hint("run {} on the local store, then push again", .check))
         }
         _ = fchmod(partial.raw, 0o444)
         guard rename(partialPath, target) == 0 else { throw LocalFile.posixError(errno, "cannot store '\(target)'") }

@@ -1,3 +1,5 @@
+import OmniBasics
+
 /// The error type of the `OmniRemote` module.
 ///
 /// Every message is one line that says what failed and what to do next. No
@@ -25,12 +27,19 @@ public struct RemoteError: Error, CustomStringConvertible, Sendable {
     }
 
     public let code: Code
-    public let message: String
+    /// What failed, with no advice.
+    public let reason: String
+    /// What to do about it.
+    public let hint: Hint?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ reason: String, hint: Hint? = nil) {
         self.code = code
-        self.message = message
+        self.reason = reason
+        self.hint = hint
     }
+
+    /// The reason and the hint, with remedies named by library calls.
+    public var message: String { Hint.join(reason, hint) { $0.libraryName } }
 
     public var description: String { message }
 }

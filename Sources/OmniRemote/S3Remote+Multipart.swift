@@ -178,7 +178,7 @@ extension S3Remote {
         let file = try LocalFile.open(path, flags: O_WRONLY)
         var offset = part.offset
         let end = part.offset + part.length
-        for attempt in 1...6 {
+        for attempt in 1...S3Remote.retries.attempts {
             try file.seek(to: offset)
             let request = Request(method: "GET", key: key, headers: [("range", "bytes=\(offset)-\(end - 1)")])
             var reported: Int64 = 0
@@ -190,7 +190,7 @@ extension S3Remote {
                     }
                 }
                 guard response.status == 206 else {
-                    if [500, 502, 503, 504, 429].contains(response.status), attempt < 6 {
+                    if [500, 502, 503, 504, 429].contains(response.status), attempt < S3Remote.retries.attempts {
                         S3Remote.backoff(attempt)
                         continue
                     }
@@ -209,7 +209,7 @@ extension S3Remote {
                 if error.code == .refused {
                     throw RemoteError(.corrupt, "a part of \(key) on \(displayURL) is longer than it should be: the remote copy is damaged")
                 }
-                guard error.isRetryable, attempt < 6 else {
+                guard error.isRetryable, attempt < S3Remote.retries.attempts else {
                     throw RemoteError(.transport, "cannot download \(key) from \(displayURL): \(error.message); run the command again to resume")
                 }
                 offset += error.bytesReceived

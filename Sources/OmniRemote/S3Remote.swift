@@ -1,3 +1,4 @@
+import OmniBasics
 import Crypto
 import Foundation
 import OmniHTTP
@@ -130,7 +131,7 @@ public final class S3Remote: RemoteTransport {
     func retrying(
         _ what: String, retry: Bool, _ call: (HTTPClient) throws -> HTTPResponse
     ) throws -> HTTPResponse {
-        let attempts = retry ? 6 : 1
+        let attempts = retry ? S3Remote.retries.attempts : 1
         var attempt = 0
         while true {
             attempt += 1
@@ -157,9 +158,12 @@ public final class S3Remote: RemoteTransport {
         response.status == 400 && response.bodyText.contains("<Code>RequestTimeout</Code>")
     }
 
+    /// Six tries, 0.2 s doubling to at most 5 s, ±25%: S3's own advice for 5xx and 429.
+    static let retries = Backoff(attempts: 6, base: 0.2, cap: 5, jitter: 0.75...1.25)
+
+    /// Waits before the retry that follows try `attempt` (1 for the first try).
     static func backoff(_ attempt: Int) {
-        let base = 0.2 * pow(2, Double(attempt - 1))
-        Thread.sleep(forTimeInterval: min(base, 5) * Double.random(in: 0.75...1.25))
+        _ = Backoff.pause(retries.delay(beforeRetry: attempt - 1))
     }
 
     /// Turns an unexpected answer into a one-line error that says what to do.
@@ -169,15 +173,15 @@ public final class S3Remote: RemoteTransport {
         switch response.status {
         case 301, 307:
             return RemoteError(
-                .invalidArgument, "cannot \(what): bucket \(bucket) is in another region (\(code)); set AWS_REGION or --region")
+                .invalidArgument, "cannot \(what): bucket \(bucket) is in another region (\(code))", hint: Hint("set AWS_REGION or {}", .option(.region), separator: "; "))
         case 400 where code == "AuthorizationHeaderMalformed":
             return RemoteError(
-                .invalidArgument, "cannot \(what): bucket \(bucket) is in another region (\(code)); set AWS_REGION or --region")
+                .invalidArgument, "cannot \(what): bucket \(bucket) is in another region (\(code))", hint: Hint("set AWS_REGION or {}", .option(.region), separator: "; "))
         case 401, 403:
             return RemoteError(
                 .authentication, "cannot \(what): S3 refused the request (\(code)\(message)); check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and the bucket's permissions")
         case 404 where code == "NoSuchBucket":
-            return RemoteError(.notFound, "bucket \(bucket) does not exist at \(scheme)://\(host): create it first, or check --endpoint")
+            return RemoteError(.notFound, "bucket \(bucket) does not exist at \(scheme)://\(host)", hint: Hint("create it first, or check {}", .option(.endpoint)))
         default:
             return RemoteError(.protocolError, "cannot \(what) on \(displayURL): \(code)\(message)")
         }
@@ -252,7 +256,7 @@ public final class S3Remote: RemoteTransport {
         let response = try send(request, what: "upload \(key)")
         guard response.status == 200 else {
             if S3XML.value("Code", in: response.bodyText) == "XAmzContentSHA256Mismatch" {
-                throw RemoteError(.corrupt, "S3 refused \(key): the local bytes do not hash to their id; run 'omnistore fsck'")
+                throw RemoteError(.corrupt, "S3 refused \(key): the local bytes do not hash to their id", hint: Hint("run {}", .check, separator: "; "))
             }
             throw failure(response, "upload \(key)")
         }
@@ -270,7 +274,7 @@ public final class S3Remote: RemoteTransport {
             guard ftruncate(file.raw, 0) == 0 else { throw LocalFile.posixError(errno, "cannot reset '\(path)'") }
             done = 0
         }
-        for attempt in 1...6 {
+        for attempt in 1...S3Remote.retries.attempts {
             try file.seek(to: done)
             var request = Request(method: "GET", key: key)
             if done > 0 { request.headers.append(("range", "bytes=\(done)-")) }
@@ -304,7 +308,7 @@ public final class S3Remote: RemoteTransport {
                 if response.status == 404 {
                     throw RemoteError(.notFound, "\(key) is missing from \(displayURL): the remote is incomplete; push it again from a full store")
                 }
-                if [500, 502, 503, 504, 429].contains(response.status), attempt < 6 {
+                if [500, 502, 503, 504, 429].contains(response.status), attempt < S3Remote.retries.attempts {
                     S3Remote.backoff(attempt)
                     continue
                 }
@@ -314,7 +318,7 @@ public final class S3Remote: RemoteTransport {
                     throw RemoteError(
                         .corrupt, "\(key) on \(displayURL) is larger than the \(size) bytes its record declares: the remote copy is damaged; push it again from a store that has it intact")
                 }
-                guard error.isRetryable, attempt < 6 else {
+                guard error.isRetryable, attempt < S3Remote.retries.attempts else {
                     throw RemoteError(.transport, "cannot download \(key) from \(displayURL): \(error.message); run the command again to resume")
                 }
                 done = before + error.bytesReceived
@@ -348,7 +352,7 @@ public final class S3Remote: RemoteTransport {
         } else {
             request.headers.append(("if-none-match", "*"))
         }
-        for attempt in 1...6 {
+        for attempt in 1...S3Remote.retries.attempts {
             let response: HTTPResponse
             do {
                 response = try send(request, what: "update \(key)", retry: false)
@@ -357,7 +361,7 @@ public final class S3Remote: RemoteTransport {
                 S3Remote.backoff(attempt)
                 let now = try readRef(key)
                 if now?.value == value { return true }
-                if now?.value != expected?.value || attempt == 6 {
+                if now?.value != expected?.value || attempt == S3Remote.retries.attempts {
                     if now?.value != expected?.value { return false }
                     throw error
                 }
@@ -366,7 +370,7 @@ public final class S3Remote: RemoteTransport {
             switch response.status {
             case 200: return true
             case 412, 409: return false
-            case 500...504 where attempt < 6, 429 where attempt < 6:
+            case 500...504 where attempt < S3Remote.retries.attempts, 429 where attempt < S3Remote.retries.attempts:
                 S3Remote.backoff(attempt)
                 let now = try readRef(key)
                 if now?.value == value { return true }

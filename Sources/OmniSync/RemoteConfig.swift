@@ -78,7 +78,7 @@ public struct BranchSync: Sendable, Equatable {
         /// `pull --rebase` replayed the local-only turns onto the remote tip.
         case rebased(replayed: Int)
         /// The push was refused: the remote has turns this store lacks, or it moved meanwhile.
-        case rejected(String)
+        case rejected(StoreError)
     }
 
     public let branch: String

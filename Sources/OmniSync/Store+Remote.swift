@@ -21,13 +21,13 @@ extension Store {
         }
         try remoteCall { try Remotes.validate(url) }
         if let addressing, addressing != "path" && addressing != "virtual" {
-            throw StoreError(.invalidArgument, "--addressing must be 'path' or 'virtual'")
+            throw StoreError(.invalidArgument, "the S3 addressing style must be 'path' or 'virtual', not '\(addressing)'")
         }
         let stored = url.hasPrefix("/") ? "file://" + url : url
         try write("cannot add remote '\(name)'") { db in
             if try String.fetchOne(db, sql: "SELECT name FROM remote WHERE name = ?", arguments: [name]) != nil {
                 throw StoreError(
-                    .conflict, "remote '\(name)' already exists: remove it first with 'omnistore remote remove \(name)'")
+                    .conflict, "remote '\(name)' already exists", hint: Hint("remove it first with {}", .removeRemote(name)))
             }
             let now = Store.now()
             try db.execute(
@@ -45,13 +45,13 @@ extension Store {
         let author = try self.author()
         try write("cannot remove remote '\(name)'") { db in
             guard try String.fetchOne(db, sql: "SELECT name FROM remote WHERE name = ?", arguments: [name]) != nil else {
-                throw StoreError(.notFound, "no remote named '\(name)': run 'omnistore remote -v' to list them")
+                throw StoreError(.notFound, "no remote named '\(name)'", hint: Hint("run {} to list them", .listRemotes))
             }
             let lazy = try Int.fetchOne(db, sql: "SELECT count(*) FROM lazy_object WHERE remote = ?", arguments: [name]) ?? 0
             if lazy > 0 {
                 throw StoreError(
                     .conflict,
-                    "remote '\(name)' still holds \(lazy) object(s) this lazy clone has not downloaded: run 'omnistore fetch-objects --all' first")
+                    "remote '\(name)' still holds \(lazy) object(s) this lazy clone has not downloaded", hint: Hint("run {} first", .fetchObjects))
             }
             for ref in try String.fetchAll(db, sql: "SELECT name FROM ref WHERE name LIKE ?", arguments: ["refs/remotes/\(name)/%"]) {
                 try Store.updateRef(db, ref, expected: Store.refTarget(db, ref), to: nil, reason: "remote: removed \(name)", author: author)
@@ -77,14 +77,14 @@ extension Store {
         let all = try remotes()
         if let name {
             guard let found = all.first(where: { $0.name == name }) else {
-                throw StoreError(.notFound, "no remote named '\(name)': add it with 'omnistore remote add \(name) URL'")
+                throw StoreError(.notFound, "no remote named '\(name)'", hint: Hint("add it with {}", .addRemote(name)))
             }
             return found
         }
         if let origin = all.first(where: { $0.name == "origin" }) { return origin }
         if all.count == 1 { return all[0] }
         if all.isEmpty {
-            throw StoreError(.notFound, "this store has no remote: add one with 'omnistore remote add origin URL'")
+            throw StoreError(.notFound, "this store has no remote", hint: Hint("add one with {}", .addRemote("origin")))
         }
         throw StoreError(.invalidArgument, "this store has several remotes and none is 'origin': name the one to use")
     }
@@ -115,11 +115,11 @@ extension Store {
 
     static func storeError(_ error: RemoteError) -> StoreError {
         switch error.code {
-        case .invalidArgument: return StoreError(.invalidArgument, error.message)
-        case .notFound: return StoreError(.notFound, error.message)
-        case .conflict: return StoreError(.conflict, error.message)
-        case .corrupt: return StoreError(.corrupt, error.message)
-        case .authentication, .transport, .protocolError, .io: return StoreError(.io, error.message)
+        case .invalidArgument: return StoreError(.invalidArgument, error.reason, hint: error.hint)
+        case .notFound: return StoreError(.notFound, error.reason, hint: error.hint)
+        case .conflict: return StoreError(.conflict, error.reason, hint: error.hint)
+        case .corrupt: return StoreError(.corrupt, error.reason, hint: error.hint)
+        case .authentication, .transport, .protocolError, .io: return StoreError(.io, error.reason, hint: error.hint)
         }
     }
 
@@ -133,7 +133,7 @@ extension Store {
     static func parseRef(_ ref: RemoteRef, key: String, remote: String) throws -> TurnID {
         let text = String(decoding: ref.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let id = TurnID(text) else {
-            throw StoreError(.corrupt, "\(key) on \(remote) does not hold a turn id: repair it with 'omnistore push --force'")
+            throw StoreError(.corrupt, "\(key) on \(remote) does not hold a turn id", hint: Hint("repair it with {}", .forcePush))
         }
         return id
     }
@@ -161,7 +161,7 @@ extension Store {
         let row = try read("cannot read asset \(id.short)") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM asset WHERE id = ?", arguments: [id.hex])
         }
-        guard let row else { throw StoreError(.notFound, "asset \(id.short) is not in the store: run 'omnistore fsck'") }
+        guard let row else { throw StoreError(.notFound, "asset \(id.short) is not in the store", hint: Hint("run {}", .check)) }
         return JSONValue.object([
             "id": .string(id.hex), "size": .int(row["size"]), "kind": .string(row["kind"]), "mime": .string(row["mime"]),
             "format": .string(row["format"]), "duration": JSONValue(row["duration"] as Double?),
@@ -214,7 +214,7 @@ extension Store {
         for name in branchNames {
             let branch = try BranchName(name)
             guard let local = try read("cannot read branch", { db in try Store.refTarget(db, branch.ref) }) else {
-                throw StoreError(.notFound, "no branch named '\(name)': run 'omnistore branch' to list them")
+                throw StoreError(.notFound, "no branch named '\(name)'", hint: Hint("run {} to list them", .listBranches))
             }
             let key = Store.branchKey(name)
             let remoteRef = try remoteCall { try transport.readRef(key) }
@@ -228,8 +228,8 @@ extension Store {
                 } else if force {
                     outcome = .forced
                 } else {
-                    outcome = .rejected(
-                        "\(config.name)/\(name) has turns this store lacks: run 'omnistore pull \(config.name) \(name)' first (or push --force to overwrite it)")
+                    outcome = .rejected(StoreError(.conflict,
+                        "\(config.name)/\(name) has turns this store lacks", hint: Hint("run {} first (or {} to overwrite it)", .pull(remote: config.name, branch: name), .forcePush)))
                 }
             } else {
                 outcome = .created
@@ -334,8 +334,8 @@ extension Store {
                 let value = Array((plan.local.hex + "\n").utf8)
                 let swapped = try remoteCall { try transport.swapRef(key, expected: plan.remote, to: value) }
                 if !swapped {
-                    outcome = .rejected(
-                        "\(config.name)/\(plan.branch.name) moved while pushing: run 'omnistore pull \(config.name) \(plan.branch.name)', then push again")
+                    outcome = .rejected(StoreError(.conflict,
+                        "\(config.name)/\(plan.branch.name) moved while pushing", hint: Hint("run {}, then push again", .pull(remote: config.name, branch: plan.branch.name))))
                 }
             default:
                 break

@@ -107,7 +107,7 @@ extension Store {
             } catch {
                 throw StoreError(
                     .notFound,
-                    "object \(batch[0].0.short) was not downloaded and remote '\(remoteName)' is gone: add it back with 'omnistore remote add \(remoteName) URL'")
+                    "object \(batch[0].0.short) was not downloaded and remote '\(remoteName)' is gone", hint: Hint("add it back with {}", .addRemote(remoteName)))
             }
             let transport = try openTransport(config)
             let meter = TransferMeter(phase: .downloading, files: batch.count, bytes: batch.reduce(0) { $0 + $1.2 }, handler: progress)

@@ -54,7 +54,7 @@ extension Store {
         }
         refKeys = refKeys.filter { tips.value[$0] != nil }
         if !names.isEmpty, let missing = names.first(where: { tips.value[Store.branchKey($0)] == nil }) {
-            throw StoreError(.notFound, "\(config.name) has no branch '\(missing)': run 'omnistore pull \(config.name)' to fetch them all")
+            throw StoreError(.notFound, "\(config.name) has no branch '\(missing)'", hint: Hint("run {} to fetch them all", .pull(remote: config.name, branch: nil)))
         }
         // Turns: walk from the tips through parents this store lacks.
         let turns = try fetchTurns(Array(Set(tips.value.values)), transport: transport, remoteName: config.name, progress: progress)

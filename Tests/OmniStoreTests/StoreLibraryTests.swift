@@ -135,7 +135,10 @@ import Testing
         let outside = try dir.makeDirectory("elsewhere")
         let error = try #require(throws: StoreError.self) { try Store.discover(from: outside) }
         #expect(error.code == .notAStore)
-        #expect(error.message == "not an omnistore store (or any parent): run 'omnistore init'")
+        // The library says what to do in its own terms; the CLI names the command.
+        #expect(error.reason == "not an omnistore store (or any parent)")
+        #expect(error.hint == Hint("run {}", .createStore(directory: nil)))
+        #expect(error.message == "not an omnistore store (or any parent): run Store.create(at:)")
         #expect(throws: StoreError.self) { try Store.open(at: outside) }
     }
 
