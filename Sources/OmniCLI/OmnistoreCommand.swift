@@ -11,14 +11,32 @@ public struct OmnistoreCommand: ParsableCommand {
         commandName: "omnistore",
         abstract: "Git for generated video: a content-addressed media store with a versioned clip graph.",
         version: version,
-        subcommands: [
-            InitCommand.self, AddCommand.self, AssetsCommand.self, ShowCommand.self, ExportCommand.self,
-            ProbeCommand.self, RecordCommand.self, LogCommand.self, BranchCommand.self, CheckoutCommand.self,
-            StatusCommand.self, ReflogCommand.self, DiffCommand.self, ConfigCommand.self, GenerateCommand.self,
-            EditCommand.self, TranslateCommand.self, ResumeCommand.self, CancelCommand.self, CostCommand.self,
-            FsckCommand.self, GcCommand.self, MergeBaseCommand.self, RevParseCommand.self,
-            RemoteCommand.self, PushCommand.self, PullCommand.self, CloneCommand.self, FetchObjectsCommand.self,
-            ThumbnailCommand.self, SheetCommand.self,
+        groupedSubcommands: [
+            CommandGroup(
+                name: "Files",
+                subcommands: [
+                    InitCommand.self, AddCommand.self, AssetsCommand.self, ShowCommand.self, ExportCommand.self,
+                    ProbeCommand.self, ConfigCommand.self,
+                ]),
+            CommandGroup(
+                name: "History",
+                subcommands: [
+                    RecordCommand.self, LogCommand.self, StatusCommand.self, BranchCommand.self, CheckoutCommand.self,
+                    DiffCommand.self, ReflogCommand.self, MergeBaseCommand.self, RevParseCommand.self,
+                ]),
+            CommandGroup(
+                name: "Generation",
+                subcommands: [
+                    GenerateCommand.self, EditCommand.self, TranslateCommand.self, ResumeCommand.self,
+                    CancelCommand.self, CostCommand.self,
+                ]),
+            CommandGroup(name: "Frames", subcommands: [ThumbnailCommand.self, SheetCommand.self]),
+            CommandGroup(name: "Integrity", subcommands: [FsckCommand.self, GcCommand.self]),
+            CommandGroup(
+                name: "Remotes",
+                subcommands: [
+                    RemoteCommand.self, PushCommand.self, PullCommand.self, CloneCommand.self, FetchObjectsCommand.self,
+                ]),
         ])
 
     public init() {}
