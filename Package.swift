@@ -25,7 +25,9 @@ let package = Package(
         .target(name: "OmniMedia", dependencies: ["CFFmpeg"]),
         .target(name: "OmniHTTP", dependencies: ["CCurl"]),
         .target(name: "OmniInteractions", dependencies: ["OmniBasics", "OmniHTTP"]),
-        .target(name: "OmniRemote", dependencies: ["OmniBasics", "OmniHTTP", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "OmniRemote",
+            dependencies: ["OmniBasics", "OmniHTTP", .product(name: "Crypto", package: "swift-crypto")]),
         // The core: objects, assets, turns, refs, the graph, the working file,
         // fsck, gc and frames. It knows nothing of the API or of remotes.
         .target(
@@ -81,7 +83,8 @@ let package = Package(
         .testTarget(name: "OmniMediaTests", dependencies: ["OmniMedia", "TestSupport"], path: "Tests/OmniMediaTests"),
         .testTarget(name: "OmniStoreTests", dependencies: ["OmniStore", "TestSupport"], path: "Tests/OmniStoreTests"),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], path: "Tests/CLITests"),
-        .testTarget(name: "OmniRemoteTests", dependencies: ["OmniRemote", "TestSupport"], path: "Tests/OmniRemoteTests"),
+        .testTarget(
+            name: "OmniRemoteTests", dependencies: ["OmniRemote", "TestSupport"], path: "Tests/OmniRemoteTests"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -13,7 +13,8 @@ struct GraphBuilder {
     static func main() throws {
         let arguments = CommandLine.arguments
         guard arguments.count >= 4 else {
-            FileHandle.standardError.write(Data("usage: omnistore-graph-bench STORE_DIR CLIP FAST_IMPORT_FILE [TOTAL] [BRANCHES]\n".utf8))
+            FileHandle.standardError.write(
+                Data("usage: omnistore-graph-bench STORE_DIR CLIP FAST_IMPORT_FILE [TOTAL] [BRANCHES]\n".utf8))
             exit(64)
         }
         let total = arguments.count > 4 ? Int(arguments[4]) ?? 100_000 : 100_000
@@ -30,7 +31,8 @@ struct GraphBuilder {
         let start = Date(timeIntervalSince1970: 1_700_000_000)
 
         func stamp(_ index: Int) -> String {
-            ISO8601DateFormatter().string(from: start.addingTimeInterval(Double(index))).replacingOccurrences(of: "Z", with: ".000Z")
+            ISO8601DateFormatter().string(from: start.addingTimeInterval(Double(index))).replacingOccurrences(
+                of: "Z", with: ".000Z")
         }
         func flush() throws {
             try store.importTurns(batch)
@@ -38,7 +40,8 @@ struct GraphBuilder {
         }
         func commit(_ message: String, branch: String, parent: Int?, time: Int) -> Int {
             mark += 1
-            fastImport += "commit refs/heads/\(branch)\nmark :\(mark)\ncommitter bench <bench@example.com> \(1_700_000_000 + time) +0000\n"
+            fastImport +=
+                "commit refs/heads/\(branch)\nmark :\(mark)\ncommitter bench <bench@example.com> \(1_700_000_000 + time) +0000\n"
             fastImport += "data \(message.utf8.count)\n\(message)\n"
             if let parent { fastImport += "from :\(parent)\n" }
             fastImport += "\n"
@@ -55,7 +58,8 @@ struct GraphBuilder {
             let message = "main \(index)"
             let turn = Turn(
                 parents: previous.map { [$0] } ?? [], kind: "edit", instruction: message, inputs: [], output: clip,
-                model: "gemini-omni-1.1-flash", interaction: nil, settings: [:], cost: Turn.Cost(usd: 0.8, seconds: 8, basis: "seconds_x_rate"),
+                model: "gemini-omni-1.1-flash", interaction: nil, settings: [:],
+                cost: Turn.Cost(usd: 0.8, seconds: 8, basis: "seconds_x_rate"),
                 author: "bench", createdAt: stamp(clock))
             batch.append(turn)
             previous = turn.id
@@ -74,8 +78,10 @@ struct GraphBuilder {
                 clock += 1
                 let message = "branch \(number) step \(step)"
                 let turn = Turn(
-                    parents: [tip], kind: "edit", instruction: message, inputs: [], output: clip, model: "gemini-omni-1.1-flash",
-                    interaction: nil, settings: [:], cost: Turn.Cost(usd: 0.8, seconds: 8, basis: "seconds_x_rate"), author: "bench",
+                    parents: [tip], kind: "edit", instruction: message, inputs: [], output: clip,
+                    model: "gemini-omni-1.1-flash",
+                    interaction: nil, settings: [:], cost: Turn.Cost(usd: 0.8, seconds: 8, basis: "seconds_x_rate"),
+                    author: "bench",
                     createdAt: stamp(clock))
                 batch.append(turn)
                 tip = turn.id

@@ -36,7 +36,9 @@ package final class SystemFile<Failure: SystemCallFailure> {
     deinit { close(raw) }
 
     /// Opens `path` with `flags` (close-on-exec is always added).
-    package static func open(_ path: String, flags: Int32, mode: mode_t = 0o644, what: String? = nil) throws(Failure) -> SystemFile {
+    package static func open(_ path: String, flags: Int32, mode: mode_t = 0o644, what: String? = nil) throws(Failure)
+        -> SystemFile
+    {
         let fd = retryingOnInterrupt { Glibc.open(path, flags | O_CLOEXEC, mode) }
         guard fd >= 0 else { throw Failure.posix(errno, what ?? "cannot open '\(path)'") }
         return SystemFile(raw: fd, path: path)

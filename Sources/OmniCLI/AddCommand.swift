@@ -55,7 +55,8 @@ struct AddCommand: ParsableCommand {
                 items.append(.object(["path": .string(path), "status": .string("added"), "asset": asset.json]))
             case .alreadyStored(let asset, let path):
                 rows.append(["already stored"] + Formatting.assetRow(asset).dropLast() + [path])
-                items.append(.object(["path": .string(path), "status": .string("already_stored"), "asset": asset.json]))
+                items.append(
+                    .object(["path": .string(path), "status": .string("already_stored"), "asset": asset.json]))
             case .failed(let path, let error):
                 failed += 1
                 Terminal.error(ErrorText.of(error))
@@ -69,7 +70,8 @@ struct AddCommand: ParsableCommand {
             Formatting.table(rows).forEach(Terminal.out)
         }
         if failed > 0 {
-            throw CommandFailure(message: failed == outcomes.count ? nil : "\(failed) of \(outcomes.count) files were not added")
+            throw CommandFailure(
+                message: failed == outcomes.count ? nil : "\(failed) of \(outcomes.count) files were not added")
         }
     }
 }

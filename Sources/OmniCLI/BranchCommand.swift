@@ -18,7 +18,9 @@ struct BranchCommand: ParsableCommand {
     @Flag(name: .customShort("d"), help: "Delete the branch if HEAD contains all its turns.")
     var delete = false
 
-    @Flag(name: .customShort("D"), help: "Delete the branch even if its turns are elsewhere unreachable (the reflog keeps them).")
+    @Flag(
+        name: .customShort("D"),
+        help: "Delete the branch even if its turns are elsewhere unreachable (the reflog keeps them).")
     var forceDelete = false
 
     @Flag(name: .customShort("m"), help: "Rename a branch.")
@@ -35,7 +37,9 @@ struct BranchCommand: ParsableCommand {
         if modes > 1 { throw ValidationError("give only one of -d/-D and -m") }
         if rename && names.count != 2 { throw ValidationError("-m takes OLD NEW") }
         if (delete || forceDelete) && names.isEmpty { throw ValidationError("-d takes the branch to delete") }
-        if !rename && !(delete || forceDelete) && names.count > 2 { throw ValidationError("give NAME and at most one REV") }
+        if !rename && !(delete || forceDelete) && names.count > 2 {
+            throw ValidationError("give NAME and at most one REV")
+        }
     }
 
     func run() throws {

@@ -14,7 +14,9 @@ struct CancelCommand: ParsableCommand {
     func run() throws {
         let store = try global.openStore()
         try store.cancel(interaction, client: GenerationRunner.client())
-        if global.json { Terminal.json(.object(["interaction": .string(interaction), "status": .string("cancelled")])) } else {
+        if global.json {
+            Terminal.json(.object(["interaction": .string(interaction), "status": .string("cancelled")]))
+        } else {
             Terminal.out("cancelled \(interaction)")
         }
     }

@@ -19,7 +19,9 @@ struct CheckoutCommand: ParsableCommand {
     @Option(name: .customShort("b"), help: "Create this branch at the revision and switch to it.")
     var newBranch: String?
 
-    @Option(name: .customLong("to"), help: ArgumentHelp("Write the clip to PATH instead; HEAD does not move.", valueName: "PATH"))
+    @Option(
+        name: .customLong("to"),
+        help: ArgumentHelp("Write the clip to PATH instead; HEAD does not move.", valueName: "PATH"))
     var destination: String?
 
     @Flag(help: "Overwrite a working file whose bytes are not recorded.")
@@ -47,7 +49,9 @@ struct CheckoutCommand: ParsableCommand {
         } else if let branch = result.head.branch {
             Terminal.out("Switched to branch '\(branch.name)' at \(result.turn.id.short); \(path) updated")
         } else {
-            Terminal.out("HEAD is now at \(result.turn.id.short) (detached) \(TurnText.firstLine(result.turn.instruction)); \(path) updated")
+            Terminal.out(
+                "HEAD is now at \(result.turn.id.short) (detached) \(TurnText.firstLine(result.turn.instruction)); \(path) updated"
+            )
         }
     }
 }

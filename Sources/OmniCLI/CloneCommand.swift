@@ -51,7 +51,9 @@ struct CloneCommand: ParsableCommand {
         Terminal.err("Cloned \(url) into \(target): \(result.branches.count) branch(es)")
         RemoteSyncText.warnSkipped(result)
         Terminal.err(RemoteSyncText.summary(result, sent: false, seconds: Date().timeIntervalSince(start)))
-        if let head = try store.head().branch { Terminal.err("run 'omnistore checkout \(head.name)' in \(target) to write the clip") }
+        if let head = try store.head().branch {
+            Terminal.err("run 'omnistore checkout \(head.name)' in \(target) to write the clip")
+        }
     }
 
     static func defaultDirectory(_ url: String) -> String {

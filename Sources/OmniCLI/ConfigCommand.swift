@@ -32,7 +32,9 @@ struct ConfigCommand: ParsableCommand {
         let store = try global.openStore()
         if list {
             let all = try store.allConfig()
-            if global.json { Terminal.json(.object(all.mapValues(JSONValue.string))) } else {
+            if global.json {
+                Terminal.json(.object(all.mapValues(JSONValue.string)))
+            } else {
                 for key in all.keys.sorted() { Terminal.out("\(key)=\(all[key] ?? "")") }
             }
             return

@@ -36,7 +36,8 @@ struct CostCommand: ParsableCommand {
         } else {
             let rows = report.turns.map {
                 [
-                    $0.id.short, $0.kind.name, TurnText.usd($0.costUSD), $0.estimateUSD.map { "est " + TurnText.usd($0) } ?? "-",
+                    $0.id.short, $0.kind.name, TurnText.usd($0.costUSD),
+                    $0.estimateUSD.map { "est " + TurnText.usd($0) } ?? "-",
                     $0.basis ?? "-", TurnText.firstLine($0.instruction),
                 ]
             }
@@ -46,8 +47,11 @@ struct CostCommand: ParsableCommand {
         if report.estimatedUSD > 0 {
             let change = (report.billedUSD / report.estimatedUSD - 1) * 100
             Terminal.out(
-                "billed \(TurnText.usd(report.billedUSD)) against \(TurnText.usd(report.estimatedUSD)) estimated (\(String(format: "%+.1f%%", change)))")
+                "billed \(TurnText.usd(report.billedUSD)) against \(TurnText.usd(report.estimatedUSD)) estimated (\(String(format: "%+.1f%%", change)))"
+            )
         }
-        Terminal.out("total \(TurnText.usd(report.totalUSD)) over \(report.turns.count) turns\(scope)" + (report.uncounted > 0 ? " (\(report.uncounted) with no recorded cost)" : ""))
+        Terminal.out(
+            "total \(TurnText.usd(report.totalUSD)) over \(report.turns.count) turns\(scope)"
+                + (report.uncounted > 0 ? " (\(report.uncounted) with no recorded cost)" : ""))
     }
 }

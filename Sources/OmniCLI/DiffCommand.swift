@@ -46,7 +46,8 @@ struct DiffCommand: ParsableCommand {
             var written: String? = nil
             if let frames, !diff.moments.isEmpty {
                 let labels = VisualDiff.Labels(
-                    a: Self.label(a, turn: graph?.a.id, asset: assetA), b: Self.label(b, turn: graph?.b.id, asset: assetB))
+                    a: Self.label(a, turn: graph?.a.id, asset: assetA),
+                    b: Self.label(b, turn: graph?.b.id, asset: assetB))
                 let picture = try store.visualDiffPicture(diff, assetA, assetB, labels: labels)
                 try FrameFiles.write(
                     ImageEncoder.encode(picture, as: ImageFormat(pathExtensionOf: frames) ?? .png), to: frames)

@@ -6,7 +6,9 @@ struct FetchObjectsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fetch-objects",
         abstract: "Download, ahead of need, the objects a lazy clone has not fetched yet.",
-        discussion: "Each REV's output and inputs are downloaded and verified; --all downloads every object still on the remote.")
+        discussion:
+            "Each REV's output and inputs are downloaded and verified; --all downloads every object still on the remote."
+    )
 
     @OptionGroup var global: GlobalOptions
 

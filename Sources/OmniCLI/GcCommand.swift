@@ -52,8 +52,11 @@ struct GcCommand: ParsableCommand {
         let verb = dryRun ? "would remove" : "removed"
         for id in report.removedAssets { Terminal.out("\(verb) asset \(id.short)") }
         for hex in report.removedDanglingFiles { Terminal.out("\(verb) unindexed object \(String(hex.prefix(12)))") }
-        for path in report.removedPartialDownloads { Terminal.out("\(verb) abandoned partial download \(Formatting.path(path))") }
+        for path in report.removedPartialDownloads {
+            Terminal.out("\(verb) abandoned partial download \(Formatting.path(path))")
+        }
         Terminal.out(
-            "\(verb) \(report.removedAssets.count) asset(s) and \(report.removedDanglingFiles.count) unindexed object(s), \(Formatting.bytes(report.bytesFreed)); \(report.expiredReflogEntries) reflog entries expired; caches \(Formatting.bytes(report.cacheBytesFreed)); ref journal \(Formatting.bytes(report.journalBytesBefore)) -> \(Formatting.bytes(report.journalBytesAfter))")
+            "\(verb) \(report.removedAssets.count) asset(s) and \(report.removedDanglingFiles.count) unindexed object(s), \(Formatting.bytes(report.bytesFreed)); \(report.expiredReflogEntries) reflog entries expired; caches \(Formatting.bytes(report.cacheBytesFreed)); ref journal \(Formatting.bytes(report.journalBytesBefore)) -> \(Formatting.bytes(report.journalBytesAfter))"
+        )
     }
 }

@@ -4,7 +4,9 @@ import OmniStore
 
 /// The options shared by generate, edit and translate.
 struct GenerationArguments: ParsableArguments {
-    @Option(name: .customLong("ref"), help: ArgumentHelp("A reference image or clip: PATH|ASSET[:NAME]. Repeatable.", valueName: "REF"))
+    @Option(
+        name: .customLong("ref"),
+        help: ArgumentHelp("A reference image or clip: PATH|ASSET[:NAME]. Repeatable.", valueName: "REF"))
     var refs: [String] = []
 
     @Option(help: "The model (default: the store's 'model' setting, else gemini-omni-1.1-flash).")
@@ -31,7 +33,9 @@ struct GenerationArguments: ParsableArguments {
     @Flag(name: .customLong("dry-run"), help: "Print the exact request and its estimated cost; send nothing.")
     var dryRun = false
 
-    @Option(name: .customLong("max-cost"), help: ArgumentHelp("Refuse if the estimate exceeds this many US dollars.", valueName: "USD"))
+    @Option(
+        name: .customLong("max-cost"),
+        help: ArgumentHelp("Refuse if the estimate exceeds this many US dollars.", valueName: "USD"))
     var maxCost: Double?
 
     func validate() throws {

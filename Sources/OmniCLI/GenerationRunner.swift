@@ -30,7 +30,11 @@ struct GenerationRunner {
             let (plan, request) = try store.previewGeneration(options)
             let estimate = Self.estimateText(plan)
             if json {
-                Terminal.json(.object(["request": request, "estimate_usd": .double(plan.estimateUSD), "estimate_labelled": .bool(plan.estimateIsLabelled), "rehydrated": .bool(plan.rehydrated)]))
+                Terminal.json(
+                    .object([
+                        "request": request, "estimate_usd": .double(plan.estimateUSD),
+                        "estimate_labelled": .bool(plan.estimateIsLabelled), "rehydrated": .bool(plan.rehydrated),
+                    ]))
             } else {
                 Terminal.out("POST /\(InteractionsConfiguration.fromEnvironment().apiVersion)/interactions")
                 Terminal.out(request.prettyText)
@@ -65,7 +69,9 @@ struct GenerationRunner {
     static func report(_ result: GenerationResult, json: Bool) {
         let turn = result.record.turn
         if result.alreadyRecorded {
-            Terminal.err("note: interaction \(result.interaction) was already recorded by another omnistore as turn \(turn.id.short)")
+            Terminal.err(
+                "note: interaction \(result.interaction) was already recorded by another omnistore as turn \(turn.id.short)"
+            )
         }
         if json {
             var members = turn.json.objectValue ?? [:]
@@ -76,7 +82,9 @@ struct GenerationRunner {
         }
         let branch = result.record.sideBranch ?? result.record.branch
         let cost = turn.cost.map { String(format: " $%.2f", $0.usd) } ?? ""
-        Terminal.out("[\(branch?.name ?? "detached HEAD") \(turn.id.short)] \(turn.kind):\(cost) \(TurnText.firstLine(turn.instruction))")
+        Terminal.out(
+            "[\(branch?.name ?? "detached HEAD") \(turn.id.short)] \(turn.kind):\(cost) \(TurnText.firstLine(turn.instruction))"
+        )
         if let side = result.record.sideBranch, let moved = result.record.branch {
             Terminal.err("note: \(moved.name) moved while this ran; the turn is kept on new branch '\(side.name)'")
         }

@@ -4,7 +4,9 @@ import OmniStore
 
 /// Options every command that works on a store accepts.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Use the store in DIR instead of searching from the current folder.", valueName: "DIR"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Use the store in DIR instead of searching from the current folder.", valueName: "DIR"))
     var store: String?
 
     @Flag(name: .long, help: "Print machine-readable JSON on stdout.")

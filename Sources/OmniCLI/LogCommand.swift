@@ -35,7 +35,11 @@ struct LogCommand: ParsableCommand {
         if count {
             let total = try store.countTurns(revisions, all: all)
             let shown = limit.map { min($0, total) } ?? total
-            if global.json { Terminal.json(.object(["count": .int(Int64(shown))])) } else { Terminal.out(String(shown)) }
+            if global.json {
+                Terminal.json(.object(["count": .int(Int64(shown))]))
+            } else {
+                Terminal.out(String(shown))
+            }
             return
         }
         let entries = try store.log(revisions, all: all, limit: limit)
@@ -66,7 +70,8 @@ struct LogCommand: ParsableCommand {
             Terminal.out(failed.isEmpty ? "no failed attempts" : "failed attempts:")
             for attempt in failed {
                 Terminal.out(
-                    "  \(attempt.interaction ?? "-")  \(attempt.status)  \(attempt.errorCode ?? "")  \(TurnText.firstLine(attempt.instruction)): \(attempt.message)")
+                    "  \(attempt.interaction ?? "-")  \(attempt.status)  \(attempt.errorCode ?? "")  \(TurnText.firstLine(attempt.instruction)): \(attempt.message)"
+                )
             }
         }
     }

@@ -27,13 +27,16 @@ struct PullCommand: ParsableCommand {
         let (remote, branches) = try RemoteArguments.split(arguments, store: store)
         let line = ProgressLine()
         let start = Date()
-        let result = try store.pull(from: remote, branches: branches, rebase: rebase, progress: RemoteSyncText.progress(line))
+        let result = try store.pull(
+            from: remote, branches: branches, rebase: rebase, progress: RemoteSyncText.progress(line))
         line.finish()
         try RemoteSyncText.report(result, store: store, json: global.json, push: false, started: start)
         let diverged = result.branches.filter { if case .diverged = $0.outcome { return true } else { return false } }
         if let first = diverged.first {
             throw CommandFailure(
-                message: "\(first.branch) has diverged from \(result.remote)/\(first.branch) and was left as it was; the remote's turns are stored as \(result.remote)/\(first.branch): run 'omnistore pull --rebase' to replay yours on top")
+                message:
+                    "\(first.branch) has diverged from \(result.remote)/\(first.branch) and was left as it was; the remote's turns are stored as \(result.remote)/\(first.branch): run 'omnistore pull --rebase' to replay yours on top"
+            )
         }
     }
 }

@@ -25,11 +25,15 @@ struct PushCommand: ParsableCommand {
         let (remote, branches) = try RemoteArguments.split(arguments, store: store)
         let line = ProgressLine()
         let start = Date()
-        let result = try store.push(to: remote, branches: branches, force: force, progress: RemoteSyncText.progress(line))
+        let result = try store.push(
+            to: remote, branches: branches, force: force, progress: RemoteSyncText.progress(line))
         line.finish()
         try RemoteSyncText.report(result, store: store, json: global.json, push: true, started: start)
         if result.hasRejection {
-            throw CommandFailure(message: "failed to push some branches to \(result.remote): pull first ('omnistore pull \(result.remote)'), then push again")
+            throw CommandFailure(
+                message:
+                    "failed to push some branches to \(result.remote): pull first ('omnistore pull \(result.remote)'), then push again"
+            )
         }
     }
 }

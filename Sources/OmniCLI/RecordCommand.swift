@@ -20,10 +20,13 @@ struct RecordCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "What the turn did: the instruction or prompt.")
     var message: String
 
-    @Option(name: .customLong("ref"), help: ArgumentHelp("A reference: PATH|ASSET[:NAME]. Repeatable.", valueName: "REF"))
+    @Option(
+        name: .customLong("ref"), help: ArgumentHelp("A reference: PATH|ASSET[:NAME]. Repeatable.", valueName: "REF"))
     var refs: [String] = []
 
-    @Option(name: .customLong("parent"), help: ArgumentHelp("A parent revision (repeat for a merge); default HEAD.", valueName: "REV"))
+    @Option(
+        name: .customLong("parent"),
+        help: ArgumentHelp("A parent revision (repeat for a merge); default HEAD.", valueName: "REV"))
     var parents: [String] = []
 
     @Option(help: "The model that made the clip.")
@@ -32,7 +35,9 @@ struct RecordCommand: ParsableCommand {
     @Option(help: "The Interactions API id holding the server state for this turn.")
     var interaction: String?
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("A setting, key=value (resolution, duration, seed, …). Repeatable.", valueName: "KEY=VALUE"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("A setting, key=value (resolution, duration, seed, …). Repeatable.", valueName: "KEY=VALUE"))
     var settings: [String] = []
 
     @Option(help: ArgumentHelp("What the turn cost, in US dollars.", valueName: "USD"))
@@ -66,11 +71,13 @@ struct RecordCommand: ParsableCommand {
             Terminal.json(.object(json))
             return
         }
-        let where_ = result.branch.map { "[\($0.name) \(result.turn.id.short)]" } ?? "[detached HEAD \(result.turn.id.short)]"
+        let where_ =
+            result.branch.map { "[\($0.name) \(result.turn.id.short)]" } ?? "[detached HEAD \(result.turn.id.short)]"
         if let side = result.sideBranch, let branch = result.branch {
             Terminal.out("[\(side.name) \(result.turn.id.short)] \(TurnText.firstLine(result.turn.instruction))")
             Terminal.err(
-                "note: \(branch.name) moved to \(result.branchTip?.short ?? "?") while this turn was made from \(result.turn.parents.first?.short ?? "nothing"); the turn is kept on new branch '\(side.name)'")
+                "note: \(branch.name) moved to \(result.branchTip?.short ?? "?") while this turn was made from \(result.turn.parents.first?.short ?? "nothing"); the turn is kept on new branch '\(side.name)'"
+            )
         } else {
             Terminal.out("\(where_) \(TurnText.firstLine(result.turn.instruction))")
         }

@@ -13,7 +13,8 @@ extension Remedy {
         case .checkout(let revision): quoted("checkout \(revision)")
         case .listTurns: quoted("log --all")
         case .listBranches: quoted("branch")
-        case .deleteBranch(let name, let force): quoted("branch " + (force ? "-D" : "-d") + (name.map { " \($0)" } ?? ""))
+        case .deleteBranch(let name, let force):
+            quoted("branch " + (force ? "-D" : "-d") + (name.map { " \($0)" } ?? ""))
         case .setSetting(let key): quoted("config \(key) VALUE")
         case .check: quoted("fsck")
         case .fullCheck: quoted("fsck") + " without --fast"

@@ -26,7 +26,10 @@ struct RemoteCommand: ParsableCommand {
     @Option(help: ArgumentHelp("S3 region for 'add'.", valueName: "REGION"))
     var region: String?
 
-    @Option(help: ArgumentHelp("S3 addressing for 'add': path or virtual (default: path for --endpoint, else virtual).", valueName: "STYLE"))
+    @Option(
+        help: ArgumentHelp(
+            "S3 addressing for 'add': path or virtual (default: path for --endpoint, else virtual).", valueName: "STYLE"
+        ))
     var addressing: String?
 
     @Argument(help: "add NAME URL, or remove NAME.")
@@ -48,7 +51,8 @@ struct RemoteCommand: ParsableCommand {
             if let addressing, addressing != "path" && addressing != "virtual" {
                 throw CommandFailure(message: "--addressing must be 'path' or 'virtual'")
             }
-            try store.addRemote(arguments[1], url: arguments[2], endpoint: endpoint, region: region, addressing: addressing)
+            try store.addRemote(
+                arguments[1], url: arguments[2], endpoint: endpoint, region: region, addressing: addressing)
         case "remove", "rm":
             try store.removeRemote(arguments[1])
         default:
@@ -59,7 +63,8 @@ struct RemoteCommand: ParsableCommand {
                         remotes.map {
                             .object([
                                 "name": .string($0.name), "url": .string($0.url), "endpoint": JSONValue($0.endpoint),
-                                "region": JSONValue($0.region), "addressing": JSONValue($0.addressing), "lazy": .bool($0.lazy),
+                                "region": JSONValue($0.region), "addressing": JSONValue($0.addressing),
+                                "lazy": .bool($0.lazy),
                             ])
                         }))
                 return

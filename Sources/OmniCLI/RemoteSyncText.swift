@@ -26,7 +26,9 @@ enum RemoteSyncText {
                     done: progress.bytesDone, total: progress.bytesTotal,
                     label: "\(progress.phase.rawValue) \(progress.filesDone)/\(progress.filesTotal) objects")
             case .turns:
-                line.update(done: Int64(progress.filesDone), total: Int64(max(progress.filesTotal, progress.filesDone)), label: "turns")
+                line.update(
+                    done: Int64(progress.filesDone), total: Int64(max(progress.filesTotal, progress.filesDone)),
+                    label: "turns")
             case .comparing:
                 break
             }
@@ -41,7 +43,8 @@ enum RemoteSyncText {
         case .created: return " * [new branch]      \(arrow)"
         case .fastForward: return "   \(range)  \(arrow)"
         case .forced:
-            return " + \(range)  \(arrow) (forced update: \(remote)/\(sync.branch) was \(sync.old?.short ?? "?"); turns only it reached are no longer on that branch)"
+            return
+                " + \(range)  \(arrow) (forced update: \(remote)/\(sync.branch) was \(sync.old?.short ?? "?"); turns only it reached are no longer on that branch)"
         case .ahead: return " = [ahead]           \(arrow) (\(sync.branch) has turns \(remote) lacks: push them)"
         case .diverged(let localOnly, let remoteOnly):
             return " ! [diverged]        \(arrow) (\(localOnly) local and \(remoteOnly) remote turn(s); nothing moved)"
@@ -75,7 +78,8 @@ enum RemoteSyncText {
             "branches": .array(
                 result.branches.map { sync in
                     var members: [String: JSONValue] = [
-                        "branch": .string(sync.branch), "old": JSONValue(sync.old?.hex), "new": JSONValue(sync.new?.hex),
+                        "branch": .string(sync.branch), "old": JSONValue(sync.old?.hex),
+                        "new": JSONValue(sync.new?.hex),
                         "outcome": .string(outcomeName(sync.outcome)),
                     ]
                     if case .rejected(let why) = sync.outcome { members["reason"] = .string(ErrorText.of(why)) }
@@ -92,8 +96,11 @@ enum RemoteSyncText {
     /// escaped (line breaks too: a name must not start a forged line).
     static func warnSkipped(_ result: SyncResult) {
         for skipped in result.skippedBranches {
-            let name = skipped.name.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\t", with: "\\t")
-            Terminal.err("warning: skipped \(result.remote)'s branch '\(name)': \(skipped.reason); rename it on the remote to fetch it")
+            let name = skipped.name.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(
+                of: "\t", with: "\\t")
+            Terminal.err(
+                "warning: skipped \(result.remote)'s branch '\(name)': \(skipped.reason); rename it on the remote to fetch it"
+            )
         }
     }
 

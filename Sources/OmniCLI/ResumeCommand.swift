@@ -27,7 +27,9 @@ struct ResumeCommand: ParsableCommand {
         let store = try global.openStore()
         if dismissUnanswered {
             let count = try store.dismissUnansweredRequests()
-            if global.json { Terminal.json(.object(["dismissed": .int(Int64(count))])) } else {
+            if global.json {
+                Terminal.json(.object(["dismissed": .int(Int64(count))]))
+            } else {
                 Terminal.out(count == 0 ? "no unanswered requests" : "dismissed \(count) unanswered request(s)")
             }
             return
@@ -35,12 +37,18 @@ struct ResumeCommand: ParsableCommand {
         if list {
             let pending = try store.pendingInteractions()
             let unanswered = try store.unansweredRequests()
-            if global.json { Terminal.json(.array(pending.map(\.json))) } else {
+            if global.json {
+                Terminal.json(.array(pending.map(\.json)))
+            } else {
                 for item in pending {
-                    Terminal.out("\(item.id)  \(item.plan.kind)  \(item.createdAt)  \(TurnText.firstLine(item.plan.instruction))")
+                    Terminal.out(
+                        "\(item.id)  \(item.plan.kind)  \(item.createdAt)  \(TurnText.firstLine(item.plan.instruction))"
+                    )
                 }
                 for item in unanswered {
-                    Terminal.out("sent, no reply (may be billed)  \(item.kind)  \(item.createdAt)  \(TurnText.firstLine(item.instruction))")
+                    Terminal.out(
+                        "sent, no reply (may be billed)  \(item.kind)  \(item.createdAt)  \(TurnText.firstLine(item.instruction))"
+                    )
                 }
                 if !unanswered.isEmpty {
                     Terminal.out("check the API's usage page, then 'omnistore resume --dismiss-unanswered'")
@@ -57,7 +65,8 @@ struct ResumeCommand: ParsableCommand {
         let line = ProgressLine()
         let results: [Result<GenerationResult, any Error>]
         do {
-            results = try store.resume(interaction, client: client, events: { line.show($0) }, shouldStop: { Interrupt.requested })
+            results = try store.resume(
+                interaction, client: client, events: { line.show($0) }, shouldStop: { Interrupt.requested })
         } catch let interrupted as GenerationInterrupted {
             line.finish()
             Terminal.err(ErrorText.of(interrupted))

@@ -10,7 +10,10 @@ struct ShowCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "A revision (HEAD, a branch, a turn id, REV~N, REV^N) or an asset id; unique prefixes of 4+ hex digits work.")
+    @Argument(
+        help:
+            "A revision (HEAD, a branch, a turn id, REV~N, REV^N) or an asset id; unique prefixes of 4+ hex digits work."
+    )
     var name: String = "HEAD"
 
     func run() throws {
@@ -39,7 +42,9 @@ struct ShowCommand: ParsableCommand {
             rows.append([index == 0 ? "paths" : "", path])
         }
         for key in found.media.tags.keys.sorted() {
-            rows.append([key == found.media.tags.keys.sorted().first ? "tags" : "", "\(key)=\(found.media.tags[key] ?? "")"])
+            rows.append([
+                key == found.media.tags.keys.sorted().first ? "tags" : "", "\(key)=\(found.media.tags[key] ?? "")",
+            ])
         }
         for stream in found.media.streams {
             rows.append(["stream \(stream.index)", ShowCommand.describe(stream)])
@@ -62,7 +67,9 @@ struct ShowCommand: ParsableCommand {
             parts.append(String(format: "%.3g fps", fps))
         }
         if let frames = stream.frames { parts.append("\(frames) frames") }
-        if let rotation = stream.rotation, rotation != 0 { parts.append("rotation \(JSONValue.double(rotation).compactText)°") }
+        if let rotation = stream.rotation, rotation != 0 {
+            parts.append("rotation \(JSONValue.double(rotation).compactText)°")
+        }
         if let rate = stream.sampleRate { parts.append("\(rate) Hz") }
         if let layout = stream.channelLayout ?? stream.channels.map({ "\($0) channels" }) { parts.append(layout) }
         if let bitRate = stream.bitRate { parts.append("\(bitRate / 1000) kb/s") }

@@ -37,7 +37,10 @@ struct StatusCommand: ParsableCommand {
         let path = Formatting.path(status.workfile.path)
         switch status.workfile.state {
         case .matchesHead: Terminal.out("working file \(path): matches HEAD")
-        case .stored: Terminal.out("working file \(path): differs from HEAD (its bytes are stored as \(status.workfile.hash?.short ?? "?"))")
+        case .stored:
+            Terminal.out(
+                "working file \(path): differs from HEAD (its bytes are stored as \(status.workfile.hash?.short ?? "?"))"
+            )
         case .modified:
             Terminal.out("working file \(path): modified, not recorded (use 'omnistore record -m MESSAGE' to keep it)")
         case .missing:
@@ -51,7 +54,8 @@ struct StatusCommand: ParsableCommand {
         }
         for item in unanswered {
             Terminal.out(
-                "sent, no reply: may be billed: \(item.kind) \"\(TurnText.firstLine(item.instruction))\" at \(item.createdAt) (check the API's usage page, then 'omnistore resume --dismiss-unanswered')")
+                "sent, no reply: may be billed: \(item.kind) \"\(TurnText.firstLine(item.instruction))\" at \(item.createdAt) (check the API's usage page, then 'omnistore resume --dismiss-unanswered')"
+            )
         }
     }
 }

@@ -44,7 +44,8 @@ enum Terminal {
         result.reserveCapacity(text.utf8.count + 8)
         for scalar in text.unicodeScalars {
             if needsEscape(scalar) {
-                result += scalar.value < 0x80
+                result +=
+                    scalar.value < 0x80
                     ? "\\x" + hex(scalar.value, digits: 2) : "\\u{" + hex(scalar.value, digits: 4) + "}"
             } else {
                 result.unicodeScalars.append(scalar)

@@ -41,7 +41,10 @@ struct TurnShow {
             rows.append(["interaction", text])
         }
         for key in turn.settings.keys.sorted() {
-            rows.append([key == turn.settings.keys.sorted().first ? "settings" : "", "\(key)=\(turn.settings[key].map(Self.text) ?? "")"])
+            rows.append([
+                key == turn.settings.keys.sorted().first ? "settings" : "",
+                "\(key)=\(turn.settings[key].map(Self.text) ?? "")",
+            ])
         }
         rows.append(["output", Self.assetLine(output)])
         for (index, (input, asset)) in inputs.enumerated() {

@@ -46,7 +46,8 @@ public struct AssetID: Hashable, Sendable, Comparable, CustomStringConvertible, 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
         guard let id = AssetID(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a SHA-256 hex id"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "not a SHA-256 hex id"))
         }
         self = id
     }

@@ -26,7 +26,9 @@ package struct AssetRow {
 
     package init(id: AssetID, record value: JSONValue, remote: String) throws {
         func bad(_ what: String) -> StoreError {
-            StoreError(.corrupt, "the record of asset \(id.short) on \(remote) is damaged (\(what)): push it again from a full store")
+            StoreError(
+                .corrupt,
+                "the record of asset \(id.short) on \(remote) is damaged (\(what)): push it again from a full store")
         }
         guard value["id"]?.stringValue == id.hex else { throw bad("wrong id") }
         guard let size = value["size"]?.doubleValue, size >= 0, let kind = value["kind"]?.stringValue,
@@ -81,19 +83,27 @@ package struct AssetRow {
     /// Replaces what the index says of an existing asset with this probe's
     /// values when they differ in type, format or size.
     package func correct(_ db: Database) throws {
-        guard let stored = try Row.fetchOne(
-            db, sql: "SELECT size, kind, mime, format, width, height FROM asset WHERE id = ?", arguments: [id.hex])
+        guard
+            let stored = try Row.fetchOne(
+                db, sql: "SELECT size, kind, mime, format, width, height FROM asset WHERE id = ?", arguments: [id.hex])
         else { return }
-        let same = (stored["size"] as Int64) == size && (stored["kind"] as String) == kind && (stored["mime"] as String) == mime
-            && (stored["format"] as String) == format && (stored["width"] as Int64?) == width && (stored["height"] as Int64?) == height
+        let same =
+            (stored["size"] as Int64) == size && (stored["kind"] as String) == kind
+            && (stored["mime"] as String) == mime
+            && (stored["format"] as String) == format && (stored["width"] as Int64?) == width
+            && (stored["height"] as Int64?) == height
         guard !same else { return }
         try db.execute(
             sql: """
                 UPDATE asset SET size = ?, kind = ?, mime = ?, format = ?, duration = ?, bit_rate = ?, width = ?, height = ?,
                     fps = ?, probe = ?, display_width = ?, display_height = ? WHERE id = ?
                 """,
-            arguments: [size, kind, mime, format, duration, bitRate, width, height, fps, probe, displayWidth, displayHeight, id.hex])
-        let added = try String.fetchOne(db, sql: "SELECT added_at FROM asset WHERE id = ?", arguments: [id.hex]) ?? addedAt
+            arguments: [
+                size, kind, mime, format, duration, bitRate, width, height, fps, probe, displayWidth, displayHeight,
+                id.hex,
+            ])
+        let added =
+            try String.fetchOne(db, sql: "SELECT added_at FROM asset WHERE id = ?", arguments: [id.hex]) ?? addedAt
         RecordStage.current?.stage(
             asset: StoreRecords.assetRecord(
                 id: id, size: size, kind: kind, mime: mime, format: format, duration: duration, bitRate: bitRate,

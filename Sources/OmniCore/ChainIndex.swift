@@ -54,7 +54,9 @@ package final class ChainIndex {
         for start in stride(from: 0, to: unique.count, by: 500) {
             let batch = Array(unique[start..<min(start + 500, unique.count)])
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT seq, chain, chain_pos, generation FROM turn WHERE seq IN (\(batch.map { _ in "?" }.joined(separator: ",")))",
+                db,
+                sql:
+                    "SELECT seq, chain, chain_pos, generation FROM turn WHERE seq IN (\(batch.map { _ in "?" }.joined(separator: ",")))",
                 arguments: StatementArguments(batch))
             while let row = try rows.next() {
                 guard let chain = row[1] as Int64?, let pos = row[2] as Int64? else { continue }
@@ -63,7 +65,8 @@ package final class ChainIndex {
         }
         return try seqs.map { seq in
             guard let point = found[seq] else {
-                throw StoreError(.database, "turn #\(seq) is missing from the chain index", hint: Hint("run {}", .check))
+                throw StoreError(
+                    .database, "turn #\(seq) is missing from the chain index", hint: Hint("run {}", .check))
             }
             return point
         }
@@ -76,7 +79,8 @@ package final class ChainIndex {
                 db.cachedStatement(sql: "SELECT seq FROM turn WHERE chain = ? AND chain_pos = ?"),
                 arguments: [point.chain, point.pos])
         else {
-            throw StoreError(.database, "chain #\(point.chain) has no turn at \(point.pos)", hint: Hint("run {}", .check))
+            throw StoreError(
+                .database, "chain #\(point.chain) has no turn at \(point.pos)", hint: Hint("run {}", .check))
         }
         return seq
     }
@@ -99,7 +103,9 @@ package final class ChainIndex {
         parents.reserveCapacity(rows.count)
         for row in rows {
             guard let parentChain = row[0] as Int64?, let pos = row[1] as Int64? else {
-                throw StoreError(.database, "a parent of chain #\(chain) is missing from the chain index", hint: Hint("run {}", .check))
+                throw StoreError(
+                    .database, "a parent of chain #\(chain) is missing from the chain index",
+                    hint: Hint("run {}", .check))
             }
             parents.append(Point(chain: parentChain, pos: pos, generation: row[2]))
         }
@@ -209,7 +215,10 @@ package final class ChainIndex {
     package static func placements(_ db: Database) throws -> [TurnID: (chain: TurnID, pos: Int64)] {
         var places: [TurnID: (chain: TurnID, pos: Int64)] = [:]
         let rows = try Row.fetchCursor(
-            db, sql: "SELECT t.id, c.id, t.chain_pos FROM turn t LEFT JOIN turn c ON c.seq = t.chain WHERE t.chain_pos IS NOT NULL")
+            db,
+            sql:
+                "SELECT t.id, c.id, t.chain_pos FROM turn t LEFT JOIN turn c ON c.seq = t.chain WHERE t.chain_pos IS NOT NULL"
+        )
         while let row = try rows.next() {
             guard let chain = row[1] as String? else { continue }
             places[TurnID(validatedHex: row[0])] = (TurnID(validatedHex: chain), row[2])

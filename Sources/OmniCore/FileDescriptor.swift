@@ -30,7 +30,9 @@ extension SystemFile where Failure == StoreError {
         case EISDIR: return StoreError(.invalidArgument, "\(what): is a directory")
         case EFBIG:
             return StoreError(
-                .io, "\(what): file too large for this process's file size limit (ulimit -f) or the filesystem; raise the limit and run the command again")
+                .io,
+                "\(what): file too large for this process's file size limit (ulimit -f) or the filesystem; raise the limit and run the command again"
+            )
         default: return StoreError(.io, "\(what): \(String(cString: strerror(code)))")
         }
     }

@@ -59,7 +59,10 @@ public struct FsckReport: Sendable {
             "clean": .bool(isClean),
             "problems": .array(
                 problems.map {
-                    .object(["kind": .string($0.kind), "subject": .string($0.subject), "message": .string($0.text(naming: name))])
+                    .object([
+                        "kind": .string($0.kind), "subject": .string($0.subject),
+                        "message": .string($0.text(naming: name)),
+                    ])
                 }),
             "cleaned_temporaries": .array(cleanedTemporaries.map(JSONValue.string)),
             "dangling_objects": .array(danglingObjects.map(JSONValue.string)),

@@ -111,7 +111,9 @@ public enum JSONParser {
             var scalars = String.UnicodeScalarView()
             var run = index
             func flush(_ end: Int) {
-                if end > run { scalars.append(contentsOf: String(decoding: bytes[run..<end], as: UTF8.self).unicodeScalars) }
+                if end > run {
+                    scalars.append(contentsOf: String(decoding: bytes[run..<end], as: UTF8.self).unicodeScalars)
+                }
             }
             while index < bytes.count {
                 let byte = bytes[index]
@@ -138,7 +140,8 @@ public enum JSONParser {
                     case UInt8(ascii: "t"): scalars.append("\t")
                     case UInt8(ascii: "u"):
                         var code = try hex4()
-                        if (0xD800...0xDBFF).contains(code), index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                        if (0xD800...0xDBFF).contains(code), index + 1 < bytes.count,
+                            bytes[index] == UInt8(ascii: "\\"),
                             bytes[index + 1] == UInt8(ascii: "u")
                         {
                             index += 2

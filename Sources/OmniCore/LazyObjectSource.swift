@@ -31,12 +31,14 @@ extension Store {
             _ = try source.fetchLazyObjects([id], into: self)
         } else if try lazyObjectIDs().contains(id.hex) {
             throw StoreError(
-                .notFound, "object \(id.short) has not been downloaded from its remote", hint: Hint("run {}", .fetchObjects))
+                .notFound, "object \(id.short) has not been downloaded from its remote",
+                hint: Hint("run {}", .fetchObjects))
         }
     }
 
     /// The ids of objects this lazy clone has recorded but not downloaded.
     package func lazyObjectIDs() throws -> Set<String> {
-        try read("cannot read lazy objects") { db in Set(try String.fetchAll(db, sql: "SELECT asset FROM lazy_object")) }
+        try read("cannot read lazy objects") { db in Set(try String.fetchAll(db, sql: "SELECT asset FROM lazy_object"))
+        }
     }
 }

@@ -88,7 +88,9 @@ package struct ObjectStore: Sendable {
         let name = (path as NSString).lastPathComponent
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
         let ext = name[name.index(after: dot)...].lowercased()
-        guard (1...8).contains(ext.count), ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return "" }
+        guard (1...8).contains(ext.count), ext.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            return ""
+        }
         return ext
     }
 
@@ -128,9 +130,10 @@ package struct ObjectStore: Sendable {
         let source: FileDescriptor
         do {
             source = try FileDescriptor.openForReading(objectPath)
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             throw StoreError(
-                .notFound, "object \(id.short) is missing from the store", hint: Hint("re-add the original file, then run {}", .check))
+                .notFound, "object \(id.short) is missing from the store",
+                hint: Hint("re-add the original file, then run {}", .check))
         }
         let target = try AtomicFile(destination: destination)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: ObjectStore.chunkSize, alignment: 4096)
@@ -145,7 +148,8 @@ package struct ObjectStore: Sendable {
         let actual = AssetID(digest: hasher.finalize())
         guard actual == id else {
             throw StoreError(
-                .corrupt, "object \(id.short) is corrupt (its bytes hash to \(actual.short))", hint: Hint("run {} to quarantine it", .check))
+                .corrupt, "object \(id.short) is corrupt (its bytes hash to \(actual.short))",
+                hint: Hint("run {} to quarantine it", .check))
         }
         try target.commit()
     }
@@ -157,13 +161,15 @@ package struct ObjectStore: Sendable {
         let actual: AssetID
         do {
             actual = try ObjectStore.hash(objectPath)
-        } catch where error.code == .notFound {
+        } catch  where error.code == .notFound {
             throw StoreError(
-                .notFound, "object \(id.short) is missing from the store", hint: Hint("re-add the original file, then run {}", .check))
+                .notFound, "object \(id.short) is missing from the store",
+                hint: Hint("re-add the original file, then run {}", .check))
         }
         guard actual == id else {
             throw StoreError(
-                .corrupt, "object \(id.short) is corrupt (its bytes hash to \(actual.short))", hint: Hint("run {} to quarantine it", .check))
+                .corrupt, "object \(id.short) is corrupt (its bytes hash to \(actual.short))",
+                hint: Hint("run {} to quarantine it", .check))
         }
         let source = try FileDescriptor.openForReading(objectPath)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: ObjectStore.chunkSize, alignment: 4096)

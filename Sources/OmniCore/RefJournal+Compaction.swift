@@ -18,7 +18,8 @@ extension Store {
                 RefJournal.Line.remote(
                     row["name"],
                     columns: RefJournal.Line.remoteColumns(
-                        url: row["url"], endpoint: row["endpoint"], region: row["region"], addressing: row["addressing"],
+                        url: row["url"], endpoint: row["endpoint"], region: row["region"],
+                        addressing: row["addressing"],
                         lazy: row["lazy"], addedAt: row["added_at"])))
         }
         for row in try Row.fetchAll(db, sql: "SELECT asset, remote FROM lazy_object ORDER BY asset") {
@@ -60,13 +61,15 @@ extension Store {
             for row in try Row.fetchAll(db, sql: "SELECT ref, old, new, at, author, reason FROM reflog ORDER BY seq") {
                 lines.append(
                     RefJournal.Line.reflog(
-                        ref: row["ref"], old: row["old"], new: row["new"], at: row["at"], author: row["author"], reason: row["reason"]))
+                        ref: row["ref"], old: row["old"], new: row["new"], at: row["at"], author: row["author"],
+                        reason: row["reason"]))
             }
             lines += try Store.settingsSnapshot(db)
             for row in try Row.fetchAll(db, sql: "SELECT * FROM pending ORDER BY created_at") {
                 lines.append(
                     RefJournal.Line.pending(
-                        attempt: "", interaction: row["interaction_id"], status: row["status"], plan: row["plan"], at: row["created_at"]))
+                        attempt: "", interaction: row["interaction_id"], status: row["status"], plan: row["plan"],
+                        at: row["created_at"]))
             }
             for row in try Row.fetchAll(db, sql: "SELECT * FROM attempt ORDER BY seq") {
                 lines.append(

@@ -34,7 +34,10 @@ extension Schema {
         // connection updates undefined.
         var edges: [(seq: Int64, parent: Int64?)] = []
         let rows = try Row.fetchCursor(
-            db, sql: "SELECT t.seq, p.parent FROM turn t LEFT JOIN turn_parent p ON p.child = t.seq ORDER BY t.seq, p.position")
+            db,
+            sql:
+                "SELECT t.seq, p.parent FROM turn t LEFT JOIN turn_parent p ON p.child = t.seq ORDER BY t.seq, p.position"
+        )
         while let row = try rows.next() { edges.append((row[0], row[1])) }
         var current: Int64?
         var parents: [Int64] = []

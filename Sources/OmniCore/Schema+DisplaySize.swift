@@ -15,7 +15,8 @@ extension Schema {
                     ALTER TABLE asset ADD COLUMN display_height INTEGER;
                     """)
             let rows = try Row.fetchAll(db, sql: "SELECT id, probe FROM asset WHERE width IS NOT NULL")
-            let update = try db.makeStatement(sql: "UPDATE asset SET display_width = ?, display_height = ? WHERE id = ?")
+            let update = try db.makeStatement(
+                sql: "UPDATE asset SET display_width = ?, display_height = ? WHERE id = ?")
             for row in rows {
                 let probe: String = row["probe"]
                 // A damaged probe is fsck's to report; its row keeps the coded size.

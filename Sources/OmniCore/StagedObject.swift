@@ -29,7 +29,8 @@ package final class StagedObject {
         let directory = objects.layout.objectsDirectory
         let suffix = fileExtension.isEmpty ? "" : "." + fileExtension
         for _ in 0..<16 {
-            let path = "\(directory)/\(ObjectStore.temporaryPrefix)\(UUID().uuidString.prefix(13).lowercased())\(suffix)"
+            let path =
+                "\(directory)/\(ObjectStore.temporaryPrefix)\(UUID().uuidString.prefix(13).lowercased())\(suffix)"
             let file: FileDescriptor
             do {
                 file = try FileDescriptor.createExclusive(path, mode: 0o600)

@@ -97,9 +97,12 @@ extension Store {
             // Re-adding the bytes of an asset whose object went missing (say,
             // quarantined by fsck) repairs it and counts as adding; racing
             // another process that adds the same new bytes does not.
-            let repairing = try read("cannot look up the asset") { db in
-                try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM asset WHERE id = ?)", arguments: [staged.id.hex]) ?? false
-            } && !objects.contains(staged.id)
+            let repairing =
+                try read("cannot look up the asset") { db in
+                    try Bool.fetchOne(
+                        db, sql: "SELECT EXISTS (SELECT 1 FROM asset WHERE id = ?)", arguments: [staged.id.hex])
+                        ?? false
+                } && !objects.contains(staged.id)
             _ = try staged.publish()
             let id = staged.id
             let now = Timestamp.format(Date())
@@ -246,7 +249,8 @@ extension Store {
                 StoreError(.invalidArgument, "cannot add '\(path)': it is \(kind); only regular files can be added"))
         }
         guard recursive else {
-            return .failure(StoreError(.invalidArgument, "cannot add '\(path)': it is a directory; use -r to add the files in it"))
+            return .failure(
+                StoreError(.invalidArgument, "cannot add '\(path)': it is a directory; use -r to add the files in it"))
         }
         var found: [(String, Int64)] = []
         let base = URL(fileURLWithPath: path)
@@ -290,7 +294,8 @@ extension Store {
         }
         switch matches.count {
         case 0:
-            throw StoreError(.notFound, "no asset matches '\(idOrPrefix)'", hint: Hint("run {} to list them", .listAssets))
+            throw StoreError(
+                .notFound, "no asset matches '\(idOrPrefix)'", hint: Hint("run {} to list them", .listAssets))
         case 1:
             return AssetID(validatedHex: matches[0])
         default:
@@ -313,7 +318,8 @@ extension Store {
             return try Store.decodeAsset(row, paths: paths)
         }
         guard let found else {
-            throw StoreError(.notFound, "no asset \(id.short) in the store", hint: Hint("run {} to list them", .listAssets))
+            throw StoreError(
+                .notFound, "no asset \(id.short) in the store", hint: Hint("run {} to list them", .listAssets))
         }
         return found
     }
@@ -355,7 +361,8 @@ extension Store {
         do {
             media = try JSONDecoder().decode(MediaInfo.self, from: Data(probeText.utf8))
         } catch {
-            throw StoreError(.database, "the probe of asset \(row["id"] as String) is damaged", hint: Hint("run {}", .check))
+            throw StoreError(
+                .database, "the probe of asset \(row["id"] as String) is damaged", hint: Hint("run {}", .check))
         }
         let kind = MediaKind(rawValue: row["kind"]) ?? media.kind
         return Asset(

@@ -22,14 +22,16 @@ extension Store {
         if let value, let problem = Store.configProblem(key, value) {
             throw StoreError(
                 .invalidArgument,
-                "the setting \(key) holds \(problem.value) (\(problem.rule))", hint: Hint("set it again with {}", .setSetting(key)))
+                "the setting \(key) holds \(problem.value) (\(problem.rule))",
+                hint: Hint("set it again with {}", .setSetting(key)))
         }
         return value
     }
 
     /// What is wrong with `value` for `key`, or nil when it is allowed.
     static func configProblem(_ key: String, _ value: String) -> (value: String, rule: String)? {
-        let quoted = "'\(value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : String($0) }.joined().prefix(60))'"
+        let quoted =
+            "'\(value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : String($0) }.joined().prefix(60))'"
         let hasControl = value.unicodeScalars.contains { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) }
         switch key {
         case "workfile":
@@ -64,7 +66,8 @@ extension Store {
         try write("cannot change setting '\(key)'") { db in
             if let value {
                 try db.execute(
-                    sql: "INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    sql:
+                        "INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     arguments: [key, value])
             } else {
                 try db.execute(sql: "DELETE FROM config WHERE key = ?", arguments: [key])

@@ -24,7 +24,8 @@ extension Store {
 
         var settings: [TurnDiff.Change] = []
         if turnA.model != turnB.model {
-            settings.append(.init(field: "model", old: turnA.model.map(JSONValue.string), new: turnB.model.map(JSONValue.string)))
+            settings.append(
+                .init(field: "model", old: turnA.model.map(JSONValue.string), new: turnB.model.map(JSONValue.string)))
         }
         if turnA.kind != turnB.kind {
             settings.append(.init(field: "kind", old: .string(turnA.kind.name), new: .string(turnB.kind.name)))
@@ -65,8 +66,11 @@ extension Store {
             .array(
                 asset.media.streams.filter { $0.type == .audio }.map {
                     .string(
-                        [$0.codec, $0.sampleRate.map { "\($0) Hz" }, $0.channelLayout ?? $0.channels.map { "\($0) ch" }]
-                            .compactMap { $0 }.joined(separator: " "))
+                        [
+                            $0.codec, $0.sampleRate.map { "\($0) Hz" },
+                            $0.channelLayout ?? $0.channels.map { "\($0) ch" },
+                        ]
+                        .compactMap { $0 }.joined(separator: " "))
                 })
         }
         compare("audio", audio(assetA), audio(assetB))

@@ -131,7 +131,8 @@ extension Store {
         if request.count > 1 {
             guard let duration = asset.duration else {
                 throw StoreError(
-                    .invalidArgument, "asset \(asset.id.short) does not say how long it is", hint: Hint("give times with {}", .option(.frameTimes)))
+                    .invalidArgument, "asset \(asset.id.short) does not say how long it is",
+                    hint: Hint("give times with {}", .option(.frameTimes)))
             }
             return FrameTime.evenlySpaced(count: request.count, duration: duration)
         }
@@ -139,7 +140,8 @@ extension Store {
         guard let seconds = time.seconds(duration: asset.duration) else {
             throw StoreError(
                 .invalidArgument,
-                "asset \(asset.id.short) does not say how long it is", hint: Hint("give {} in seconds, not \(time)", .option(.frameTimes)))
+                "asset \(asset.id.short) does not say how long it is",
+                hint: Hint("give {} in seconds, not \(time)", .option(.frameTimes)))
         }
         if let duration = asset.duration, seconds > duration {
             throw StoreError(
@@ -172,7 +174,8 @@ extension Store {
             switch error.code {
             case .unreadable:
                 throw StoreError(
-                    .corrupt, "the bytes of asset \(asset.id.short) are missing or unreadable", hint: Hint("run {}", .check))
+                    .corrupt, "the bytes of asset \(asset.id.short) are missing or unreadable",
+                    hint: Hint("run {}", .check))
             case .outOfRange:
                 throw StoreError(.invalidArgument, "asset \(asset.id.short): \(error.message)")
             default:

@@ -20,11 +20,13 @@ extension Store {
         report.cleanedTemporaries = objects.removeAbandonedTemporaries()
         report.stalePartialDownloads = stalePartialDownloads(olderThan: Store.partialDownloadExpiry).map(\.path)
         let scratch = layout.storeDirectory + "/tmp"
-        report.leftoverTemporaries = ((try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []).sorted().map { scratch + "/" + $0 }
+        report.leftoverTemporaries = ((try? FileManager.default.contentsOfDirectory(atPath: scratch)) ?? []).sorted()
+            .map { scratch + "/" + $0 }
         func problem(_ kind: String, _ subject: String, _ reason: String, hint: Hint? = nil) {
             report.problems.append(.init(kind: kind, subject: subject, reason: reason, hint: hint))
         }
-        if let result = try? read("cannot check the database", { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }),
+        if let result = try? read(
+            "cannot check the database", { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }),
             result != "ok"
         {
             problem("database", "omnistore.db", "the store's index is damaged (\(result))", hint: Store.rebuildHint)
@@ -48,7 +50,8 @@ extension Store {
             known.insert(asset.id.hex)
             report.objectsChecked += 1
             let path = layout.objectPath(asset.id)
-            let repair = asset.path.map { Hint("re-add it with {}", .addFile(path: $0)) }
+            let repair =
+                asset.path.map { Hint("re-add it with {}", .addFile(path: $0)) }
                 ?? Hint("re-add the original file with {}", .addFile(path: nil))
             var info = stat()
             guard stat(path, &info) == 0 else {
@@ -58,7 +61,9 @@ extension Store {
             }
             if fast {
                 if Int64(info.st_size) != asset.size {
-                    problem("size_mismatch", asset.id.hex, "object \(asset.id.short) has \(info.st_size) bytes, not \(asset.size)",
+                    problem(
+                        "size_mismatch", asset.id.hex,
+                        "object \(asset.id.short) has \(info.st_size) bytes, not \(asset.size)",
                         hint: Hint("run {}", .fullCheck))
                 }
                 continue
@@ -67,7 +72,8 @@ extension Store {
             do {
                 actual = try ObjectStore.hash(path)
             } catch {
-                problem("missing_object", asset.id.hex, "object \(asset.id.short) cannot be read (\(error))", hint: repair)
+                problem(
+                    "missing_object", asset.id.hex, "object \(asset.id.short) cannot be read (\(error))", hint: repair)
                 continue
             }
             report.bytesChecked += Int64(info.st_size)
@@ -77,7 +83,8 @@ extension Store {
                 report.quarantined.append(moved)
                 problem(
                     "corrupt_object", asset.id.hex,
-                    "object \(asset.id.short) is corrupt (it hashes to \(actual.short)); moved to \(Formatting.path(moved)); \(repair)")
+                    "object \(asset.id.short) is corrupt (it hashes to \(actual.short)); moved to \(Formatting.path(moved)); \(repair)"
+                )
             }
         }
         report.danglingObjects = danglingObjectFiles(known: known)
@@ -100,14 +107,17 @@ extension Store {
                     continue
                 }
                 if CanonicalJSON.sha256(turn.record) != id || turn.canonicalText != text {
-                    problem("bad_turn", id, "turn \(short) does not match its id (its record hashes to \(turn.id.short))")
+                    problem(
+                        "bad_turn", id, "turn \(short) does not match its id (its record hashes to \(turn.id.short))")
                 }
                 for parent in turn.parents where try !Store.turnExists(db, parent.hex) {
-                    problem("missing_parent", id, "turn \(short) names parent \(parent.short), which is not in the store")
+                    problem(
+                        "missing_parent", id, "turn \(short) names parent \(parent.short), which is not in the store")
                 }
                 let storedParents = try String.fetchAll(
                     db,
-                    sql: "SELECT t.id FROM turn_parent p JOIN turn t ON t.seq = p.parent WHERE p.child = ? ORDER BY p.position",
+                    sql:
+                        "SELECT t.id FROM turn_parent p JOIN turn t ON t.seq = p.parent WHERE p.child = ? ORDER BY p.position",
                     arguments: [row["seq"] as Int64])
                 if storedParents != turn.parents.map(\.hex) {
                     problem("bad_turn", id, "turn \(short): the parent index disagrees with its record")
@@ -119,7 +129,8 @@ extension Store {
         }
 
         // The record files are the truth and the rows their index: each must have the other.
-        (report.restoredRecords, report.unindexedRecords) = checkTurnRecordFiles(indexed: indexedTurns, problem: problem)
+        (report.restoredRecords, report.unindexedRecords) = checkTurnRecordFiles(
+            indexed: indexedTurns, problem: problem)
 
         // The chain index is derived from the parents, so a damaged one is
         // rebuilt from them rather than left to give wrong ancestry answers.
@@ -149,7 +160,8 @@ extension Store {
                 let name: String = row["name"]
                 if let branch = Store.branchPart(ofRef: name), let rule = BranchName.problem(branch) {
                     // As an older clone could take from a remote: no command can use or delete it.
-                    let fix = name.hasPrefix("refs/heads/")
+                    let fix =
+                        name.hasPrefix("refs/heads/")
                         ? Hint("delete it with {} and that name", .deleteBranch(nil, force: true))
                         : Hint("remove that remote with {} and add it again", .removeRemote(nil))
                     problem(
@@ -157,7 +169,9 @@ extension Store {
                         "ref '\(BranchName.printable(name))' has an invalid name (\(rule))", hint: fix)
                 }
                 if try !Store.turnExists(db, target) {
-                    problem("dangling_ref", row["name"], "\(row["name"] as String) points at turn \(target.prefix(12)), which is not in the store")
+                    problem(
+                        "dangling_ref", row["name"],
+                        "\(row["name"] as String) points at turn \(target.prefix(12)), which is not in the store")
                 }
             }
             if let detached = try String.fetchOne(db, sql: "SELECT detached FROM head WHERE only = 1"),
@@ -173,24 +187,32 @@ extension Store {
                     WHERE x.seq = r.seq AND x.value IS NOT NULL AND NOT EXISTS (SELECT 1 FROM turn t WHERE t.id = x.value)
                     """)
             for row in missing {
-                problem("dangling_reflog", row["ref"], "a reflog entry of \(row["ref"] as String) names turn \((row["turn"] as String).prefix(12)), which is not in the store")
+                problem(
+                    "dangling_reflog", row["ref"],
+                    "a reflog entry of \(row["ref"] as String) names turn \((row["turn"] as String).prefix(12)), which is not in the store"
+                )
             }
         }
 
         // Pending interactions must still have everything they will record.
         for item in (try? pendingWork()) ?? [] {
             if let parent = item.parent, (try? turn(parent)) == nil {
-                problem("bad_pending", item.id, "pending interaction \(item.id) continues turn \(parent.short), which is not in the store")
+                problem(
+                    "bad_pending", item.id,
+                    "pending interaction \(item.id) continues turn \(parent.short), which is not in the store")
             }
             for asset in item.assets where !known.contains(asset.hex) {
-                problem("bad_pending", item.id, "pending interaction \(item.id) uses asset \(asset.short), which is not in the store")
+                problem(
+                    "bad_pending", item.id,
+                    "pending interaction \(item.id) uses asset \(asset.short), which is not in the store")
             }
         }
         return report
     }
 
     package static func turnExists(_ db: Database, _ id: String) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM turn WHERE id = ?)"), arguments: [id]) ?? false
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM turn WHERE id = ?)"), arguments: [id])
+            ?? false
     }
 
     /// Moves a corrupt object aside, keeping its bytes for inspection.
@@ -236,19 +258,25 @@ extension Store {
     {
         var restored: [String] = []
         var unindexed: [String] = []
-        let names = Set(((try? FileManager.default.contentsOfDirectory(atPath: layout.turnsDirectory)) ?? []).filter { TurnID($0) != nil })
+        let names = Set(
+            ((try? FileManager.default.contentsOfDirectory(atPath: layout.turnsDirectory)) ?? []).filter {
+                TurnID($0) != nil
+            })
         for name in names.sorted() {
             guard let id = TurnID(name) else { continue }
             let bytes: [UInt8]
             do {
                 bytes = try StoreRecords.read(layout.turnRecordPath(id))
             } catch {
-                problem("bad_record", name, "turn record file \(id.short) cannot be read (\(error))",
+                problem(
+                    "bad_record", name, "turn record file \(id.short) cannot be read (\(error))",
                     Hint("run {} after restoring it", .rebuildIndex))
                 continue
             }
             if CanonicalJSON.hexDigest(bytes) != name {
-                problem("bad_record", name, "turn record file \(id.short) does not hash to its name: restore it from a clone or a backup", nil)
+                problem(
+                    "bad_record", name,
+                    "turn record file \(id.short) does not hash to its name: restore it from a clone or a backup", nil)
             } else if indexed[name] == nil {
                 // A command killed between writing the record and committing
                 // leaves one, as an interrupted add leaves an object: noted, and
@@ -259,10 +287,12 @@ extension Store {
         for (hex, text) in indexed.sorted(by: { $0.key < $1.key }) where !names.contains(hex) {
             guard let id = TurnID(hex), CanonicalJSON.hexDigest(Array(text.utf8)) == hex else { continue }
             do {
-                try StoreRecords.writeFile(Array(text.utf8), to: layout.turnRecordPath(id), creating: layout.turnsDirectory)
+                try StoreRecords.writeFile(
+                    Array(text.utf8), to: layout.turnRecordPath(id), creating: layout.turnsDirectory)
                 restored.append(hex)
             } catch {
-                problem("missing_record", hex, "turn \(id.short) has no record file and it cannot be written (\(error))",
+                problem(
+                    "missing_record", hex, "turn \(id.short) has no record file and it cannot be written (\(error))",
                     Hint("free space or fix permissions, then run {} again", .check))
             }
         }

@@ -54,12 +54,16 @@ extension Store {
     ///   - pruneAge: the grace period; 0 means everything unused now.
     ///   - dryRun: report only.
     ///   - waiting: called if gc must wait for running commands.
-    public func gc(pruneAge: TimeInterval = Store.defaultPruneAge, dryRun: Bool = false, waiting: () -> Void = {}) throws -> GCReport {
+    public func gc(pruneAge: TimeInterval = Store.defaultPruneAge, dryRun: Bool = false, waiting: () -> Void = {})
+        throws -> GCReport
+    {
         let gcLock = try WriterLease.acquireExclusive(layout, waiting: waiting)
         defer { _ = gcLock }
         // gc deletes; it never decides from an index that may have lost rows.
         let check = try read("cannot check the index") { db in try String.fetchOne(db, sql: "PRAGMA quick_check") }
-        guard check == "ok" else { throw Store.damagedIndex("the store's index failed its check (\(check ?? "?")), so gc removed nothing") }
+        guard check == "ok" else {
+            throw Store.damagedIndex("the store's index failed its check (\(check ?? "?")), so gc removed nothing")
+        }
         // Every turn record on disk keeps its clip and references, whatever the index says.
         let recordRoots = try turnRecordRoots()
         var report = GCReport()
@@ -138,7 +142,9 @@ extension Store {
             guard let id = TurnID(name) else { continue }
             let bytes = try StoreRecords.read(layout.turnRecordPath(id))
             guard let turn = try? Turn(json: JSONParser.parse(String(decoding: bytes, as: UTF8.self))) else {
-                throw StoreError(.corrupt, "turn record \(id.short) is unreadable, so gc removed nothing", hint: Hint("run {}", .check))
+                throw StoreError(
+                    .corrupt, "turn record \(id.short) is unreadable, so gc removed nothing",
+                    hint: Hint("run {}", .check))
             }
             roots.insert(turn.output.hex)
             for input in turn.inputs { roots.insert(input.asset.hex) }

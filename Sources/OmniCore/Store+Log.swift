@@ -16,7 +16,8 @@ extension Store {
             let graph = TurnGraph(db)
             var starts: [Int64] = []
             if all {
-                starts += try Int64.fetchAll(db, sql: "SELECT t.seq FROM ref r JOIN turn t ON t.id = r.target ORDER BY r.name")
+                starts += try Int64.fetchAll(
+                    db, sql: "SELECT t.seq FROM ref r JOIN turn t ON t.id = r.target ORDER BY r.name")
                 if let headTurn = try Store.head(db).turn { starts.append(try graph.seq(of: headTurn)) }
             }
             for revision in revisions { starts.append(try Store.resolveSeq(db, revision)) }
@@ -78,7 +79,9 @@ extension Store {
             while let top = explore.peekGeneration, top > generation, let seq = explore.pop() {
                 for parent in try graph.node(seq).parents {
                     indegree[parent, default: 0] += 1
-                    if seen.insert(parent).inserted { explore.push(parent, generation: try graph.node(parent).generation) }
+                    if seen.insert(parent).inserted {
+                        explore.push(parent, generation: try graph.node(parent).generation)
+                    }
                 }
             }
         }
@@ -109,7 +112,8 @@ extension Store {
         """
 
     static func logEntry(_ db: Database, _ node: TurnGraph.Node, _ graph: TurnGraph) throws -> LogEntry {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: logEntrySQL + " WHERE t.seq = ?"), arguments: [node.seq])
+        guard
+            let row = try Row.fetchOne(db.cachedStatement(sql: logEntrySQL + " WHERE t.seq = ?"), arguments: [node.seq])
         else { throw StoreError(.database, "turn \(node.id.short) vanished while reading: run the command again") }
         return try logEntry(row, node, graph)
     }

@@ -38,7 +38,8 @@ extension Store {
             if let turnError, turnError.code != .notFound { throw turnError }
             throw StoreError(
                 .notFound,
-                "'\(BranchName.printable(name))' is not a turn, branch or asset", hint: Hint("run {} or {}", .listTurns, .listAssets))
+                "'\(BranchName.printable(name))' is not a turn, branch or asset",
+                hint: Hint("run {} or {}", .listTurns, .listAssets))
         }
     }
 

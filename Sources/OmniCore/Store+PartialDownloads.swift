@@ -27,7 +27,9 @@ extension Store {
             guard age == 0 || Double(info.st_mtim.tv_sec) < cutoff else { continue }
             // A pull writing it holds its flock (the .parts journal beside it is its companion).
             let lockTarget = name.hasSuffix(".parts") ? String(path.dropLast(".parts".count)) : path
-            if let held = try? FileDescriptor.openForReading(lockTarget), flock(held.raw, LOCK_EX | LOCK_NB) != 0 { continue }
+            if let held = try? FileDescriptor.openForReading(lockTarget), flock(held.raw, LOCK_EX | LOCK_NB) != 0 {
+                continue
+            }
             found.append((path, Int64(info.st_size)))
         }
         return found

@@ -21,7 +21,8 @@ extension Store {
                 let plan = try JSONParser.parse(row["plan"] as String)
                 let assets = try (plan["media"]?.arrayValue ?? []).map { item in
                     guard let id = item["asset"]?.stringValue.flatMap(AssetID.init) else {
-                        throw StoreError(.database, "a pending interaction's plan lacks media asset", hint: Hint("run {}", .check))
+                        throw StoreError(
+                            .database, "a pending interaction's plan lacks media asset", hint: Hint("run {}", .check))
                     }
                     return id
                 }

@@ -33,7 +33,8 @@ public struct RebuildReport: Sendable {
         .object([
             "assets": .int(Int64(assets)), "paths": .int(Int64(paths)), "turns": .int(Int64(turns)),
             "refs": .int(Int64(refs)), "reflog_entries": .int(Int64(reflogEntries)), "pending": .int(Int64(pending)),
-            "unanswered_requests": .int(Int64(unansweredRequests)), "unrecorded_objects": .int(Int64(unrecordedObjects)),
+            "unanswered_requests": .int(Int64(unansweredRequests)),
+            "unrecorded_objects": .int(Int64(unrecordedObjects)),
             "copied_tables": .array(copiedTables.map(JSONValue.string)), "old_database": JSONValue(oldDatabase),
             "lost": .array(lost.map(JSONValue.string)),
         ])
@@ -64,7 +65,9 @@ extension Store {
             if !tables.contains("grdb_migrations") || !tables.contains("turn") {
                 return "the store's index (omnistore.db) is not an omnistore database"
             }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+        } catch let error as DatabaseError
+            where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB
+        {
             return "the store's index (omnistore.db) is damaged"
         } catch {
             // Locked, unreadable, or a read-only folder with a WAL: the open that follows says what.
@@ -142,12 +145,15 @@ extension Store {
             try queue.write { db in try replaySettings(settings, layout, db) }
             let check = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
             guard check == "ok" else {
-                throw StoreError(.database, "the rebuilt index failed its check (\(check ?? "?")); the old one was kept")
+                throw StoreError(
+                    .database, "the rebuilt index failed its check (\(check ?? "?")); the old one was kept")
             }
             try queue.close()
         } catch let error as DatabaseError {
             for suffix in ["", "-wal", "-shm", "-journal"] { unlink(building + suffix) }
-            throw StoreError(.database, "cannot build the new index: \(error.message ?? "SQLite error \(error.resultCode.rawValue)")")
+            throw StoreError(
+                .database, "cannot build the new index: \(error.message ?? "SQLite error \(error.resultCode.rawValue)")"
+            )
         }
         // The old database and its WAL move aside together, or the new one would read the old WAL.
         if FileManager.default.fileExists(atPath: layout.databasePath) {
@@ -212,9 +218,13 @@ extension Store {
         // before it committed, which the index never had either: they stay
         // unindexed, for gc to remove after its grace period.
         let recordsAreComplete =
-            FileManager.default.fileExists(atPath: layout.refJournalPath) && !report.lost.contains { $0.hasPrefix("asset pack") }
-        for fanout in (try? FileManager.default.contentsOfDirectory(atPath: layout.objectsDirectory)) ?? [] where fanout.count == 2 {
-            for rest in (try? FileManager.default.contentsOfDirectory(atPath: layout.objectsDirectory + "/" + fanout)) ?? [] {
+            FileManager.default.fileExists(atPath: layout.refJournalPath)
+            && !report.lost.contains { $0.hasPrefix("asset pack") }
+        for fanout in (try? FileManager.default.contentsOfDirectory(atPath: layout.objectsDirectory)) ?? []
+        where fanout.count == 2 {
+            for rest in (try? FileManager.default.contentsOfDirectory(atPath: layout.objectsDirectory + "/" + fanout))
+                ?? []
+            {
                 guard let id = AssetID(fanout + rest) else { continue }
                 if records[id.hex] != nil || !recordsAreComplete {
                     ids.insert(id.hex)
@@ -278,7 +288,9 @@ extension Store {
             waiting[id] = turn.parents.filter { turns[$0] != nil }.count
             for parent in turn.parents where turns[parent] != nil { children[parent, default: []].append(id) }
         }
-        var ready = turns.keys.filter { waiting[$0] == 0 }.sorted { (turns[$0]?.createdAt ?? "", $0.hex) < (turns[$1]?.createdAt ?? "", $1.hex) }
+        var ready = turns.keys.filter { waiting[$0] == 0 }.sorted {
+            (turns[$0]?.createdAt ?? "", $0.hex) < (turns[$1]?.createdAt ?? "", $1.hex)
+        }
         var missingAsset: Set<TurnID> = []
         while let id = ready.first {
             ready.removeFirst()
@@ -290,7 +302,8 @@ extension Store {
             if parentsMissing || assetsMissing {
                 missingAsset.insert(id)
                 report.lost.append(
-                    "turn \(id.short) was left out: \(parentsMissing ? "a parent is missing" : "its clip or a reference is missing")")
+                    "turn \(id.short) was left out: \(parentsMissing ? "a parent is missing" : "its clip or a reference is missing")"
+                )
             } else {
                 _ = try Store.insert(turn, db)
                 report.turns += 1
@@ -323,16 +336,19 @@ extension Store {
                         continue
                     }
                     try db.execute(
-                        sql: "INSERT INTO ref (name, target) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET target = excluded.target",
+                        sql:
+                            "INSERT INTO ref (name, target) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET target = excluded.target",
                         arguments: [name, target])
                 } else {
                     try db.execute(sql: "DELETE FROM ref WHERE name = ?", arguments: [name])
                 }
             case "head":
                 if let symbolic = entry["symbolic"]?.stringValue {
-                    try db.execute(sql: "UPDATE head SET symbolic = ?, detached = NULL WHERE only = 1", arguments: [symbolic])
+                    try db.execute(
+                        sql: "UPDATE head SET symbolic = ?, detached = NULL WHERE only = 1", arguments: [symbolic])
                 } else if let detached = entry["detached"]?.stringValue, try turnExists(detached) {
-                    try db.execute(sql: "UPDATE head SET symbolic = NULL, detached = ? WHERE only = 1", arguments: [detached])
+                    try db.execute(
+                        sql: "UPDATE head SET symbolic = NULL, detached = ? WHERE only = 1", arguments: [detached])
                 }
             case "reflog":
                 let old = entry["old"]?.stringValue
@@ -367,10 +383,13 @@ extension Store {
                 if let attempt = entry["attempt"]?.stringValue { unanswered[attempt] = nil }
             case "pending":
                 if let attempt = entry["attempt"]?.stringValue { unanswered[attempt] = nil }
-                guard let id = entry["interaction"]?.stringValue, let plan = entry["plan"]?.stringValue else { continue }
+                guard let id = entry["interaction"]?.stringValue, let plan = entry["plan"]?.stringValue else {
+                    continue
+                }
                 let at = entry["at"]?.stringValue ?? ""
                 try db.execute(
-                    sql: "INSERT OR REPLACE INTO pending (interaction_id, status, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                    sql:
+                        "INSERT OR REPLACE INTO pending (interaction_id, status, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
                     arguments: [id, entry["status"]?.stringValue ?? "in_progress", plan, at, at])
             case "pending-done":
                 if let id = entry["interaction"]?.stringValue {
@@ -384,7 +403,9 @@ extension Store {
         }
         // A create sent with no reply journaled: the process died while the
         // API may have started (and billed) it. Kept as an attempt that says so.
-        for (_, entry) in unanswered.sorted(by: { ($0.value["at"]?.stringValue ?? "") < ($1.value["at"]?.stringValue ?? "") }) {
+        for (_, entry) in unanswered.sorted(by: {
+            ($0.value["at"]?.stringValue ?? "") < ($1.value["at"]?.stringValue ?? "")
+        }) {
             try insertUnanswered(entry, status: "no_reply", db)
             report.unansweredRequests += 1
         }
@@ -399,10 +420,12 @@ extension Store {
         try Store.insertAttempt(
             .object([
                 "interaction_id": .null, "kind": .string(plan["kind"]?.stringValue ?? "generate"),
-                "instruction": .string(plan["instruction"]?.stringValue ?? ""), "parent": JSONValue(plan["parent"]?.stringValue),
+                "instruction": .string(plan["instruction"]?.stringValue ?? ""),
+                "parent": JSONValue(plan["parent"]?.stringValue),
                 "status": .string(status), "error_code": .string("no_reply"),
                 "message": .string(
-                    "sent, no reply: may be billed (the command stopped before the API answered); check the API's usage page"),
+                    "sent, no reply: may be billed (the command stopped before the API answered); check the API's usage page"
+                ),
                 "plan": .string(plan.compactText), "created_at": .string(entry["at"]?.stringValue ?? ""),
             ]), db)
     }
@@ -415,7 +438,8 @@ extension Store {
                 guard let key = entry["key"]?.stringValue else { continue }
                 if let value = entry["value"]?.stringValue {
                     try db.execute(
-                        sql: "INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        sql:
+                            "INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                         arguments: [key, value])
                 } else {
                     try db.execute(sql: "DELETE FROM config WHERE key = ?", arguments: [key])
@@ -425,19 +449,24 @@ extension Store {
                 try db.execute(sql: "DELETE FROM remote WHERE name = ?", arguments: [name])
                 guard let remote = entry["remote"], let url = remote["url"]?.stringValue else { continue }
                 try db.execute(
-                    sql: "INSERT INTO remote (name, url, endpoint, region, addressing, lazy, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    sql:
+                        "INSERT INTO remote (name, url, endpoint, region, addressing, lazy, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     arguments: [
                         name, url, remote["endpoint"]?.stringValue, remote["region"]?.stringValue,
-                        remote["addressing"]?.stringValue, remote["lazy"]?.boolValue ?? false, remote["added_at"]?.stringValue ?? "",
+                        remote["addressing"]?.stringValue, remote["lazy"]?.boolValue ?? false,
+                        remote["added_at"]?.stringValue ?? "",
                     ])
             case "lazy":
                 guard let hex = entry["asset"]?.stringValue, let id = AssetID(hex) else { continue }
                 // An object whose bytes are here is not lazy, whatever the journal's last word.
                 if let remote = entry["remote"]?.stringValue,
                     !FileManager.default.fileExists(atPath: layout.objectPath(id)),
-                    try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM asset WHERE id = ?)", arguments: [hex]) == true
+                    try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM asset WHERE id = ?)", arguments: [hex])
+                        == true
                 {
-                    try db.execute(sql: "INSERT OR REPLACE INTO lazy_object (asset, remote) VALUES (?, ?)", arguments: [hex, remote])
+                    try db.execute(
+                        sql: "INSERT OR REPLACE INTO lazy_object (asset, remote) VALUES (?, ?)",
+                        arguments: [hex, remote])
                 } else {
                     try db.execute(sql: "DELETE FROM lazy_object WHERE asset = ?", arguments: [hex])
                 }
@@ -456,11 +485,14 @@ extension Store {
         _ layout: StoreLayout, into queue: DatabaseQueue, journaledSettings: Bool, _ report: inout RebuildReport
     ) throws {
         let tables = ["config", "remote", "pending", "attempt", "lazy_object", "worktree"]
-        guard FileManager.default.fileExists(atPath: layout.databasePath), indexProblem(layout) == nil
-            || indexProblem(layout) == "the store's index (omnistore.db) is damaged"
+        guard FileManager.default.fileExists(atPath: layout.databasePath),
+            indexProblem(layout) == nil
+                || indexProblem(layout) == "the store's index (omnistore.db) is damaged"
         else {
             if !journaledSettings {
-                report.lost.append("settings, remotes and lazy-object markers made before they were journaled were only in the lost index")
+                report.lost.append(
+                    "settings, remotes and lazy-object markers made before they were journaled were only in the lost index"
+                )
             }
             return
         }
@@ -485,8 +517,11 @@ extension Store {
                     if table == "attempt",
                         try Bool.fetchOne(
                             db,
-                            sql: "SELECT EXISTS (SELECT 1 FROM attempt WHERE interaction_id IS ? AND created_at = ? AND status = ?)",
-                            arguments: [row["interaction_id"] as String?, row["created_at"] as String, row["status"] as String]) == true
+                            sql:
+                                "SELECT EXISTS (SELECT 1 FROM attempt WHERE interaction_id IS ? AND created_at = ? AND status = ?)",
+                            arguments: [
+                                row["interaction_id"] as String?, row["created_at"] as String, row["status"] as String,
+                            ]) == true
                     {
                         continue
                     }
@@ -500,7 +535,8 @@ extension Store {
             }
             report.copiedTables.append(table)
         }
-        report.pending = (try? queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM pending") ?? 0 }) ?? report.pending
+        report.pending =
+            (try? queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM pending") ?? 0 }) ?? report.pending
     }
 }
 

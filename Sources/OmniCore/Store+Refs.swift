@@ -51,9 +51,12 @@ extension Store {
         let author = try self.author()
         try write("cannot create branch '\(name)'") { db in
             if try Store.refTarget(db, branch.ref) != nil {
-                throw StoreError(.conflict, "a branch named '\(name)' already exists", hint: Hint("pick another name or delete it with {}", .deleteBranch(name, force: false)))
+                throw StoreError(
+                    .conflict, "a branch named '\(name)' already exists",
+                    hint: Hint("pick another name or delete it with {}", .deleteBranch(name, force: false)))
             }
-            try Store.updateRef(db, branch.ref, expected: nil, to: target, reason: "branch: created from \(revision)", author: author)
+            try Store.updateRef(
+                db, branch.ref, expected: nil, to: target, reason: "branch: created from \(revision)", author: author)
         }
         return target
     }
@@ -70,12 +73,15 @@ extension Store {
         } catch {
             // A branch an older version took from a remote under an invalid
             // name can still be deleted, so that fsck's advice works.
-            guard try read("cannot read branch", { db in try Store.refTarget(db, "refs/heads/" + name) }) != nil else { throw error }
+            guard try read("cannot read branch", { db in try Store.refTarget(db, "refs/heads/" + name) }) != nil else {
+                throw error
+            }
             branch = BranchName(trusted: name)
         }
         let head = try self.head()
         if head.branch == branch {
-            throw StoreError(.conflict, "cannot delete branch '\(name)': it is checked out; check out another branch first")
+            throw StoreError(
+                .conflict, "cannot delete branch '\(name)': it is checked out; check out another branch first")
         }
         guard let target = try read("cannot read branch", { db in try Store.refTarget(db, branch.ref) }) else {
             throw StoreError(.notFound, "no branch named '\(name)'", hint: Hint("run {} to list them", .listBranches))
@@ -83,7 +89,8 @@ extension Store {
         if !force, let headTurn = head.turn, try !isAncestor(target, of: headTurn) {
             throw StoreError(
                 .conflict,
-                "branch '\(name)' has turns that HEAD does not contain", hint: Hint("use {} to delete it anyway", .deleteBranch(name, force: true)))
+                "branch '\(name)' has turns that HEAD does not contain",
+                hint: Hint("use {} to delete it anyway", .deleteBranch(name, force: true)))
         }
         let author = try self.author()
         try write("cannot delete branch '\(name)'") { db in
@@ -99,7 +106,8 @@ extension Store {
         let author = try self.author()
         try write("cannot rename branch '\(old)'") { db in
             guard let target = try Store.refTarget(db, from.ref) else {
-                throw StoreError(.notFound, "no branch named '\(old)'", hint: Hint("run {} to list them", .listBranches))
+                throw StoreError(
+                    .notFound, "no branch named '\(old)'", hint: Hint("run {} to list them", .listBranches))
             }
             if try Store.refTarget(db, to.ref) != nil {
                 throw StoreError(.conflict, "a branch named '\(new)' already exists")
@@ -108,7 +116,8 @@ extension Store {
             RefJournal.rename(from: from.ref, to: to.ref)
             try db.execute(sql: "UPDATE reflog SET ref = ? WHERE ref = ?", arguments: [to.ref, from.ref])
             try Store.appendReflog(
-                db, ref: to.ref, old: target, new: target, reason: "branch: renamed \(from.ref) to \(to.ref)", author: author)
+                db, ref: to.ref, old: target, new: target, reason: "branch: renamed \(from.ref) to \(to.ref)",
+                author: author)
             try db.execute(sql: "UPDATE head SET symbolic = ? WHERE symbolic = ?", arguments: [to.ref, from.ref])
         }
     }
@@ -144,11 +153,13 @@ extension Store {
         guard current == expected else {
             throw StoreError(
                 .conflict,
-                "\(ref) moved to \(current?.short ?? "nothing") while this command expected \(expected?.short ?? "nothing"): run it again")
+                "\(ref) moved to \(current?.short ?? "nothing") while this command expected \(expected?.short ?? "nothing"): run it again"
+            )
         }
         if let new {
             try db.execute(
-                sql: "INSERT INTO ref (name, target) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET target = excluded.target",
+                sql:
+                    "INSERT INTO ref (name, target) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET target = excluded.target",
                 arguments: [ref, new.hex])
         } else {
             try db.execute(sql: "DELETE FROM ref WHERE name = ?", arguments: [ref])

@@ -32,17 +32,20 @@ extension Store {
                 case .failure(let end):
                     throw StoreError(
                         .notFound,
-                        "'\(revision)' goes past the first turn: there are only \(end.depth) turns before it on the first-parent line")
+                        "'\(revision)' goes past the first turn: there are only \(end.depth) turns before it on the first-parent line"
+                    )
                 }
             case .parent(let index):
                 guard index > 0 else { continue }
                 let parents = try Int64.fetchAll(
-                    db.cachedStatement(sql: "SELECT parent FROM turn_parent WHERE child = ? ORDER BY position"), arguments: [seq])
+                    db.cachedStatement(sql: "SELECT parent FROM turn_parent WHERE child = ? ORDER BY position"),
+                    arguments: [seq])
                 guard index <= parents.count else {
                     let id = try graph.id(of: seq)
                     throw StoreError(
                         .notFound,
-                        "'\(revision)' asks for parent \(index) but turn \(id.short) has \(parents.count == 0 ? "no parents" : "only \(parents.count)")")
+                        "'\(revision)' asks for parent \(index) but turn \(id.short) has \(parents.count == 0 ? "no parents" : "only \(parents.count)")"
+                    )
                 }
                 seq = parents[index - 1]
             }
@@ -65,7 +68,8 @@ extension Store {
             let digits = rest.prefix { $0.isASCII && $0.isNumber }
             rest = rest.dropFirst(digits.count)
             guard op == "~" || op == "^" else {
-                throw StoreError(.invalidArgument, "'\(revision)' is not a revision: unexpected '\(op)'; use REV~N or REV^N")
+                throw StoreError(
+                    .invalidArgument, "'\(revision)' is not a revision: unexpected '\(op)'; use REV~N or REV^N")
             }
             let count: Int
             if digits.isEmpty {
@@ -78,7 +82,8 @@ extension Store {
             steps.append(op == "~" ? .ancestor(count) : .parent(count))
         }
         guard !base.isEmpty else {
-            throw StoreError(.invalidArgument, "'\(revision)' is not a revision: name a turn first, as in HEAD\(revision)")
+            throw StoreError(
+                .invalidArgument, "'\(revision)' is not a revision: name a turn first, as in HEAD\(revision)")
         }
         return (base, steps)
     }
@@ -87,7 +92,8 @@ extension Store {
         let graph = TurnGraph(db)
         if base == "HEAD" || base == "@" {
             guard let turn = try head(db).turn else {
-                throw StoreError(.notFound, "HEAD has no turns yet", hint: Hint("record one with {}", .record(givenClip: true)))
+                throw StoreError(
+                    .notFound, "HEAD has no turns yet", hint: Hint("record one with {}", .record(givenClip: true)))
             }
             return try graph.seq(of: turn)
         }
@@ -108,11 +114,14 @@ extension Store {
             if rows.count > 1 {
                 let shown = rows.prefix(10).map { String(($0["id"] as String).prefix(16)) }.joined(separator: ", ")
                 throw StoreError(
-                    .ambiguous, "turn prefix '\(base)' is ambiguous: it matches \(shown)\(rows.count > 10 ? ", …" : ""); give more digits")
+                    .ambiguous,
+                    "turn prefix '\(base)' is ambiguous: it matches \(shown)\(rows.count > 10 ? ", …" : ""); give more digits"
+                )
             }
         }
         throw StoreError(
             .notFound,
-            "unknown revision '\(BranchName.printable(revision))': not a branch, HEAD or turn id", hint: Hint("run {} or {}", .listTurns, .listBranches, separator: "; "))
+            "unknown revision '\(BranchName.printable(revision))': not a branch, HEAD or turn id",
+            hint: Hint("run {} or {}", .listTurns, .listBranches, separator: "; "))
     }
 }

@@ -23,7 +23,8 @@ extension Store {
         } else {
             let path = try workfilePath(for: nil)
             guard FileManager.default.fileExists(atPath: path) else {
-                throw StoreError(.notFound, "there is no working file '\(Formatting.path(path))': give the CLIP to record")
+                throw StoreError(
+                    .notFound, "there is no working file '\(Formatting.path(path))': give the CLIP to record")
             }
             outputSource = AssetSource(.file(path))
         }
@@ -77,8 +78,12 @@ extension Store {
                     try Store.updateRef(db, side.ref, expected: nil, to: turn.id, reason: summary, author: author)
                     return (turn, newBranch, side, nil)
                 }
-                try Store.updateRef(db, newBranch.ref, expected: nil, to: turn.id, reason: "branch: created by \(summary)", author: author)
-                try Store.setHead(db, to: .branch(newBranch, turn: turn.id), reason: "checkout: moving to \(newBranch.name)", author: author)
+                try Store.updateRef(
+                    db, newBranch.ref, expected: nil, to: turn.id, reason: "branch: created by \(summary)",
+                    author: author)
+                try Store.setHead(
+                    db, to: .branch(newBranch, turn: turn.id), reason: "checkout: moving to \(newBranch.name)",
+                    author: author)
                 return (turn, newBranch, nil, nil)
             }
             switch head {
@@ -86,9 +91,10 @@ extension Store {
                 try Store.setHead(db, to: .detached(turn.id), reason: summary, author: author)
                 return (turn, nil, nil, nil)
             case .branch(let branch, let old):
-                let fastForward = try old.map { tip in
-                    try parents.contains(tip) || graph.isAncestor(graph.seq(of: tip), of: seq)
-                } ?? true
+                let fastForward =
+                    try old.map { tip in
+                        try parents.contains(tip) || graph.isAncestor(graph.seq(of: tip), of: seq)
+                    } ?? true
                 if fastForward {
                     let reason = old == nil ? "\(request.kind) (initial): \(instruction)" : summary
                     try Store.updateRef(db, branch.ref, expected: old, to: turn.id, reason: reason, author: author)
@@ -109,7 +115,8 @@ extension Store {
             } catch {
                 throw StoreError(
                     .io,
-                    "recorded turn \(result.0.id.short), but the working file was not updated (\(error))", hint: Hint("free space, then run {}", .checkout(result.1?.name ?? result.0.id.short)))
+                    "recorded turn \(result.0.id.short), but the working file was not updated (\(error))",
+                    hint: Hint("free space, then run {}", .checkout(result.1?.name ?? result.0.id.short)))
             }
         }
         AtomicFile.removeAbandoned(in: layout.workspace)
@@ -146,9 +153,10 @@ extension Store {
         let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT ifnull(max(seq), 0) + 1 FROM turn")) ?? 1
         var spot = (chain: seq, pos: Int64(0))
         if parentSeqs.count == 1, let parent = onlyParentSpot {
-            let taken = try Bool.fetchOne(
-                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM turn WHERE chain = ? AND chain_pos = ?)"),
-                arguments: [parent.chain, parent.pos + 1]) ?? true
+            let taken =
+                try Bool.fetchOne(
+                    db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM turn WHERE chain = ? AND chain_pos = ?)"),
+                    arguments: [parent.chain, parent.pos + 1]) ?? true
             // The parent is its chain's last turn: this turn continues the line.
             if !taken { spot = (parent.chain, parent.pos + 1) }
         }
@@ -285,7 +293,8 @@ extension Store {
         return try write("cannot import turns") { db in
             var added = 0
             for turn in turns {
-                let before = try Int.fetchOne(db, sql: "SELECT count(*) FROM turn WHERE id = ?", arguments: [turn.id.hex]) ?? 0
+                let before =
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM turn WHERE id = ?", arguments: [turn.id.hex]) ?? 0
                 _ = try Store.insert(turn, db)
                 if before == 0 { added += 1 }
             }

@@ -60,7 +60,8 @@ extension Store {
         let headOutput = try head().turn.map { try turn($0).output }
         if hash == headOutput { return WorkfileStatus(path: path, state: .matchesHead, hash: hash) }
         let stored = try read("cannot look up the working file") { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM asset WHERE id = ?)", arguments: [hash.hex]) ?? false
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM asset WHERE id = ?)", arguments: [hash.hex])
+                ?? false
         }
         return WorkfileStatus(path: path, state: stored && objects.contains(hash) ? .stored : .modified, hash: hash)
     }
@@ -124,7 +125,9 @@ extension Store {
             for state in [previous, targetState] where !state.isSafeToReplace {
                 throw StoreError(
                     .conflict,
-                    "the working file '\(Formatting.path(state.path))' has changes that are not recorded", hint: Hint("record them with {}, or use {} to discard them", .record(givenClip: false), .option(.force)))
+                    "the working file '\(Formatting.path(state.path))' has changes that are not recorded",
+                    hint: Hint(
+                        "record them with {}, or use {} to discard them", .record(givenClip: false), .option(.force)))
             }
         }
         let file = targetState.hash == output ? nil : try copyObjectUncommitted(output, to: target)
@@ -222,7 +225,8 @@ extension Store {
             if !force, let state = try? workfileState(at: path), state.state == .modified {
                 throw StoreError(
                     .conflict,
-                    "'\(destination)' exists and its bytes are not recorded", hint: Hint("use {} to overwrite it, or pick another path", .option(.force)))
+                    "'\(destination)' exists and its bytes are not recorded",
+                    hint: Hint("use {} to overwrite it, or pick another path", .option(.force)))
             }
             try copyObject(turn.output, to: path)
             return CheckoutResult(head: try head(), turn: turn, path: path, wroteFile: true)
@@ -232,7 +236,9 @@ extension Store {
         if !force, !previous.isSafeToReplace {
             throw StoreError(
                 .conflict,
-                "the working file '\(Formatting.path(previous.path))' has changes that are not recorded", hint: Hint("record them with {}, or use {} to discard them", .record(givenClip: false), .option(.force)))
+                "the working file '\(Formatting.path(previous.path))' has changes that are not recorded",
+                hint: Hint("record them with {}, or use {} to discard them", .record(givenClip: false), .option(.force))
+            )
         }
         let author = try self.author()
         let branch: BranchName?
@@ -253,11 +259,14 @@ extension Store {
                 if try Store.refTarget(db, branch.ref) != nil {
                     throw StoreError(.conflict, "a branch named '\(newBranch)' already exists: check it out without -b")
                 }
-                try Store.updateRef(db, branch.ref, expected: nil, to: turnID, reason: "branch: created from \(revision)", author: author)
+                try Store.updateRef(
+                    db, branch.ref, expected: nil, to: turnID, reason: "branch: created from \(revision)",
+                    author: author)
             }
             let target: Head = branch.map { .branch($0, turn: turnID) } ?? .detached(turnID)
             try Store.setHead(
-                db, to: target, reason: "checkout: moving from \(from) to \(branch?.name ?? turnID.short)", author: author)
+                db, to: target, reason: "checkout: moving from \(from) to \(branch?.name ?? turnID.short)",
+                author: author)
         }
         return CheckoutResult(head: try head(), turn: turn, path: try workfilePath(for: nil), wroteFile: wrote)
     }

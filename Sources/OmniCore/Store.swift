@@ -101,7 +101,8 @@ public final class Store: Sendable {
             if parent.path == current.path { break }
             current = parent
         }
-        throw StoreError(.notAStore, "not an omnistore store (or any parent)", hint: Hint("run {}", .createStore(directory: nil)))
+        throw StoreError(
+            .notAStore, "not an omnistore store (or any parent)", hint: Hint("run {}", .createStore(directory: nil)))
     }
 
     /// Opens the store named explicitly by `--store` or `OMNISTORE_DIR`: either
@@ -123,7 +124,9 @@ public final class Store: Sendable {
         {
             return (path as NSString).deletingLastPathComponent
         }
-        throw StoreError(.notAStore, "not an omnistore store: '\(directory)'", hint: Hint("run {}", .createStore(directory: directory)))
+        throw StoreError(
+            .notAStore, "not an omnistore store: '\(directory)'",
+            hint: Hint("run {}", .createStore(directory: directory)))
     }
 
     private static func open(layout: StoreLayout, creating: Bool = false) throws -> Store {
@@ -209,7 +212,8 @@ public final class Store: Sendable {
         var configuration = base
         configuration.readonly = true
         let hasWAL = FileManager.default.fileExists(atPath: layout.databasePath + "-wal")
-        let encoded = layout.databasePath.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? layout.databasePath
+        let encoded =
+            layout.databasePath.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? layout.databasePath
         let path = hasWAL ? layout.databasePath : "file:\(encoded)?immutable=1"
         let queue: DatabaseQueue
         do {
@@ -218,7 +222,8 @@ public final class Store: Sendable {
             let current = try queue.read { db in try migrator.hasCompletedMigrations(db) }
             if !current {
                 throw StoreError(
-                    .readOnly, "this read-only store needs an upgrade that cannot be written: open it once where it is writable")
+                    .readOnly,
+                    "this read-only store needs an upgrade that cannot be written: open it once where it is writable")
             }
         } catch let error as DatabaseError {
             throw storeError(error, "cannot open the read-only store database '\(layout.databasePath)'")
@@ -229,7 +234,8 @@ public final class Store: Sendable {
     static func checkFormat(_ layout: StoreLayout) throws {
         guard let text = try? String(contentsOfFile: layout.formatPath, encoding: .utf8) else {
             throw StoreError(
-                .notAStore, "'\(layout.storeDirectory)' has no format file", hint: Hint("run {} to repair it", .createStore(directory: nil)))
+                .notAStore, "'\(layout.storeDirectory)' has no format file",
+                hint: Hint("run {} to repair it", .createStore(directory: nil)))
         }
         guard let version = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw StoreError(.database, "'\(layout.formatPath)' is damaged: it should hold a version number")
@@ -319,7 +325,9 @@ public final class Store: Sendable {
     static func reconcileJournal(_ db: Database, _ layout: StoreLayout) throws -> Int64 {
         let journal = RefJournal(layout)
         let actual = journal.size()
-        guard let recorded = try Int64.fetchOne(db, sql: "SELECT size FROM journal_state WHERE only = 1") else { return 0 }
+        guard let recorded = try Int64.fetchOne(db, sql: "SELECT size FROM journal_state WHERE only = 1") else {
+            return 0
+        }
         if recorded < 0 {
             // Not known yet (a store from before this was kept, or a rebuilt
             // index): adopt the file, adding the settings, remotes and lazy

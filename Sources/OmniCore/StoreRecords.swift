@@ -182,12 +182,16 @@ package struct RefJournal {
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { buffer in
-                FileDescriptor.retryingOnInterrupt { write(fd, buffer.baseAddress.map { $0 + done }, bytes.count - done) }
+                FileDescriptor.retryingOnInterrupt {
+                    write(fd, buffer.baseAddress.map { $0 + done }, bytes.count - done)
+                }
             }
             guard n > 0 else { throw FileDescriptor.posixError(errno, "cannot write the ref journal '\(path)'") }
             done += n
         }
-        guard fdatasync(fd) == 0 else { throw FileDescriptor.posixError(errno, "cannot sync the ref journal '\(path)'") }
+        guard fdatasync(fd) == 0 else {
+            throw FileDescriptor.posixError(errno, "cannot sync the ref journal '\(path)'")
+        }
         return Int64(lseek(fd, 0, SEEK_END))
     }
 
@@ -231,18 +235,25 @@ package struct RefJournal {
             .object(["op": .string("ref"), "name": .string(name), "target": JSONValue(target)])
         }
 
-        static func head(symbolic: String) -> JSONValue { .object(["op": .string("head"), "symbolic": .string(symbolic)]) }
+        static func head(symbolic: String) -> JSONValue {
+            .object(["op": .string("head"), "symbolic": .string(symbolic)])
+        }
 
-        static func head(detached: String) -> JSONValue { .object(["op": .string("head"), "detached": .string(detached)]) }
+        static func head(detached: String) -> JSONValue {
+            .object(["op": .string("head"), "detached": .string(detached)])
+        }
 
-        static func reflog(ref: String, old: String?, new: String?, at: String, author: String, reason: String) -> JSONValue {
+        static func reflog(ref: String, old: String?, new: String?, at: String, author: String, reason: String)
+            -> JSONValue
+        {
             .object([
                 "op": .string("reflog"), "ref": .string(ref), "old": JSONValue(old), "new": JSONValue(new),
                 "at": .string(at), "author": .string(author), "reason": .string(reason),
             ])
         }
 
-        static func pending(attempt: String, interaction: String, status: String, plan: String, at: String) -> JSONValue {
+        static func pending(attempt: String, interaction: String, status: String, plan: String, at: String) -> JSONValue
+        {
             .object([
                 "op": .string("pending"), "attempt": .string(attempt), "interaction": .string(interaction),
                 "status": .string(status), "plan": .string(plan), "at": .string(at),
@@ -260,7 +271,9 @@ package struct RefJournal {
         }
 
         static func remote(_ name: String, columns: [String: JSONValue]?) -> JSONValue {
-            .object(["op": .string("remote"), "name": .string(name), "remote": columns.map { JSONValue.object($0) } ?? .null])
+            .object([
+                "op": .string("remote"), "name": .string(name), "remote": columns.map { JSONValue.object($0) } ?? .null,
+            ])
         }
 
         /// A remote's row, as its `remote` line holds it.
@@ -297,7 +310,8 @@ package struct RefJournal {
     }
 
     static func rename(from: String, to: String) {
-        RecordStage.current?.stage(journal: .object(["op": .string("rename"), "from": .string(from), "to": .string(to)]))
+        RecordStage.current?.stage(
+            journal: .object(["op": .string("rename"), "from": .string(from), "to": .string(to)]))
     }
 
     // Paid work: a create is journaled before it is sent, and every change
@@ -323,7 +337,8 @@ package struct RefJournal {
     }
 
     package static func pendingDone(interaction: String) {
-        RecordStage.current?.stage(journal: .object(["op": .string("pending-done"), "interaction": .string(interaction)]))
+        RecordStage.current?.stage(
+            journal: .object(["op": .string("pending-done"), "interaction": .string(interaction)]))
     }
 
     package static func attempt(_ columns: [String: JSONValue]) {
@@ -366,10 +381,12 @@ extension Store {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                columns["interaction_id"]?.stringValue, columns["kind"]?.stringValue ?? "", columns["instruction"]?.stringValue ?? "",
-                columns["parent"]?.stringValue, columns["status"]?.stringValue ?? "failed", columns["error_code"]?.stringValue,
-                columns["message"]?.stringValue ?? "", columns["plan"]?.stringValue ?? "{}", columns["created_at"]?.stringValue ?? "",
+                columns["interaction_id"]?.stringValue, columns["kind"]?.stringValue ?? "",
+                columns["instruction"]?.stringValue ?? "",
+                columns["parent"]?.stringValue, columns["status"]?.stringValue ?? "failed",
+                columns["error_code"]?.stringValue,
+                columns["message"]?.stringValue ?? "", columns["plan"]?.stringValue ?? "{}",
+                columns["created_at"]?.stringValue ?? "",
             ])
     }
 }
-

@@ -135,27 +135,30 @@ public struct Turn: Sendable, Equatable {
             interactionJSON = .object(members)
         }
         // Unknown fields go in first, so a known one can never be overridden by them.
-        return .object(extra.merging([
-            "parents": .array(parents.map { .string($0.hex) }),
-            "kind": .string(kind.name),
-            "instruction": .string(instruction),
-            "inputs": .array(
-                inputs.map { .object($0.extra.merging(["asset": .string($0.asset.hex), "name": .string($0.name)]) { $1 }) }),
-            "output": .string(output.hex),
-            "model": JSONValue(model),
-            "interaction": interactionJSON,
-            "settings": .object(settings),
-            "cost": cost.map { cost -> JSONValue in
-                var members = cost.extra.merging([
-                    "usd": .double(cost.usd), "seconds": JSONValue(cost.seconds), "basis": .string(cost.basis),
-                ]) { $1 }
-                // Only when there is one: older turns keep their bytes, and so their ids.
-                if let estimate = cost.estimateUSD { members["estimate_usd"] = .double(estimate) }
-                return .object(members)
-            } ?? .null,
-            "author": .string(author),
-            "created_at": .string(createdAt),
-        ]) { $1 })
+        return .object(
+            extra.merging([
+                "parents": .array(parents.map { .string($0.hex) }),
+                "kind": .string(kind.name),
+                "instruction": .string(instruction),
+                "inputs": .array(
+                    inputs.map {
+                        .object($0.extra.merging(["asset": .string($0.asset.hex), "name": .string($0.name)]) { $1 })
+                    }),
+                "output": .string(output.hex),
+                "model": JSONValue(model),
+                "interaction": interactionJSON,
+                "settings": .object(settings),
+                "cost": cost.map { cost -> JSONValue in
+                    var members = cost.extra.merging([
+                        "usd": .double(cost.usd), "seconds": JSONValue(cost.seconds), "basis": .string(cost.basis),
+                    ]) { $1 }
+                    // Only when there is one: older turns keep their bytes, and so their ids.
+                    if let estimate = cost.estimateUSD { members["estimate_usd"] = .double(estimate) }
+                    return .object(members)
+                } ?? .null,
+                "author": .string(author),
+                "created_at": .string(createdAt),
+            ]) { $1 })
     }
 
     /// The top-level fields this version interprets; any other is kept in ``extra``.
@@ -244,7 +247,8 @@ public struct Turn: Sendable, Equatable {
             settings: members["settings"]?.objectValue ?? [:], cost: cost, author: author, createdAt: createdAt,
             extra: extra)
         if let claimed = members["id"]?.stringValue, claimed != id.hex {
-            throw StoreError(.corrupt, "turn record does not match its id \(claimed.prefix(12)) (it hashes to \(id.short))")
+            throw StoreError(
+                .corrupt, "turn record does not match its id \(claimed.prefix(12)) (it hashes to \(id.short))")
         }
     }
 }

@@ -31,7 +31,13 @@ public struct TurnDiff: Sendable {
             .array(list.map { .object(["field": .string($0.field), "old": $0.old ?? .null, "new": $0.new ?? .null]) })
         }
         func turns(_ list: [LogEntry]) -> JSONValue {
-            .array(list.map { .object(["id": .string($0.id.hex), "kind": .string($0.kind.name), "instruction": .string($0.instruction), "cost_usd": JSONValue($0.costUSD)]) })
+            .array(
+                list.map {
+                    .object([
+                        "id": .string($0.id.hex), "kind": .string($0.kind.name), "instruction": .string($0.instruction),
+                        "cost_usd": JSONValue($0.costUSD),
+                    ])
+                })
         }
         func inputs(_ list: [Turn.Input]) -> JSONValue {
             .array(list.map { .object(["asset": .string($0.asset.hex), "name": .string($0.name)]) })

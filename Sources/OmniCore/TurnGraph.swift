@@ -54,7 +54,8 @@ package final class TurnGraph {
         let first = max(1, last - TurnGraph.window + 1)
         var parents: [Int64: [Int64]] = [:]
         let edges = try Row.fetchCursor(
-            db.cachedStatement(sql: "SELECT child, parent FROM turn_parent WHERE child BETWEEN ? AND ? ORDER BY child, position"),
+            db.cachedStatement(
+                sql: "SELECT child, parent FROM turn_parent WHERE child BETWEEN ? AND ? ORDER BY child, position"),
             arguments: [first, last])
         while let row = try edges.next() {
             parents[row[0], default: []].append(row[1])
@@ -72,7 +73,10 @@ package final class TurnGraph {
     }
 
     package func seq(of id: TurnID) throws -> Int64 {
-        guard let seq = try Int64.fetchOne(db.cachedStatement(sql: "SELECT seq FROM turn WHERE id = ?"), arguments: [id.hex]) else {
+        guard
+            let seq = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT seq FROM turn WHERE id = ?"), arguments: [id.hex])
+        else {
             throw StoreError(.notFound, "turn \(id.short) is not in the store")
         }
         return seq
@@ -84,7 +88,10 @@ package final class TurnGraph {
     /// A turn's id, without loading the window around it.
     func id(of seq: Int64) throws -> TurnID {
         if let node = nodes[seq] { return node.id }
-        guard let hex = try String.fetchOne(db.cachedStatement(sql: "SELECT id FROM turn WHERE seq = ?"), arguments: [seq]) else {
+        guard
+            let hex = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT id FROM turn WHERE seq = ?"), arguments: [seq])
+        else {
             throw StoreError(.database, "turn #\(seq) is missing from the graph", hint: Hint("run {}", .check))
         }
         return TurnID(validatedHex: hex)
@@ -100,10 +107,12 @@ package final class TurnGraph {
             let arguments = StatementArguments(Array(batch))
             var parents: [Int64: [Int64]] = [:]
             let edges = try Row.fetchCursor(
-                db, sql: "SELECT child, parent FROM turn_parent WHERE child IN (\(list)) ORDER BY child, position", arguments: arguments)
+                db, sql: "SELECT child, parent FROM turn_parent WHERE child IN (\(list)) ORDER BY child, position",
+                arguments: arguments)
             while let row = try edges.next() { parents[row[0], default: []].append(row[1]) }
             let turns = try Row.fetchCursor(
-                db, sql: "SELECT seq, id, generation, created_at FROM turn WHERE seq IN (\(list))", arguments: arguments)
+                db, sql: "SELECT seq, id, generation, created_at FROM turn WHERE seq IN (\(list))", arguments: arguments
+            )
             while let row = try turns.next() {
                 let seq: Int64 = row[0]
                 nodes[seq] = Node(
@@ -125,7 +134,11 @@ package final class TurnGraph {
         let bases = try chains.mergeBases(chains.point(of: a), chains.point(of: b)).map { try chains.seq(at: $0) }
         guard bases.count > 1 else { return bases }
         let dated = try bases.map { seq in
-            (seq, try String.fetchOne(db.cachedStatement(sql: "SELECT created_at FROM turn WHERE seq = ?"), arguments: [seq]) ?? "")
+            (
+                seq,
+                try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT created_at FROM turn WHERE seq = ?"), arguments: [seq]) ?? ""
+            )
         }
         return dated.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 > $1.0 }.map(\.0)
     }

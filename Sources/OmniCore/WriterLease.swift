@@ -31,7 +31,8 @@ package final class WriterLease: @unchecked Sendable {
         if case .failure(let error) = opened, error.code == .readOnly {
             throw StoreError(
                 .readOnly,
-                "the store is on a read-only filesystem: log, show, assets and export work, but nothing can be added or recorded")
+                "the store is on a read-only filesystem: log, show, assets and export work, but nothing can be added or recorded"
+            )
         }
         let handle = try opened.get()
         guard flock(handle.raw, LOCK_SH) == 0 else { throw FileDescriptor.posixError(errno, "cannot lock '\(path)'") }
@@ -45,7 +46,9 @@ package final class WriterLease: @unchecked Sendable {
         let handle = try FileDescriptor.openForLocking(path)
         if flock(handle.raw, LOCK_EX | LOCK_NB) != 0 {
             waiting()
-            guard flock(handle.raw, LOCK_EX) == 0 else { throw FileDescriptor.posixError(errno, "cannot lock '\(path)'") }
+            guard flock(handle.raw, LOCK_EX) == 0 else {
+                throw FileDescriptor.posixError(errno, "cannot lock '\(path)'")
+            }
         }
         return handle
     }

@@ -15,7 +15,8 @@ enum APIMediaType {
         case "video/quicktime": return "video/mov"
         case "video/x-msvideo", "video/avi": return "video/avi"
         case "video/x-ms-asf", "video/x-ms-wmv": return "video/wmv"
-        case "image/png", "image/jpeg", "image/webp", "image/heic", "image/heif", "image/gif", "image/bmp", "image/tiff":
+        case "image/png", "image/jpeg", "image/webp", "image/heic", "image/heif", "image/gif", "image/bmp",
+            "image/tiff":
             return stored
         default: return nil
         }

@@ -60,7 +60,8 @@ public struct PendingInteraction: Sendable {
     public var json: JSONValue {
         .object([
             "interaction": .string(id), "status": .string(status), "created_at": .string(createdAt),
-            "kind": .string(plan.kind.name), "instruction": .string(plan.instruction), "parent": JSONValue(plan.parent?.hex),
+            "kind": .string(plan.kind.name), "instruction": .string(plan.instruction),
+            "parent": JSONValue(plan.parent?.hex),
             "estimate_usd": .double(plan.estimateUSD),
         ])
     }

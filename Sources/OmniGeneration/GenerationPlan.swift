@@ -122,7 +122,9 @@ public struct GenerationPlan: Sendable, Equatable {
 
     init(json: JSONValue) throws {
         func need<T>(_ value: T?, _ field: String) throws -> T {
-            guard let value else { throw StoreError(.database, "a pending interaction's plan lacks \(field)", hint: Hint("run {}", .check)) }
+            guard let value else {
+                throw StoreError(.database, "a pending interaction's plan lacks \(field)", hint: Hint("run {}", .check))
+            }
             return value
         }
         kind = TurnKind(try need(json["kind"]?.stringValue, "kind"))

@@ -19,7 +19,8 @@ public struct PricingTable: Sendable {
     /// The built-in table.
     public static var builtin: PricingTable {
         // The built-in text is part of the binary and covered by a test.
-        (try? PricingTable(text: BuiltinTables.pricing, source: "built-in")) ?? PricingTable(models: [:], source: "empty")
+        (try? PricingTable(text: BuiltinTables.pricing, source: "built-in"))
+            ?? PricingTable(models: [:], source: "empty")
     }
 
     init(models: [String: ModelRates], source: String) {
@@ -48,7 +49,9 @@ public struct PricingTable: Sendable {
 
     /// The table in force for a store.
     static func load(for layout: StoreLayout) throws -> PricingTable {
-        let candidates = [ProcessInfo.processInfo.environment["OMNISTORE_PRICING"], layout.storeDirectory + "/pricing.json"]
+        let candidates = [
+            ProcessInfo.processInfo.environment["OMNISTORE_PRICING"], layout.storeDirectory + "/pricing.json",
+        ]
         for case let path? in candidates where !path.isEmpty && FileManager.default.fileExists(atPath: path) {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw StoreError(.io, "cannot read pricing table '\(path)'")
@@ -76,6 +79,7 @@ public struct PricingTable: Sendable {
             return Turn.Cost(usd: (usd * 1_000_000).rounded() / 1_000_000, seconds: seconds, basis: "usage_tokens")
         }
         let perSecond = rate(model: model, resolution: resolution)?.usd ?? 0.10
-        return Turn.Cost(usd: (perSecond * seconds * 1_000_000).rounded() / 1_000_000, seconds: seconds, basis: "seconds_x_rate")
+        return Turn.Cost(
+            usd: (perSecond * seconds * 1_000_000).rounded() / 1_000_000, seconds: seconds, basis: "seconds_x_rate")
     }
 }

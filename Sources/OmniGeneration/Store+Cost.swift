@@ -44,7 +44,9 @@ public struct CostReport: Sendable {
                     ])
                 }),
             "branches": .array(
-                branches.map { .object(["name": .string($0.name.name), "turns": .int(Int64($0.turns)), "usd": .double($0.usd)]) }),
+                branches.map {
+                    .object(["name": .string($0.name.name), "turns": .int(Int64($0.turns)), "usd": .double($0.usd)])
+                }),
             "total_usd": .double(totalUSD),
             "uncounted": .int(Int64(uncounted)),
             "billed_usd": .double(billedUSD), "estimated_usd": .double(estimatedUSD),
@@ -78,7 +80,8 @@ extension Store {
                                 """), arguments: [id.hex])
                 else { throw StoreError(.notFound, "turn \(id.short) vanished while reading") }
                 return CostReport.Line(
-                    id: id, kind: TurnKind(row["kind"] as String), instruction: row["instruction"], costUSD: row["cost_usd"],
+                    id: id, kind: TurnKind(row["kind"] as String), instruction: row["instruction"],
+                    costUSD: row["cost_usd"],
                     basis: row["basis"], seconds: row["seconds"], interactionID: row["interaction_id"],
                     estimateUSD: row["estimate"])
             }
@@ -117,9 +120,10 @@ extension Store {
     }
 
     static func branchRows(_ db: Database) throws -> [(BranchName, TurnID)] {
-        try Row.fetchAll(db, sql: "SELECT name, target FROM ref WHERE name LIKE 'refs/heads/%' ORDER BY name").compactMap { row in
-            guard let name = BranchName(ref: row["name"]) else { return nil }
-            return (name, TurnID(validatedHex: row["target"]))
-        }
+        try Row.fetchAll(db, sql: "SELECT name, target FROM ref WHERE name LIKE 'refs/heads/%' ORDER BY name")
+            .compactMap { row in
+                guard let name = BranchName(ref: row["name"]) else { return nil }
+                return (name, TurnID(validatedHex: row["target"]))
+            }
     }
 }

@@ -37,7 +37,9 @@ extension Store {
         let source = try options.kind == .generate ? nil : turn(resolve(options.from ?? "HEAD"))
         let resolution = options.resolution ?? source?.settings["resolution"]?.stringValue ?? "720p"
         guard limits.resolutions.contains(resolution) else {
-            throw StoreError(.invalidArgument, "resolution \(resolution) is not offered: use \(limits.resolutions.joined(separator: ", "))")
+            throw StoreError(
+                .invalidArgument,
+                "resolution \(resolution) is not offered: use \(limits.resolutions.joined(separator: ", "))")
         }
         // An edit, extend or translate keeps its source's shape: the setting
         // of the turn that made it, else the nearer of 16:9 and 9:16 to how
@@ -48,7 +50,9 @@ extension Store {
         }
         let aspect = options.aspectRatio ?? sourceAspect ?? "16:9"
         guard limits.aspectRatios.contains(aspect) else {
-            throw StoreError(.invalidArgument, "aspect ratio \(aspect) is not offered: use \(limits.aspectRatios.joined(separator: " or "))")
+            throw StoreError(
+                .invalidArgument,
+                "aspect ratio \(aspect) is not offered: use \(limits.aspectRatios.joined(separator: " or "))")
         }
         if let task = options.task, !limits.tasks.contains(task) {
             throw StoreError(.invalidArgument, "task \(task) is unknown: use \(limits.tasks.joined(separator: ", "))")
@@ -73,7 +77,8 @@ extension Store {
             if options.kind == .translate, !parentOutput.media.streams.contains(where: { $0.type == .audio }) {
                 throw StoreError(
                     .invalidArgument,
-                    "turn \(parentID.short)'s clip has no audio stream, so there is no speech to translate: nothing was sent")
+                    "turn \(parentID.short)'s clip has no audio stream, so there is no speech to translate: nothing was sent"
+                )
             }
             if duration == nil, let seconds = parentOutput.duration {
                 duration = min(max(Int(seconds.rounded()), limits.minDuration), limits.maxDuration)
@@ -81,20 +86,26 @@ extension Store {
             // The server's own creation time says how old its state is; the
             // turn's date can be set by the user and says less.
             let serverCreated = parentTurn.interaction?.extra["created"]?.stringValue.flatMap(Store.parseServerTime)
-            let age = (serverCreated ?? Timestamp.parse(parentTurn.createdAt)).map { Date().timeIntervalSince($0) / 86_400 } ?? 0
-            if let interaction = parentTurn.interaction, interaction.status == "completed", age < (try retentionDays()) {
+            let age =
+                (serverCreated ?? Timestamp.parse(parentTurn.createdAt)).map { Date().timeIntervalSince($0) / 86_400 }
+                ?? 0
+            if let interaction = parentTurn.interaction, interaction.status == "completed", age < (try retentionDays())
+            {
                 previousInteraction = interaction.id
             } else {
                 rehydrated = true
                 media.append(try mediaPart(parentOutput, name: "source", limits: limits, rehydrated: true))
             }
         } else if options.from != nil {
-            throw StoreError(.invalidArgument, "generate makes a new root turn", hint: Hint("use {} to continue a version", .editFrom))
+            throw StoreError(
+                .invalidArgument, "generate makes a new root turn",
+                hint: Hint("use {} to continue a version", .editFrom))
         } else if options.newBranch == nil, case .branch(let branch, let tip?) = try head() {
             _ = tip
             throw StoreError(
                 .conflict,
-                "branch '\(branch.name)' already has turns and generate starts a new clip", hint: Hint("give {} to start it on a new branch", .option(.newBranch)))
+                "branch '\(branch.name)' already has turns and generate starts a new clip",
+                hint: Hint("give {} to start it on a new branch", .option(.newBranch)))
         }
         let seconds = duration ?? 8
         guard (limits.minDuration...limits.maxDuration).contains(seconds) else {
@@ -109,17 +120,24 @@ extension Store {
         if options.task == "reference_to_video" {
             let clips = try references.filter { $0.partType == "video" }.map { try asset(id: $0.asset) }
             if clips.count > limits.referenceModeMaxClips {
-                throw StoreError(.invalidArgument, "reference mode takes at most \(limits.referenceModeMaxClips) clips, not \(clips.count)")
+                throw StoreError(
+                    .invalidArgument,
+                    "reference mode takes at most \(limits.referenceModeMaxClips) clips, not \(clips.count)")
             }
             if let long = clips.first(where: { ($0.duration ?? 0) > limits.referenceModeClipMaxSeconds + 0.05 }) {
                 throw StoreError(
                     .invalidArgument,
-                    "reference clips last at most \(Int(limits.referenceModeClipMaxSeconds)) s; \(long.id.short) lasts \(String(format: "%.1f", long.duration ?? 0)) s: trim it first")
+                    "reference clips last at most \(Int(limits.referenceModeClipMaxSeconds)) s; \(long.id.short) lasts \(String(format: "%.1f", long.duration ?? 0)) s: trim it first"
+                )
             }
         }
-        let inlineBytes = media.filter { $0.size <= limits.inlinePartMaxBytes }.reduce(Int64(0)) { $0 + ($1.size + 2) / 3 * 4 }
+        let inlineBytes = media.filter { $0.size <= limits.inlinePartMaxBytes }.reduce(Int64(0)) {
+            $0 + ($1.size + 2) / 3 * 4
+        }
         if inlineBytes > limits.inlinePayloadMaxBytes {
-            throw StoreError(.invalidArgument, "the inline media add up to \(inlineBytes) bytes, over the \(limits.inlinePayloadMaxBytes) limit")
+            throw StoreError(
+                .invalidArgument,
+                "the inline media add up to \(inlineBytes) bytes, over the \(limits.inlinePayloadMaxBytes) limit")
         }
         let pricing = try PricingTable.load(for: layout)
         let rate = pricing.rate(model: model, resolution: resolution) ?? (0.10, true)
@@ -129,12 +147,14 @@ extension Store {
         let estimate = (rate.usd * Double(seconds) * max(1, calibration) * 1_000_000).rounded() / 1_000_000
         if let maxCost = options.maxCost, estimate > maxCost + 1e-9 {
             throw StoreError(
-                .invalidArgument, String(format: "this would cost about $%.2f (%d s at %@)", estimate, seconds, resolution),
+                .invalidArgument,
+                String(format: "this would cost about $%.2f (%d s at %@)", estimate, seconds, resolution),
                 hint: Hint("more than {} " + String(format: "$%.2f", maxCost), .option(.maxCost), separator: ", "))
         }
         let order = ["360p", "720p", "1080p", "4k"]
         let delivery =
-            (order.firstIndex(of: resolution) ?? 0) > (order.firstIndex(of: limits.uriDeliveryAbove) ?? 1) ? "uri" : "inline"
+            (order.firstIndex(of: resolution) ?? 0) > (order.firstIndex(of: limits.uriDeliveryAbove) ?? 1)
+            ? "uri" : "inline"
         return GenerationPlan(
             kind: options.kind, instruction: instruction, model: model, parent: parent,
             previousInteraction: previousInteraction, rehydrated: rehydrated, media: media, resolution: resolution,
@@ -143,7 +163,9 @@ extension Store {
             estimateUSD: estimate, estimateIsLabelled: rate.estimated)
     }
 
-    private func mediaPart(_ asset: Asset, name: String, limits: ModelLimits, rehydrated: Bool) throws -> GenerationPlan.Media {
+    private func mediaPart(_ asset: Asset, name: String, limits: ModelLimits, rehydrated: Bool) throws
+        -> GenerationPlan.Media
+    {
         // Checked before anything is sent: the API bills a request it then refuses.
         let wireType = APIMediaType.wire(for: asset.mime)
         if asset.kind == .video, wireType == nil {
@@ -159,25 +181,32 @@ extension Store {
             let file = asset.paths.first.map { ($0 as NSString).lastPathComponent } ?? "out"
             throw StoreError(
                 .invalidArgument,
-                "'\(name)' is \(APIMediaType.containerName(asset.mime)), which the API does not accept: remux it to MP4 (ffmpeg -i '\(file)' -c copy '\(file).mp4'), add that and use it")
+                "'\(name)' is \(APIMediaType.containerName(asset.mime)), which the API does not accept: remux it to MP4 (ffmpeg -i '\(file)' -c copy '\(file).mp4'), add that and use it"
+            )
         }
         let mime = wireType ?? asset.mime
         switch asset.kind {
         case .audio:
             throw StoreError(
                 .invalidArgument,
-                "'\(name)' is audio, and the API does not accept audio references (photo + voice lip-sync is blocked by policy)", hint: Hint("to localize speech, use {}", .translate))
+                "'\(name)' is audio, and the API does not accept audio references (photo + voice lip-sync is blocked by policy)",
+                hint: Hint("to localize speech, use {}", .translate))
         case .video:
             // The reference: input videos for edit or extend last at most 10 s, as do video references.
             if let seconds = asset.duration, seconds > limits.referenceVideoMaxSeconds + 0.05 {
                 let what = rehydrated ? "the clip to continue (\(name))" : "reference video '\(name)'"
                 throw StoreError(
                     .invalidArgument,
-                    "\(what) lasts \(String(format: "%.1f", seconds)) s; the API takes input videos of at most \(Int(limits.referenceVideoMaxSeconds)) s: trim it first, record the trimmed clip, and edit that")
+                    "\(what) lasts \(String(format: "%.1f", seconds)) s; the API takes input videos of at most \(Int(limits.referenceVideoMaxSeconds)) s: trim it first, record the trimmed clip, and edit that"
+                )
             }
-            return .init(asset: asset.id, name: name, mime: mime, partType: "video", size: asset.size, isRehydratedSource: rehydrated)
+            return .init(
+                asset: asset.id, name: name, mime: mime, partType: "video", size: asset.size,
+                isRehydratedSource: rehydrated)
         case .image:
-            return .init(asset: asset.id, name: name, mime: mime, partType: "image", size: asset.size, isRehydratedSource: rehydrated)
+            return .init(
+                asset: asset.id, name: name, mime: mime, partType: "image", size: asset.size,
+                isRehydratedSource: rehydrated)
         }
     }
 
@@ -187,7 +216,8 @@ extension Store {
     /// `remux-of:<id>` saying where it came from.
     func remuxedView(of asset: Asset, name: String) throws -> Asset {
         try fetchIfLazy(asset.id)
-        let temporary = try temporaryDirectory() + "/remux-\(asset.id.hex.prefix(16))-\(UUID().uuidString.prefix(8)).mp4"
+        let temporary =
+            try temporaryDirectory() + "/remux-\(asset.id.hex.prefix(16))-\(UUID().uuidString.prefix(8)).mp4"
         defer { unlink(temporary) }
         do {
             try Remuxer.remuxToMP4(from: layout.objectPath(asset.id), to: temporary)
@@ -195,7 +225,8 @@ extension Store {
             let file = asset.paths.first.map { ($0 as NSString).lastPathComponent } ?? "clip"
             throw StoreError(
                 .invalidArgument,
-                "'\(name)' is \(APIMediaType.containerName(asset.mime)), which the API does not accept, and its streams cannot go into an MP4 as they are (\(error.message)): re-encode it (ffmpeg -i '\(file)' -c:v libx264 -c:a aac '\(file).mp4'), add that and use it")
+                "'\(name)' is \(APIMediaType.containerName(asset.mime)), which the API does not accept, and its streams cannot go into an MP4 as they are (\(error.message)): re-encode it (ffmpeg -i '\(file)' -c:v libx264 -c:a aac '\(file).mp4'), add that and use it"
+            )
         }
         return try add(file: temporary, recordedPath: "remux-of:\(asset.id.hex)").asset
     }
@@ -283,7 +314,8 @@ extension Store {
     /// - Parameter shouldStop: polled while waiting; returning true leaves the
     ///   interaction pending and throws ``GenerationInterrupted``.
     public func generate(
-        _ options: GenerationOptions, client: InteractionsClient, events: @escaping (GenerationEvent) -> Void = { _ in },
+        _ options: GenerationOptions, client: InteractionsClient,
+        events: @escaping (GenerationEvent) -> Void = { _ in },
         shouldStop: @escaping () -> Bool = { false }
     ) throws -> GenerationResult {
         var plan = try planGeneration(options)
@@ -307,11 +339,14 @@ extension Store {
         next.previousInteraction = nil
         next.rehydrated = true
         next.task = plan.task ?? "edit"
-        next.media.insert(try mediaPart(asset(id: turn(parent).output), name: "source", limits: limits, rehydrated: true), at: 0)
+        next.media.insert(
+            try mediaPart(asset(id: turn(parent).output), name: "source", limits: limits, rehydrated: true), at: 0)
         return next
     }
 
-    private func create(_ plan: GenerationPlan, client: InteractionsClient, events: (GenerationEvent) -> Void) throws -> Interaction {
+    private func create(_ plan: GenerationPlan, client: InteractionsClient, events: (GenerationEvent) -> Void) throws
+        -> Interaction
+    {
         let (body, _) = try requestBody(plan, client: client, events: events)
         // Journaled before it is sent: a kill before the reply leaves a
         // record that this request may be billed, whatever becomes of the index.
@@ -328,10 +363,12 @@ extension Store {
             // kept as an attempt that says so, never forgotten, never re-sent.
             try recordUnanswered(plan: plan, error: error, attempt: attempt)
             if error.kind == .interrupted { throw GenerationInterrupted(interaction: nil) }
-            var told = InteractionsError(error.kind, status: error.status, apiCode: error.apiCode, message: error.message)
+            var told = InteractionsError(
+                error.kind, status: error.status, apiCode: error.apiCode, message: error.message)
             told.unanswered = true
             told.aside = Hint(
-                "the request may have started and be billed: it is kept as an attempt ({})", .listAttempts, separator: "; ")
+                "the request may have started and be billed: it is kept as an attempt ({})", .listAttempts,
+                separator: "; ")
             throw told
         } catch {
             try? write("cannot journal the refused request") { _ in RefJournal.sendFailed(attempt: attempt) }
@@ -341,9 +378,12 @@ extension Store {
         let now = Store.now()
         try write("cannot save pending interaction \(interaction.id)") { db in
             try db.execute(
-                sql: "INSERT OR REPLACE INTO pending (interaction_id, status, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT OR REPLACE INTO pending (interaction_id, status, plan, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [interaction.id, interaction.status, plan.json.compactText, now, now])
-            RefJournal.pending(attempt: attempt, interaction: interaction.id, status: interaction.status, plan: plan.json.compactText, at: now)
+            RefJournal.pending(
+                attempt: attempt, interaction: interaction.id, status: interaction.status, plan: plan.json.compactText,
+                at: now)
         }
         events(.created(interaction: interaction.id))
         return interaction
@@ -359,7 +399,8 @@ extension Store {
         var interaction: Interaction
         while true {
             do {
-                interaction = try client.get(id, spillDirectory: try temporaryDirectory(), maxVideoBytes: Store.downloadLimit(plan))
+                interaction = try client.get(
+                    id, spillDirectory: try temporaryDirectory(), maxVideoBytes: Store.downloadLimit(plan))
             } catch let error as InteractionsError where error.kind == .interrupted {
                 throw GenerationInterrupted(interaction: id)
             }
@@ -409,7 +450,8 @@ extension Store {
         do {
             output = try add(file: clip, recordedPath: "interaction:\(id)").asset
         } catch let error as StoreError where error.code == .media {
-            let failure = InteractionsError(.noVideo, message: "the API returned a video omnistore cannot read (\(error.message))")
+            let failure = InteractionsError(
+                .noVideo, message: "the API returned a video omnistore cannot read (\(error.message))")
             try recordFailure(id, plan: plan, status: "unreadable", error: failure)
             throw failure
         }
@@ -444,7 +486,8 @@ extension Store {
     /// both finish successfully and the turn exists once.
     func recordedTurn(interaction id: String) throws -> GenerationResult? {
         let found = try read("cannot look up interaction \(id)") { db in
-            try String.fetchOne(db, sql: "SELECT id FROM turn WHERE interaction_id = ? ORDER BY seq LIMIT 1", arguments: [id])
+            try String.fetchOne(
+                db, sql: "SELECT id FROM turn WHERE interaction_id = ? ORDER BY seq LIMIT 1", arguments: [id])
         }
         guard let hex = found, let turnID = TurnID(hex) else { return nil }
         let turn = try self.turn(turnID)
@@ -469,8 +512,11 @@ extension Store {
     /// The most bytes a generated clip of `plan` can be: its longest possible
     /// length at a generous bitrate for its resolution (at least 16 MiB), and
     /// never more than `OMNISTORE_MAX_DOWNLOAD_BYTES` (default 2 GiB).
-    static func downloadLimit(_ plan: GenerationPlan, environment: [String: String] = ProcessInfo.processInfo.environment) -> Int64 {
-        let ceiling = environment["OMNISTORE_MAX_DOWNLOAD_BYTES"].flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil } ?? (2 << 30)
+    static func downloadLimit(
+        _ plan: GenerationPlan, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> Int64 {
+        let ceiling =
+            environment["OMNISTORE_MAX_DOWNLOAD_BYTES"].flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil } ?? (2 << 30)
         // Bytes per second: about 10x what the service sends at each size.
         let rates: [String: Int64] = ["360p": 2 << 20, "720p": 6 << 20, "1080p": 12 << 20, "4k": 48 << 20]
         let rate = rates[plan.resolution] ?? (48 << 20)
@@ -520,7 +566,8 @@ extension Store {
         try write("cannot record the unanswered request") { db in
             try Store.recordAttempt(
                 db, interaction: nil, plan: plan, status: "no_reply", code: "no_reply",
-                message: "sent, no reply: may be billed (\(error.message)); check the API's usage page", at: Store.now())
+                message: "sent, no reply: may be billed (\(error.message)); check the API's usage page", at: Store.now()
+            )
             RefJournal.sendFailed(attempt: attempt)
         }
     }
@@ -557,13 +604,17 @@ extension Store {
         if let id {
             pending = pending.filter { $0.id == id }
             if pending.isEmpty {
-                throw StoreError(.notFound, "no pending interaction \(id)", hint: Hint("run {} to list and finish all of them", .resume(nil)))
+                throw StoreError(
+                    .notFound, "no pending interaction \(id)",
+                    hint: Hint("run {} to list and finish all of them", .resume(nil)))
             }
         }
         var results: [Result<GenerationResult, any Error>] = []
         for item in pending {
             do {
-                results.append(.success(try finish(item.id, plan: item.plan, client: client, events: events, shouldStop: shouldStop)))
+                results.append(
+                    .success(
+                        try finish(item.id, plan: item.plan, client: client, events: events, shouldStop: shouldStop)))
             } catch let error as GenerationInterrupted {
                 throw error
             } catch {
@@ -576,14 +627,17 @@ extension Store {
     /// Cancels a running interaction on the server and marks it cancelled here.
     public func cancel(_ id: String, client: InteractionsClient) throws {
         guard let item = try pendingInteractions().first(where: { $0.id == id }) else {
-            throw StoreError(.notFound, "no pending interaction \(id)", hint: Hint("{} lists what is pending", .resume(nil)))
+            throw StoreError(
+                .notFound, "no pending interaction \(id)", hint: Hint("{} lists what is pending", .resume(nil)))
         }
         do {
             try client.cancel(id)
         } catch let error as InteractionsError where error.kind == .notFound || error.kind == .invalidRequest {
             // Already finished or gone on the server: nothing left to stop.
         }
-        try recordFailure(id, plan: item.plan, status: "cancelled", error: InteractionsError(.cancelled, message: "cancelled by the user"))
+        try recordFailure(
+            id, plan: item.plan, status: "cancelled",
+            error: InteractionsError(.cancelled, message: "cancelled by the user"))
     }
 
     /// Generations that ended without a turn, newest first.
@@ -615,7 +669,8 @@ extension Store {
         try read("cannot read attempts") { db in
             try Row.fetchAll(db, sql: sql).map { row in
                 FailedAttempt(
-                    interaction: row["interaction_id"], kind: TurnKind(row["kind"] as String), instruction: row["instruction"],
+                    interaction: row["interaction_id"], kind: TurnKind(row["kind"] as String),
+                    instruction: row["instruction"],
                     parent: (row["parent"] as String?).flatMap(TurnID.init), status: row["status"],
                     errorCode: row["error_code"], message: row["message"], createdAt: row["created_at"])
             }
@@ -635,10 +690,12 @@ extension Store {
 extension Store {
     /// Records how a generation ended without a turn: the row and its journal line.
     static func recordAttempt(
-        _ db: Database, interaction: String?, plan: GenerationPlan, status: String, code: String, message: String, at: String
+        _ db: Database, interaction: String?, plan: GenerationPlan, status: String, code: String, message: String,
+        at: String
     ) throws {
         let columns: [String: JSONValue] = [
-            "interaction_id": JSONValue(interaction), "kind": .string(plan.kind.name), "instruction": .string(plan.instruction),
+            "interaction_id": JSONValue(interaction), "kind": .string(plan.kind.name),
+            "instruction": .string(plan.instruction),
             "parent": JSONValue(plan.parent?.hex), "status": .string(status), "error_code": .string(code),
             "message": .string(message), "plan": .string(plan.json.compactText), "created_at": .string(at),
         ]

@@ -73,7 +73,9 @@ enum BodyReader {
     private static func open(_ state: TransferState, _ path: String) throws -> Int32 {
         if state.openFile >= 0 { return state.openFile }
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw ReadError(description: "cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw ReadError(description: "cannot read '\(path)': \(String(cString: strerror(errno)))")
+        }
         state.openFile = fd
         return fd
     }

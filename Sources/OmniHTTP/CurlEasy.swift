@@ -67,7 +67,9 @@ final class CurlEasy {
     }
 
     /// Runs one transfer. The corresponding C function is `curl_easy_perform`, which blocks.
-    func perform(_ request: HTTPRequest, headers: [(String, String)], state: TransferState, options: Options) throws(HTTPError) -> Int {
+    func perform(_ request: HTTPRequest, headers: [(String, String)], state: TransferState, options: Options)
+        throws(HTTPError) -> Int
+    {
         curl_easy_reset(handle)
         errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         curl_slist_free_all(headerList)
@@ -137,10 +139,12 @@ final class CurlEasy {
             throw error
         }
         if result == CURLE_UNSUPPORTED_PROTOCOL {
-            throw HTTPError(.refused, "refused a link whose scheme is not allowed (only \(options.protocols))", url: request.url)
+            throw HTTPError(
+                .refused, "refused a link whose scheme is not allowed (only \(options.protocols))", url: request.url)
         }
         if result == CURLE_WRITE_ERROR, state.sinkError != 0 {
-            throw HTTPError(.io, "cannot write the download: \(String(cString: strerror(state.sinkError)))", url: request.url)
+            throw HTTPError(
+                .io, "cannot write the download: \(String(cString: strerror(state.sinkError)))", url: request.url)
         }
         if result == CURLE_ABORTED_BY_CALLBACK, let message = state.readError {
             throw HTTPError(.request, message, url: request.url)
@@ -151,7 +155,8 @@ final class CurlEasy {
             let code: HTTPError.Code = result == CURLE_OPERATION_TIMEDOUT ? .timeout : .transport
             var message = text
             if result == CURLE_OPERATION_TIMEDOUT {
-                message += " (limits: \(options.deadlineSeconds) s per exchange, at least \(options.lowSpeedBytes) bytes/s over \(options.lowSpeedSeconds) s; raise OMNISTORE_HTTP_MAX_TIME, or lower OMNISTORE_HTTP_SPEED_LIMIT, for a slow link)"
+                message +=
+                    " (limits: \(options.deadlineSeconds) s per exchange, at least \(options.lowSpeedBytes) bytes/s over \(options.lowSpeedSeconds) s; raise OMNISTORE_HTTP_MAX_TIME, or lower OMNISTORE_HTTP_SPEED_LIMIT, for a slow link)"
             }
             var error = HTTPError(code, message, url: request.url, curlCode: Int(result.rawValue))
             error.bytesReceived = state.bytesWritten
@@ -164,7 +169,8 @@ final class CurlEasy {
 
     private func check(_ code: CURLcode, _ request: HTTPRequest) throws(HTTPError) {
         guard code == CURLE_OK else {
-            throw HTTPError(.request, "libcurl refused an option: \(String(cString: curl_easy_strerror(code)))", url: request.url)
+            throw HTTPError(
+                .request, "libcurl refused an option: \(String(cString: curl_easy_strerror(code)))", url: request.url)
         }
     }
 }

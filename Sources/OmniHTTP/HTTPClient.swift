@@ -43,7 +43,8 @@ public final class HTTPClient: @unchecked Sendable {
             func read(_ name: String, minimum: Int, into value: inout Int) throws(HTTPError) {
                 guard let text = environment[name], !text.isEmpty else { return }
                 guard let number = Int(text), number >= minimum else {
-                    throw HTTPError(.request, "\(name) must be a whole number, at least \(minimum), not '\(text)'", url: "")
+                    throw HTTPError(
+                        .request, "\(name) must be a whole number, at least \(minimum), not '\(text)'", url: "")
                 }
                 value = number
             }
@@ -110,13 +111,18 @@ public final class HTTPClient: @unchecked Sendable {
         let allowed: Bool
         switch scheme {
         case "https": allowed = !host.isEmpty
-        case "http": allowed = !host.isEmpty && (schemes == .web || (schemes == .httpsOrLoopbackHTTP && Self.isLoopback(host)))
+        case "http":
+            allowed = !host.isEmpty && (schemes == .web || (schemes == .httpsOrLoopbackHTTP && Self.isLoopback(host)))
         default: allowed = false
         }
         guard allowed else {
-            let what = scheme.isEmpty ? "a link without a scheme" : "a \(scheme) link" + (host.isEmpty ? "" : " to \(host)")
-            let only = schemes == .web ? "http and https" : schemes == .httpsOnly ? "https" : "https (and http to loopback)"
-            throw HTTPError(.refused, "refused \(what): only \(only) is allowed", url: scheme == "http" || scheme == "https" ? url : "")
+            let what =
+                scheme.isEmpty ? "a link without a scheme" : "a \(scheme) link" + (host.isEmpty ? "" : " to \(host)")
+            let only =
+                schemes == .web ? "http and https" : schemes == .httpsOnly ? "https" : "https (and http to loopback)"
+            throw HTTPError(
+                .refused, "refused \(what): only \(only) is allowed",
+                url: scheme == "http" || scheme == "https" ? url : "")
         }
     }
 
@@ -189,7 +195,8 @@ public final class HTTPClient: @unchecked Sendable {
                 state.bytesWritten = 0
             }
             if status == 303 || ((status == 301 || status == 302) && request.method == "POST") {
-                request = HTTPRequest(method: "GET", url: next, headers: request.headers, sensitiveHeaders: request.sensitiveHeaders)
+                request = HTTPRequest(
+                    method: "GET", url: next, headers: request.headers, sensitiveHeaders: request.sensitiveHeaders)
             } else {
                 request.url = next
             }

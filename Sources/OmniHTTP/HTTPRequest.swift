@@ -43,7 +43,8 @@ public struct HTTPRequest: Sendable {
 
     /// A request with a JSON body.
     public static func json(
-        _ method: String, _ url: String, body: String, headers: [(String, String)] = [], sensitiveHeaders: Set<String> = []
+        _ method: String, _ url: String, body: String, headers: [(String, String)] = [],
+        sensitiveHeaders: Set<String> = []
     ) -> HTTPRequest {
         HTTPRequest(
             method: method, url: url, headers: headers + [("Content-Type", "application/json")],

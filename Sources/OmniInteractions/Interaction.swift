@@ -27,7 +27,9 @@ public struct Interaction: Sendable {
     public let spillFiles: [String]
 
     /// Statuses after which the interaction never changes.
-    public static let terminalStatuses: Set<String> = ["completed", "failed", "cancelled", "incomplete", "budget_exceeded"]
+    public static let terminalStatuses: Set<String> = [
+        "completed", "failed", "cancelled", "incomplete", "budget_exceeded",
+    ]
 
     public var isTerminal: Bool { Interaction.terminalStatuses.contains(status) }
 
@@ -37,7 +39,8 @@ public struct Interaction: Sendable {
             throw InteractionsError.protocolError("the API answered without an interaction id and status")
         }
         if let secret, secret.count >= 4, id.contains(secret) || status.contains(secret) {
-            throw InteractionsError.protocolError("the API answered with an interaction id or status holding the API key")
+            throw InteractionsError.protocolError(
+                "the API answered with an interaction id or status holding the API key")
         }
         func scrub(_ text: String) -> String { Redaction.scrub(text, secret) }
         self.id = id
@@ -107,7 +110,8 @@ public struct Interaction: Sendable {
             return InteractionsError(.cancelled, message: "interaction \(id) was cancelled")
         default:
             let reason = errors.first.map { "\($0.code): \($0.message)" } ?? "status \(status)"
-            return InteractionsError(.failed, apiCode: errors.first?.code, message: "interaction \(id) \(status): \(reason)")
+            return InteractionsError(
+                .failed, apiCode: errors.first?.code, message: "interaction \(id) \(status): \(reason)")
         }
     }
 }

@@ -34,7 +34,8 @@ public final class InteractionsClient: Sendable {
     ) {
         self.configuration = configuration
         self.http = HTTPClient(
-            userAgent: userAgent, limits: limits, schemes: Self.schemePolicy(for: configuration.baseURL), cancelled: cancelled)
+            userAgent: userAgent, limits: limits, schemes: Self.schemePolicy(for: configuration.baseURL),
+            cancelled: cancelled)
         self.baseDelay = baseDelay
         self.backoff = Backoff(attempts: 5, base: baseDelay, cap: 8, jitter: 0.5...1.0)
         self.cancelled = cancelled
@@ -51,7 +52,11 @@ public final class InteractionsClient: Sendable {
 
     /// The origins the key may be sent to: the base URL's, and the public API's.
     private var keyOrigins: Set<String> {
-        Set([HTTPClient.origin(of: configuration.baseURL), HTTPClient.origin(of: InteractionsConfiguration.defaultBaseURL)].compactMap { $0 })
+        Set(
+            [
+                HTTPClient.origin(of: configuration.baseURL),
+                HTTPClient.origin(of: InteractionsConfiguration.defaultBaseURL),
+            ].compactMap { $0 })
     }
 
     /// Runs `body`, removing the key from the text of any error it throws.
@@ -78,13 +83,18 @@ public final class InteractionsClient: Sendable {
     ///
     /// - Parameter maxVideoBytes: the most the clip may weigh, should the
     ///   reply carry it inline; a larger reply is refused.
-    public func create(body: [BodySegment], spillDirectory: String, maxVideoBytes: Int64 = 2 << 30) throws -> Interaction {
+    public func create(body: [BodySegment], spillDirectory: String, maxVideoBytes: Int64 = 2 << 30) throws
+        -> Interaction
+    {
         try scrubbed { try createUnscrubbed(body: body, spillDirectory: spillDirectory, maxVideoBytes: maxVideoBytes) }
     }
 
-    private func createUnscrubbed(body: [BodySegment], spillDirectory: String, maxVideoBytes: Int64) throws -> Interaction {
+    private func createUnscrubbed(body: [BodySegment], spillDirectory: String, maxVideoBytes: Int64) throws
+        -> Interaction
+    {
         var request = HTTPRequest(
-            method: "POST", url: configuration.interactionsURL, headers: try headers() + [("Content-Type", "application/json")],
+            method: "POST", url: configuration.interactionsURL,
+            headers: try headers() + [("Content-Type", "application/json")],
             body: body, sensitiveHeaders: Self.sensitive)
         request.headers.append(("Accept", "application/json"))
         var attempt = 0
@@ -102,7 +112,8 @@ public final class InteractionsClient: Sendable {
             guard (200..<300).contains(response.status) else {
                 throw InteractionsError.from(response: bodyOf(path, response), context: "create interaction")
             }
-            return try Interaction(SpilledJSON.parse(file: path, spillDirectory: spillDirectory), secret: configuration.apiKey)
+            return try Interaction(
+                SpilledJSON.parse(file: path, spillDirectory: spillDirectory), secret: configuration.apiKey)
         }
     }
 
@@ -127,7 +138,8 @@ public final class InteractionsClient: Sendable {
             return .failure(InteractionsError.from(response: bodyOf(path, response), context: "get interaction \(id)"))
         }
         defer { unlink(path) }
-        return try Interaction(SpilledJSON.parse(file: path, spillDirectory: spillDirectory), secret: configuration.apiKey)
+        return try Interaction(
+            SpilledJSON.parse(file: path, spillDirectory: spillDirectory), secret: configuration.apiKey)
     }
 
     /// Cancels a running background interaction.
@@ -212,7 +224,9 @@ public final class InteractionsClient: Sendable {
         for attempt in 0..<120 {
             let state = try fileState(name, url: configuration.fileURL(name))
             if state == "ACTIVE" || state == nil { return }
-            if state == "FAILED" { throw InteractionsError(.failed, message: "the Files API could not process \(name)") }
+            if state == "FAILED" {
+                throw InteractionsError(.failed, message: "the Files API could not process \(name)")
+            }
             try pause(min(1 + Double(attempt), 5))
         }
         throw InteractionsError(.timeout, message: "\(name) did not become ACTIVE")
@@ -230,7 +244,9 @@ public final class InteractionsClient: Sendable {
         try scrubbed { try downloadUnscrubbed(uri, to: descriptor, maxBytes: maxBytes, progress: progress) }
     }
 
-    private func downloadUnscrubbed(_ uri: String, to descriptor: Int32, maxBytes: Int64, progress: ((Int64) -> Void)?) throws -> Int64 {
+    private func downloadUnscrubbed(_ uri: String, to descriptor: Int32, maxBytes: Int64, progress: ((Int64) -> Void)?)
+        throws -> Int64
+    {
         var received: Int64 = 0
         var attempt = 0
         // The key goes only to the API's own origin (scheme, host and port); a
@@ -271,10 +287,15 @@ public final class InteractionsClient: Sendable {
                     // 400 FAILED_PRECONDITION: the file is not ACTIVE yet.
                     if response.status == 400, error.apiCode?.uppercased() == "FAILED_PRECONDITION", notReady < 5 {
                         notReady += 1
-                        if let file { try waitUntilDownloadable(file) } else { try sleepBackoff(notReady, retryAfter: nil) }
+                        if let file {
+                            try waitUntilDownloadable(file)
+                        } else {
+                            try sleepBackoff(notReady, retryAfter: nil)
+                        }
                         continue
                     }
-                    throw InteractionsError(.downloadFailed, status: response.status, apiCode: error.apiCode, message: error.message)
+                    throw InteractionsError(
+                        .downloadFailed, status: response.status, apiCode: error.apiCode, message: error.message)
                 }
                 return start + written
             } catch let error as HTTPError where error.isRetryable && backoff.allowsRetry(after: attempt) {
@@ -282,7 +303,8 @@ public final class InteractionsClient: Sendable {
                 try sleepBackoff(attempt, retryAfter: nil)
                 attempt += 1
             } catch let error as HTTPError where error.code == .refused {
-                let what = error.message.hasPrefix("the response is larger")
+                let what =
+                    error.message.hasPrefix("the response is larger")
                     ? "the video from \(host) is larger than \(maxBytes) bytes, more than this clip can be"
                     : "the video link was refused: \(error.message)"
                 throw InteractionsError(.refused, message: what)
@@ -312,10 +334,13 @@ public final class InteractionsClient: Sendable {
             let state = try fileState(name, url: fileURL)
             if state == "ACTIVE" || state == nil { return }
             if state == "FAILED" {
-                throw InteractionsError(.failed, apiCode: "FAILED", message: "the server could not produce the video (\(name) is FAILED)")
+                throw InteractionsError(
+                    .failed, apiCode: "FAILED", message: "the server could not produce the video (\(name) is FAILED)")
             }
             guard Date() < deadline else {
-                throw InteractionsError(.downloadFailed, message: "\(name) is still \(state ?? "not ready") after \(Int(Self.fileWaitSeconds)) s")
+                throw InteractionsError(
+                    .downloadFailed,
+                    message: "\(name) is still \(state ?? "not ready") after \(Int(Self.fileWaitSeconds)) s")
             }
             try pause(min(baseDelay * pow(2, Double(attempt)), 5, max(0, deadline.timeIntervalSinceNow)))
             attempt += 1
@@ -324,7 +349,8 @@ public final class InteractionsClient: Sendable {
 
     /// How long a generated file may stay PROCESSING (`OMNISTORE_FILE_WAIT_SECONDS`, default 120).
     static var fileWaitSeconds: Double {
-        ProcessInfo.processInfo.environment["OMNISTORE_FILE_WAIT_SECONDS"].flatMap(Double.init).map { max(0, $0) } ?? 120
+        ProcessInfo.processInfo.environment["OMNISTORE_FILE_WAIT_SECONDS"].flatMap(Double.init).map { max(0, $0) }
+            ?? 120
     }
 
     /// Up to 64 KiB of what was written to `descriptor` from `offset` on.
@@ -339,7 +365,9 @@ public final class InteractionsClient: Sendable {
     /// The most a JSON reply may weigh apart from an inline video: a
     /// generous few MiB (`OMNISTORE_MAX_REPLY_BYTES` overrides it).
     static var jsonReplyLimit: Int64 {
-        ProcessInfo.processInfo.environment["OMNISTORE_MAX_REPLY_BYTES"].flatMap { Int64($0) }.flatMap { $0 > 0 ? $0 : nil }
+        ProcessInfo.processInfo.environment["OMNISTORE_MAX_REPLY_BYTES"].flatMap { Int64($0) }.flatMap {
+            $0 > 0 ? $0 : nil
+        }
             ?? (8 << 20)
     }
 
@@ -350,7 +378,9 @@ public final class InteractionsClient: Sendable {
         return jsonReplyLimit + video
     }
 
-    private func sendToFile(_ request: HTTPRequest, spillDirectory: String, maxBytes: Int64) throws -> (HTTPResponse, String) {
+    private func sendToFile(_ request: HTTPRequest, spillDirectory: String, maxBytes: Int64) throws -> (
+        HTTPResponse, String
+    ) {
         let path = spillDirectory + "/response-\(UUID().uuidString.prefix(12))"
         let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw InteractionsError.local("cannot write a temp file in \(spillDirectory)") }
@@ -362,7 +392,10 @@ public final class InteractionsClient: Sendable {
             unlink(path)
             if error.code == .refused && error.message.hasPrefix("the response is larger") {
                 var refused = InteractionsError(
-                    .refused, message: "the API's reply is larger than \(maxBytes) bytes, more than a reply with this clip inline can be")
+                    .refused,
+                    message:
+                        "the API's reply is larger than \(maxBytes) bytes, more than a reply with this clip inline can be"
+                )
                 refused.unanswered = true
                 throw refused
             }
@@ -383,7 +416,9 @@ public final class InteractionsClient: Sendable {
             let outcome: Result<T, InteractionsError>
             do {
                 outcome = try call()
-            } catch let error as InteractionsError where (error.kind == .transport || error.kind == .timeout) && backoff.allowsRetry(after: attempt) {
+            } catch let error as InteractionsError
+                where (error.kind == .transport || error.kind == .timeout) && backoff.allowsRetry(after: attempt)
+            {
                 try sleepBackoff(attempt, retryAfter: nil)
                 attempt += 1
                 continue
@@ -411,11 +446,14 @@ public final class InteractionsClient: Sendable {
 
     /// Sleeps, waking every 50 ms to see whether the caller asked to stop.
     private func pause(_ seconds: Double) throws {
-        guard Backoff.pause(seconds, stop: cancelled) else { throw InteractionsError(.interrupted, message: "interrupted") }
+        guard Backoff.pause(seconds, stop: cancelled) else {
+            throw InteractionsError(.interrupted, message: "interrupted")
+        }
     }
 
     static func escape(_ id: String) -> String {
-        id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? id
+        id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))
+            ?? id
     }
 
     /// Decodes an inline video (spilled or in the JSON text) into `descriptor`.

@@ -20,7 +20,9 @@ public struct InteractionsConfiguration: Sendable {
     }
 
     /// Reads the configuration from the environment.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> InteractionsConfiguration {
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> InteractionsConfiguration
+    {
         let key = [environment["GOOGLE_API_KEY"], environment["GEMINI_API_KEY"]].compactMap { $0 }.first { !$0.isEmpty }
         let base = environment["GOOGLE_GEMINI_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultBaseURL
         var version = environment["GOOGLE_GENAI_API_VERSION"].flatMap { $0.isEmpty ? nil : $0 } ?? "v1"

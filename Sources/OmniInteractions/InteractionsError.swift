@@ -54,7 +54,9 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
     }
 
     static func local(_ message: String) -> InteractionsError { InteractionsError(.local, message: message) }
-    static func protocolError(_ message: String) -> InteractionsError { InteractionsError(.protocolError, message: message) }
+    static func protocolError(_ message: String) -> InteractionsError {
+        InteractionsError(.protocolError, message: message)
+    }
 
     /// What the user can do about it.
     public var hint: Hint {
@@ -74,8 +76,12 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
         case .cancelled: return Hint("the interaction was cancelled")
         case .protocolError: return Hint("the API answered in an unexpected form; run the command again")
         case .local: return Hint("check the disk and the store")
-        case .refused: return Hint("the server sent a video omnistore will not take; check GOOGLE_GEMINI_BASE_URL, then run {}", .resume(nil))
-        case .downloadFailed: return Hint("the video could not be fetched; the interaction stays pending: run {}", .resume(nil))
+        case .refused:
+            return Hint(
+                "the server sent a video omnistore will not take; check GOOGLE_GEMINI_BASE_URL, then run {}",
+                .resume(nil))
+        case .downloadFailed:
+            return Hint("the video could not be fetched; the interaction stays pending: run {}", .resume(nil))
         case .interrupted: return Hint("interrupted; {} picks up started work", .resume(nil))
         }
     }
@@ -96,7 +102,8 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
     /// The same error with every occurrence of `secret` in its texts replaced.
     func redacting(_ secret: String?) -> InteractionsError {
         var copy = InteractionsError(
-            kind, status: status, apiCode: apiCode.map { Redaction.scrub($0, secret) }, message: Redaction.scrub(message, secret),
+            kind, status: status, apiCode: apiCode.map { Redaction.scrub($0, secret) },
+            message: Redaction.scrub(message, secret),
             retryAfter: retryAfter)
         copy.unanswered = unanswered
         copy.aside = aside
@@ -128,7 +135,8 @@ public struct InteractionsError: Error, CustomStringConvertible, Sendable {
         case 500...599: kind = .server
         default: kind = .failed
         }
-        return InteractionsError(kind, status: response.status, apiCode: apiCode, message: message, retryAfter: retryAfter)
+        return InteractionsError(
+            kind, status: response.status, apiCode: apiCode, message: message, retryAfter: retryAfter)
     }
 }
 

@@ -59,13 +59,16 @@ public indirect enum SpilledJSON: Sendable, Equatable {
         case .number(let value):
             return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
         case .string(let value):
-            let data = (try? JSONSerialization.data(withJSONObject: [value], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
+            let data =
+                (try? JSONSerialization.data(withJSONObject: [value], options: [.withoutEscapingSlashes]))
+                ?? Data("[\"\"]".utf8)
             return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
         case .array(let items): return "[" + items.map(\.compactText).joined(separator: ",") + "]"
         case .object(let members):
-            return "{" + members.keys.sorted().map { key in
-                SpilledJSON.string(key).compactText + ":" + (members[key] ?? .null).compactText
-            }.joined(separator: ",") + "}"
+            return "{"
+                + members.keys.sorted().map { key in
+                    SpilledJSON.string(key).compactText + ":" + (members[key] ?? .null).compactText
+                }.joined(separator: ",") + "}"
         }
     }
 
@@ -203,7 +206,9 @@ public indirect enum SpilledJSON: Sendable, Equatable {
             func flush() throws {
                 guard spill >= 0, !bytes.isEmpty else { return }
                 let written = bytes.withUnsafeBytes { write(spill, $0.baseAddress, $0.count) }
-                guard written == bytes.count else { throw InteractionsError.local("cannot write a temp file in \(spillDirectory)") }
+                guard written == bytes.count else {
+                    throw InteractionsError.local("cannot write a temp file in \(spillDirectory)")
+                }
                 spilledLength += Int64(bytes.count)
                 bytes.removeAll(keepingCapacity: true)
             }
@@ -232,7 +237,9 @@ public indirect enum SpilledJSON: Sendable, Equatable {
                 if spill < 0 && bytes.count > SpilledJSON.spillThreshold {
                     spillPath = spillDirectory + "/spill-\(UUID().uuidString.prefix(12))"
                     spill = open(spillPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-                    guard spill >= 0 else { throw InteractionsError.local("cannot write a temp file in \(spillDirectory)") }
+                    guard spill >= 0 else {
+                        throw InteractionsError.local("cannot write a temp file in \(spillDirectory)")
+                    }
                     spilled.append(spillPath)
                 }
                 if spill >= 0 && bytes.count >= 64 << 10 { try flush() }

@@ -27,7 +27,9 @@ enum ImageHeader {
         func le16(_ i: Int) -> Int { Int(b[i]) | Int(b[i + 1]) << 8 }
         func le24(_ i: Int) -> Int { Int(b[i]) | Int(b[i + 1]) << 8 | Int(b[i + 2]) << 16 }
         // PNG: signature, then the IHDR chunk's width and height.
-        if b.count >= 24, b.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), b[12...15].elementsEqual(Array("IHDR".utf8)) {
+        if b.count >= 24, b.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
+            b[12...15].elementsEqual(Array("IHDR".utf8))
+        {
             return (be32(16), be32(20))
         }
         // JPEG: walk the markers to the first start-of-frame (SOF0-SOF15 but DHT, JPG and DAC).

@@ -42,7 +42,8 @@ public enum MediaProbe {
         try context.findStreamInfo()
         let formatName = context.formatName
         if rejectedDemuxers.contains(formatName) {
-            throw MediaError(.notMedia, path: path, "not a media file libavformat can read (looks like \(formatName) text)")
+            throw MediaError(
+                .notMedia, path: path, "not a media file libavformat can read (looks like \(formatName) text)")
         }
 
         var streams: [StreamInfo] = []
@@ -96,11 +97,14 @@ public enum MediaProbe {
     private static func checkPixels(width: Int, height: Int, path: String) throws(MediaError) {
         let limit = maxPixels
         let pixels = width.multipliedReportingOverflow(by: height)
-        guard pixels.overflow || pixels.partialValue > limit || width > maxDimension || height > maxDimension else { return }
+        guard pixels.overflow || pixels.partialValue > limit || width > maxDimension || height > maxDimension else {
+            return
+        }
         let megapixels = pixels.overflow ? "too many" : String(pixels.partialValue / 1_000_000)
         throw MediaError(
             .limitExceeded, path: path,
-            "declares a \(width)x\(height) picture (\(megapixels) megapixels), more than the \(limit / 1_000_000)-megapixel limit or \(maxDimension) pixels a side: scale it down, or raise OMNISTORE_MAX_PIXELS")
+            "declares a \(width)x\(height) picture (\(megapixels) megapixels), more than the \(limit / 1_000_000)-megapixel limit or \(maxDimension) pixels a side: scale it down, or raise OMNISTORE_MAX_PIXELS"
+        )
     }
 
     /// The largest width or height accepted; larger declared sizes are hostile
@@ -158,7 +162,8 @@ public enum MediaProbe {
         }
         let what = main.type == .video ? "picture" : "sound"
         throw MediaError(
-            .notMedia, path: path, "holds no \(what) data (only a header, or the file is truncated): give a complete file")
+            .notMedia, path: path,
+            "holds no \(what) data (only a header, or the file is truncated): give a complete file")
     }
 
     /// Counts packets from the current read position, stopping at `limit`.
@@ -212,9 +217,13 @@ public enum MediaProbe {
             }
             info.rotation = rotation(stream)
             info.sampleAspectRatio = sampleAspectRatio(st.sample_aspect_ratio, par.sample_aspect_ratio)
-            if par.color_range != AVCOL_RANGE_UNSPECIFIED { info.colorRange = name(av_color_range_name(par.color_range)) }
+            if par.color_range != AVCOL_RANGE_UNSPECIFIED {
+                info.colorRange = name(av_color_range_name(par.color_range))
+            }
             if par.color_space != AVCOL_SPC_UNSPECIFIED { info.colorSpace = name(av_color_space_name(par.color_space)) }
-            if par.color_trc != AVCOL_TRC_UNSPECIFIED { info.colorTransfer = name(av_color_transfer_name(par.color_trc)) }
+            if par.color_trc != AVCOL_TRC_UNSPECIFIED {
+                info.colorTransfer = name(av_color_transfer_name(par.color_trc))
+            }
             if par.color_primaries != AVCOL_PRI_UNSPECIFIED {
                 info.colorPrimaries = name(av_color_primaries_name(par.color_primaries))
             }

@@ -28,7 +28,9 @@ public enum Remuxer {
             guard let copy = avformat_new_stream(context, nil), let copyParameters = copy.pointee.codecpar else {
                 throw MediaError(.library, path: output, "out of memory while making a stream")
             }
-            try check(avcodec_parameters_copy(copyParameters, parameters), .library, path: output, "cannot copy stream parameters")
+            try check(
+                avcodec_parameters_copy(copyParameters, parameters), .library, path: output,
+                "cannot copy stream parameters")
             // The tag is the container's business: MP4 picks its own.
             copyParameters.pointee.codec_tag = 0
             copy.pointee.time_base = stream.pointee.time_base
@@ -58,7 +60,8 @@ public enum Remuxer {
             let result = av_read_frame(source.pointer, packet)
             if result == cffmpeg_averror_eof() { break }
             try check(result, .invalidMedia, path: input, "cannot read a packet")
-            guard let out = mapping[Int(packet.pointee.stream_index)], let inStream = source.stream(at: Int(packet.pointee.stream_index)),
+            guard let out = mapping[Int(packet.pointee.stream_index)],
+                let inStream = source.stream(at: Int(packet.pointee.stream_index)),
                 let streams = context.pointee.streams, let outStream = streams[Int(out)]
             else {
                 av_packet_unref(packet)
@@ -86,7 +89,9 @@ final class OutputFormatContext {
     init(path: String, format: String) throws(MediaError) {
         try FFmpegRuntime.load()
         var context: UnsafeMutablePointer<AVFormatContext>? = nil
-        try check(avformat_alloc_output_context2(&context, nil, format, path), .library, path: path, "cannot make an \(format) muxer")
+        try check(
+            avformat_alloc_output_context2(&context, nil, format, path), .library, path: path,
+            "cannot make an \(format) muxer")
         guard let context else { throw MediaError(.library, path: path, "libavformat returned no muxer") }
         pointer = context
         self.path = path
@@ -94,7 +99,8 @@ final class OutputFormatContext {
 
     /// Opens the output file (`avio_open`).
     func open() throws(MediaError) {
-        try check(avio_open(&pointer.pointee.pb, path, AVIO_FLAG_WRITE), .unreadable, path: path, "cannot write the file")
+        try check(
+            avio_open(&pointer.pointee.pb, path, AVIO_FLAG_WRITE), .unreadable, path: path, "cannot write the file")
     }
 
     /// Closes the output file (`avio_closep`), flushing it.

@@ -26,7 +26,8 @@ public final class FileRemote: RemoteTransport {
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: self.root, isDirectory: &isDirectory) {
             guard create else {
-                throw RemoteError(.notFound, "remote folder '\(self.root)' does not exist: check the path (or push to create it)")
+                throw RemoteError(
+                    .notFound, "remote folder '\(self.root)' does not exist: check the path (or push to create it)")
             }
             try LocalFile.makeDirectories(self.root)
         } else if !isDirectory.boolValue {
@@ -79,7 +80,8 @@ public final class FileRemote: RemoteTransport {
         guard resolved == resolvedRoot || resolved.hasPrefix(resolvedRoot == "/" ? "/" : resolvedRoot + "/") else {
             throw RemoteError(
                 .invalidArgument,
-                "'\(probe)' leads out of the remote (to '\(resolved)'): replace the symlink with a folder, then push again")
+                "'\(probe)' leads out of the remote (to '\(resolved)'): replace the symlink with a folder, then push again"
+            )
         }
     }
 
@@ -117,7 +119,9 @@ public final class FileRemote: RemoteTransport {
         LocalFile.syncDirectory(directory)
     }
 
-    public func upload(_ key: String, from source: String, size: Int64, sha256: String, progress: @escaping TransferProgress) throws {
+    public func upload(
+        _ key: String, from source: String, size: Int64, sha256: String, progress: @escaping TransferProgress
+    ) throws {
         let target = path(key)
         if access(target, F_OK) == 0 { return }
         let directory = try makeDirectory(for: target)
@@ -125,7 +129,9 @@ public final class FileRemote: RemoteTransport {
         // makes a second pusher of the same object wait for the first.
         let partialPath = directory + "/." + (target as NSString).lastPathComponent + ".partial"
         let partial = try LocalFile.open(partialPath, flags: O_RDWR | O_CREAT, mode: 0o644)
-        guard flock(partial.raw, LOCK_EX) == 0 else { throw LocalFile.posixError(errno, "cannot lock '\(partialPath)'") }
+        guard flock(partial.raw, LOCK_EX) == 0 else {
+            throw LocalFile.posixError(errno, "cannot lock '\(partialPath)'")
+        }
         if access(target, F_OK) == 0 {
             unlink(partialPath)
             return
@@ -133,7 +139,9 @@ public final class FileRemote: RemoteTransport {
         var hasher = SHA256()
         var done = partial.size
         if done > size {
-            guard ftruncate(partial.raw, 0) == 0 else { throw LocalFile.posixError(errno, "cannot reset '\(partialPath)'") }
+            guard ftruncate(partial.raw, 0) == 0 else {
+                throw LocalFile.posixError(errno, "cannot reset '\(partialPath)'")
+            }
             done = 0
         }
         let input = try LocalFile.open(source, flags: O_RDONLY)
@@ -166,21 +174,28 @@ public final class FileRemote: RemoteTransport {
         guard done == size, actual == sha256 else {
             unlink(partialPath)
             throw RemoteError(
-                .corrupt, "the copy of \(key) hashes to \(actual.prefix(12)), not \(sha256.prefix(12))", hint: Hint("run {} on the local store, then push again", .check))
+                .corrupt, "the copy of \(key) hashes to \(actual.prefix(12)), not \(sha256.prefix(12))",
+                hint: Hint("run {} on the local store, then push again", .check))
         }
         _ = fchmod(partial.raw, 0o444)
         guard rename(partialPath, target) == 0 else { throw LocalFile.posixError(errno, "cannot store '\(target)'") }
         LocalFile.syncDirectory(directory)
     }
 
-    public func download(_ key: String, size: Int64, to destination: String, progress: @escaping TransferProgress) throws {
+    public func download(_ key: String, size: Int64, to destination: String, progress: @escaping TransferProgress)
+        throws
+    {
         guard let input = try openIfPresent(path(key)) else {
-            throw RemoteError(.notFound, "\(key) is missing from \(displayURL): the remote is incomplete; push it again from a full store")
+            throw RemoteError(
+                .notFound,
+                "\(key) is missing from \(displayURL): the remote is incomplete; push it again from a full store")
         }
         let output = try LocalFile.open(destination, flags: O_WRONLY | O_CREAT, mode: 0o600)
         var done = output.size
         if done > size {
-            guard ftruncate(output.raw, 0) == 0 else { throw LocalFile.posixError(errno, "cannot reset '\(destination)'") }
+            guard ftruncate(output.raw, 0) == 0 else {
+                throw LocalFile.posixError(errno, "cannot reset '\(destination)'")
+            }
             done = 0
         }
         progress(done)
@@ -200,7 +215,9 @@ public final class FileRemote: RemoteTransport {
         }
         if done == size, try input.read(into: buffer, count: 1) > 0 {
             throw RemoteError(
-                .corrupt, "\(key) on \(displayURL) is larger than the \(size) bytes its record declares: the remote copy is damaged; push it again from a store that has it intact")
+                .corrupt,
+                "\(key) on \(displayURL) is larger than the \(size) bytes its record declares: the remote copy is damaged; push it again from a store that has it intact"
+            )
         }
         try output.sync()
     }
@@ -244,7 +261,9 @@ public final class FileRemote: RemoteTransport {
     private func acquireLock(_ lockPath: String) throws -> LocalFile {
         let deadline = Date().addingTimeInterval(FileRemote.lockWait)
         while true {
-            let fd = LocalFile.retryingOnInterrupt { Glibc.open(lockPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644) }
+            let fd = LocalFile.retryingOnInterrupt {
+                Glibc.open(lockPath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            }
             if fd >= 0 {
                 close(fd)
                 let lock = try LocalFile.open(lockPath, flags: O_RDWR)
@@ -261,7 +280,8 @@ public final class FileRemote: RemoteTransport {
             }
             if Date() > deadline {
                 throw RemoteError(
-                    .conflict, "'\(lockPath)' is held by another push: wait for it, or remove the file if no push is running")
+                    .conflict,
+                    "'\(lockPath)' is held by another push: wait for it, or remove the file if no push is running")
             }
             usleep(50_000)
         }

@@ -14,7 +14,8 @@ extension RemoteError: SystemCallFailure {
         switch code {
         case ENOENT: return RemoteError(.notFound, "\(what): no such file or directory")
         case EACCES, EPERM: return RemoteError(.io, "\(what): permission denied; check the folder's permissions")
-        case ENOSPC, EDQUOT: return RemoteError(.io, "\(what): no space left on device; free some space and run the command again")
+        case ENOSPC, EDQUOT:
+            return RemoteError(.io, "\(what): no space left on device; free some space and run the command again")
         case EROFS: return RemoteError(.io, "\(what): the filesystem is read-only")
         default: return RemoteError(.io, "\(what): \(String(cString: strerror(code)))")
         }
@@ -34,10 +35,14 @@ extension SystemFile where Failure == RemoteError {
         guard fstat(file.raw, &info) == 0 else { throw posixError(errno, "cannot read '\(path)'") }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             throw RemoteError(
-                .corrupt, "'\(path)' is not a regular file (a FIFO, device, socket or folder): remove it from the remote, then run the command again")
+                .corrupt,
+                "'\(path)' is not a regular file (a FIFO, device, socket or folder): remove it from the remote, then run the command again"
+            )
         }
         let flags = fcntl(file.raw, F_GETFL)
-        guard flags >= 0, fcntl(file.raw, F_SETFL, flags & ~O_NONBLOCK) == 0 else { throw posixError(errno, "cannot read '\(path)'") }
+        guard flags >= 0, fcntl(file.raw, F_SETFL, flags & ~O_NONBLOCK) == 0 else {
+            throw posixError(errno, "cannot read '\(path)'")
+        }
         return file
     }
 
@@ -53,7 +58,9 @@ extension SystemFile where Failure == RemoteError {
             if n == 0 { return bytes }
             guard bytes.count + n <= limit else {
                 throw RemoteError(
-                    .corrupt, "'\(path)' is larger than \(limit >> 10) KiB, more than such a record can be: the remote is damaged or hostile; remove the file from it")
+                    .corrupt,
+                    "'\(path)' is larger than \(limit >> 10) KiB, more than such a record can be: the remote is damaged or hostile; remove the file from it"
+                )
             }
             bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: n))
         }

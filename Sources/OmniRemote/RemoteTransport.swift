@@ -55,7 +55,8 @@ public protocol RemoteTransport: Sendable {
     /// Uploads a local file under `key`; `sha256` is its hex SHA-256 (for an
     /// object, its id), which the receiving side checks where it can.
     /// Interrupted uploads of large files resume where they stopped.
-    func upload(_ key: String, from path: String, size: Int64, sha256: String, progress: @escaping TransferProgress) throws
+    func upload(_ key: String, from path: String, size: Int64, sha256: String, progress: @escaping TransferProgress)
+        throws
 
     /// Downloads `key` into `path`, resuming what an interrupted download of
     /// the same key left there. The caller verifies the bytes.
@@ -125,7 +126,8 @@ public enum Remotes {
             let prefix = rest.dropFirst(bucket.count).split(separator: "/").joined(separator: "/")
             guard S3Remote.isValidBucket(bucket) else {
                 throw RemoteError(
-                    .invalidArgument, "'\(bucket)' is not an S3 bucket name: use 3-63 lowercase letters, digits, '-' and '.'")
+                    .invalidArgument,
+                    "'\(bucket)' is not an S3 bucket name: use 3-63 lowercase letters, digits, '-' and '.'")
             }
             return .s3(bucket: bucket, prefix: prefix)
         }

@@ -90,9 +90,11 @@ extension S3Remote {
 
     private func findUpload(_ key: String) throws -> String? {
         let full = fullKey(key)
-        let response = try send(Request(method: "GET", key: nil, query: [("uploads", ""), ("prefix", full)]), what: "list uploads")
+        let response = try send(
+            Request(method: "GET", key: nil, query: [("uploads", ""), ("prefix", full)]), what: "list uploads")
         guard response.status == 200 else { return nil }
-        for block in S3XML.blocks("Upload", in: response.bodyText).reversed() where S3XML.value("Key", in: block) == full {
+        for block in S3XML.blocks("Upload", in: response.bodyText).reversed()
+        where S3XML.value("Key", in: block) == full {
             if let id = S3XML.value("UploadId", in: block) { return id }
         }
         return nil
@@ -109,11 +111,13 @@ extension S3Remote {
             let text = response.bodyText
             for block in S3XML.blocks("Part", in: text) {
                 guard let number = S3XML.value("PartNumber", in: block).flatMap(Int.init),
-                    let etag = S3XML.value("ETag", in: block), let size = S3XML.value("Size", in: block).flatMap(Int64.init)
+                    let etag = S3XML.value("ETag", in: block),
+                    let size = S3XML.value("Size", in: block).flatMap(Int64.init)
                 else { continue }
                 found[number] = (etag, size)
             }
-            marker = S3XML.value("IsTruncated", in: text) == "true" ? S3XML.value("NextPartNumberMarker", in: text) : nil
+            marker =
+                S3XML.value("IsTruncated", in: text) == "true" ? S3XML.value("NextPartNumberMarker", in: text) : nil
         } while marker != nil
         return found
     }
@@ -159,7 +163,9 @@ extension S3Remote {
         } else {
             unlink(journalPath)
             let file = try LocalFile.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
-            guard ftruncate(file.raw, off_t(size)) == 0 else { throw LocalFile.posixError(errno, "cannot size '\(path)'") }
+            guard ftruncate(file.raw, off_t(size)) == 0 else {
+                throw LocalFile.posixError(errno, "cannot size '\(path)'")
+            }
         }
         let journal = try PartJournal(path: journalPath)
         for part in parts where done.contains(part.number) { progress(part.length) }
@@ -174,7 +180,9 @@ extension S3Remote {
         unlink(journalPath)
     }
 
-    private func downloadPart(_ key: String, part: (offset: Int64, length: Int64), to path: String, progress: @escaping TransferProgress) throws {
+    private func downloadPart(
+        _ key: String, part: (offset: Int64, length: Int64), to path: String, progress: @escaping TransferProgress
+    ) throws {
         let file = try LocalFile.open(path, flags: O_WRONLY)
         var offset = part.offset
         let end = part.offset + part.length
@@ -195,29 +203,37 @@ extension S3Remote {
                         continue
                     }
                     if response.status == 200 {
-                        throw RemoteError(.protocolError, "\(displayURL) ignored a byte range request: it cannot serve large objects in parts")
+                        throw RemoteError(
+                            .protocolError,
+                            "\(displayURL) ignored a byte range request: it cannot serve large objects in parts")
                     }
                     throw failure(response, "download \(key)")
                 }
                 offset += written
                 progress(written - reported)
                 guard offset == end else {
-                    throw RemoteError(.corrupt, "\(key) on \(displayURL) is shorter than its listed size: the remote copy is damaged")
+                    throw RemoteError(
+                        .corrupt, "\(key) on \(displayURL) is shorter than its listed size: the remote copy is damaged")
                 }
                 return
             } catch let error as HTTPError {
                 if error.code == .refused {
-                    throw RemoteError(.corrupt, "a part of \(key) on \(displayURL) is longer than it should be: the remote copy is damaged")
+                    throw RemoteError(
+                        .corrupt,
+                        "a part of \(key) on \(displayURL) is longer than it should be: the remote copy is damaged")
                 }
                 guard error.isRetryable, attempt < S3Remote.retries.attempts else {
-                    throw RemoteError(.transport, "cannot download \(key) from \(displayURL): \(error.message); run the command again to resume")
+                    throw RemoteError(
+                        .transport,
+                        "cannot download \(key) from \(displayURL): \(error.message); run the command again to resume")
                 }
                 offset += error.bytesReceived
                 progress(error.bytesReceived - reported)
                 S3Remote.backoff(attempt)
             }
         }
-        throw RemoteError(.transport, "cannot download \(key) from \(displayURL): it kept failing; run the command again to resume")
+        throw RemoteError(
+            .transport, "cannot download \(key) from \(displayURL): it kept failing; run the command again to resume")
     }
 }
 

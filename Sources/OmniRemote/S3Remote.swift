@@ -76,7 +76,9 @@ public final class S3Remote: RemoteTransport {
     /// S3's bucket naming rules, in short.
     static func isValidBucket(_ name: String) -> Bool {
         guard (3...63).contains(name.count) else { return false }
-        return name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x2E }
+        return name.utf8.allSatisfy {
+            ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x2E
+        }
     }
 
     func fullKey(_ key: String) -> String { prefix.isEmpty ? key : prefix + "/" + key }
@@ -110,10 +112,12 @@ public final class S3Remote: RemoteTransport {
         headers.append(("x-amz-content-sha256", request.payloadHash))
         if let token = signer.credentials.sessionToken { headers.append(("x-amz-security-token", token)) }
         let signature = signer.sign(
-            method: request.method, path: path, query: request.query, headers: headers, payloadHash: request.payloadHash,
+            method: request.method, path: path, query: request.query, headers: headers,
+            payloadHash: request.payloadHash,
             amzDate: headers.first { $0.0 == "x-amz-date" }?.1 ?? "")
         headers.append(("Authorization", signature.authorization))
-        let query = request.query.map { "\(SigV4Signer.encode($0.0))=\(SigV4Signer.encode($0.1))" }.joined(separator: "&")
+        let query = request.query.map { "\(SigV4Signer.encode($0.0))=\(SigV4Signer.encode($0.1))" }.joined(
+            separator: "&")
         let url = "\(scheme)://\(hostHeader)\(SigV4Signer.encodePath(path))" + (query.isEmpty ? "" : "?" + query)
         return HTTPRequest(
             method: request.method, url: url, headers: headers, body: request.body,
@@ -137,17 +141,26 @@ public final class S3Remote: RemoteTransport {
             attempt += 1
             do {
                 let response = try clients.with { try call($0) }
-                if retry, attempt < attempts, [500, 502, 503, 504, 429].contains(response.status) || isRequestTimeout(response) {
+                if retry, attempt < attempts,
+                    [500, 502, 503, 504, 429].contains(response.status) || isRequestTimeout(response)
+                {
                     S3Remote.backoff(attempt)
                     continue
                 }
                 return response
-            } catch let error as HTTPError where error.code == .refused && error.message.hasPrefix("the response is larger") {
+            } catch let error as HTTPError
+                where error.code == .refused && error.message.hasPrefix("the response is larger")
+            {
                 throw RemoteError(
-                    .corrupt, "\(displayURL) answered '\(what)' with more than such a file can be (\(error.message)): the remote is damaged or hostile")
+                    .corrupt,
+                    "\(displayURL) answered '\(what)' with more than such a file can be (\(error.message)): the remote is damaged or hostile"
+                )
             } catch let error as HTTPError {
                 guard error.isRetryable, attempt < attempts else {
-                    throw RemoteError(.transport, "cannot \(what) on \(displayURL): \(error.message); check the network and run the command again")
+                    throw RemoteError(
+                        .transport,
+                        "cannot \(what) on \(displayURL): \(error.message); check the network and run the command again"
+                    )
                 }
                 S3Remote.backoff(attempt)
             }
@@ -173,15 +186,21 @@ public final class S3Remote: RemoteTransport {
         switch response.status {
         case 301, 307:
             return RemoteError(
-                .invalidArgument, "cannot \(what): bucket \(bucket) is in another region (\(code))", hint: Hint("set AWS_REGION or {}", .option(.region), separator: "; "))
+                .invalidArgument, "cannot \(what): bucket \(bucket) is in another region (\(code))",
+                hint: Hint("set AWS_REGION or {}", .option(.region), separator: "; "))
         case 400 where code == "AuthorizationHeaderMalformed":
             return RemoteError(
-                .invalidArgument, "cannot \(what): bucket \(bucket) is in another region (\(code))", hint: Hint("set AWS_REGION or {}", .option(.region), separator: "; "))
+                .invalidArgument, "cannot \(what): bucket \(bucket) is in another region (\(code))",
+                hint: Hint("set AWS_REGION or {}", .option(.region), separator: "; "))
         case 401, 403:
             return RemoteError(
-                .authentication, "cannot \(what): S3 refused the request (\(code)\(message)); check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and the bucket's permissions")
+                .authentication,
+                "cannot \(what): S3 refused the request (\(code)\(message)); check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and the bucket's permissions"
+            )
         case 404 where code == "NoSuchBucket":
-            return RemoteError(.notFound, "bucket \(bucket) does not exist at \(scheme)://\(host)", hint: Hint("create it first, or check {}", .option(.endpoint)))
+            return RemoteError(
+                .notFound, "bucket \(bucket) does not exist at \(scheme)://\(host)",
+                hint: Hint("create it first, or check {}", .option(.endpoint)))
         default:
             return RemoteError(.protocolError, "cannot \(what) on \(displayURL): \(code)\(message)")
         }
@@ -200,11 +219,13 @@ public final class S3Remote: RemoteTransport {
             guard response.status == 200 else { throw failure(response, "list \(listPrefix)") }
             let text = response.bodyText
             for block in S3XML.blocks("Contents", in: text) {
-                guard let key = S3XML.value("Key", in: block), let size = S3XML.value("Size", in: block).flatMap(Int64.init)
+                guard let key = S3XML.value("Key", in: block),
+                    let size = S3XML.value("Size", in: block).flatMap(Int64.init)
                 else { continue }
                 entries.append(RemoteEntry(key: String(key.dropFirst(strip)), size: size))
             }
-            token = S3XML.value("IsTruncated", in: text) == "true" ? S3XML.value("NextContinuationToken", in: text) : nil
+            token =
+                S3XML.value("IsTruncated", in: text) == "true" ? S3XML.value("NextContinuationToken", in: text) : nil
         } while token != nil
         return entries
     }
@@ -233,7 +254,9 @@ public final class S3Remote: RemoteTransport {
     static func checkSize(_ body: [UInt8], limit: Int, key: String, remote: String) throws {
         guard body.count <= limit else {
             throw RemoteError(
-                .corrupt, "\(key) on \(remote) is larger than \(limit >> 10) KiB, more than such a record can be: the remote is damaged or hostile; remove it from the bucket")
+                .corrupt,
+                "\(key) on \(remote) is larger than \(limit >> 10) KiB, more than such a record can be: the remote is damaged or hostile; remove it from the bucket"
+            )
         }
     }
 
@@ -245,7 +268,9 @@ public final class S3Remote: RemoteTransport {
         guard response.status == 200 else { throw failure(response, "write \(key)") }
     }
 
-    public func upload(_ key: String, from path: String, size: Int64, sha256: String, progress: @escaping TransferProgress) throws {
+    public func upload(
+        _ key: String, from path: String, size: Int64, sha256: String, progress: @escaping TransferProgress
+    ) throws {
         if size > S3Remote.multipartThreshold {
             try uploadMultipart(key, from: path, size: size, progress: progress)
             return
@@ -256,7 +281,9 @@ public final class S3Remote: RemoteTransport {
         let response = try send(request, what: "upload \(key)")
         guard response.status == 200 else {
             if S3XML.value("Code", in: response.bodyText) == "XAmzContentSHA256Mismatch" {
-                throw RemoteError(.corrupt, "S3 refused \(key): the local bytes do not hash to their id", hint: Hint("run {}", .check, separator: "; "))
+                throw RemoteError(
+                    .corrupt, "S3 refused \(key): the local bytes do not hash to their id",
+                    hint: Hint("run {}", .check, separator: "; "))
             }
             throw failure(response, "upload \(key)")
         }
@@ -280,7 +307,9 @@ public final class S3Remote: RemoteTransport {
             if done > 0 { request.headers.append(("range", "bytes=\(done)-")) }
             let before = done
             // An error answer's body must not stay behind the good bytes.
-            guard ftruncate(file.raw, off_t(done)) == 0 else { throw LocalFile.posixError(errno, "cannot reset '\(path)'") }
+            guard ftruncate(file.raw, off_t(done)) == 0 else {
+                throw LocalFile.posixError(errno, "cannot reset '\(path)'")
+            }
             var reported: Int64 = 0
             do {
                 let (response, written) = try clients.with {
@@ -294,19 +323,26 @@ public final class S3Remote: RemoteTransport {
                     done += written
                     progress(written - reported)
                     guard done == size else {
-                        throw RemoteError(.corrupt, "\(key) on \(displayURL) has \(done) bytes, not \(size): the remote copy is damaged")
+                        throw RemoteError(
+                            .corrupt,
+                            "\(key) on \(displayURL) has \(done) bytes, not \(size): the remote copy is damaged")
                     }
                     try file.sync()
                     return
                 }
                 if response.status == 200 {
                     // The server ignored the range: start over.
-                    guard ftruncate(file.raw, 0) == 0 else { throw LocalFile.posixError(errno, "cannot reset '\(path)'") }
+                    guard ftruncate(file.raw, 0) == 0 else {
+                        throw LocalFile.posixError(errno, "cannot reset '\(path)'")
+                    }
                     done = 0
                     continue
                 }
                 if response.status == 404 {
-                    throw RemoteError(.notFound, "\(key) is missing from \(displayURL): the remote is incomplete; push it again from a full store")
+                    throw RemoteError(
+                        .notFound,
+                        "\(key) is missing from \(displayURL): the remote is incomplete; push it again from a full store"
+                    )
                 }
                 if [500, 502, 503, 504, 429].contains(response.status), attempt < S3Remote.retries.attempts {
                     S3Remote.backoff(attempt)
@@ -316,25 +352,32 @@ public final class S3Remote: RemoteTransport {
             } catch let error as HTTPError {
                 if error.code == .refused {
                     throw RemoteError(
-                        .corrupt, "\(key) on \(displayURL) is larger than the \(size) bytes its record declares: the remote copy is damaged; push it again from a store that has it intact")
+                        .corrupt,
+                        "\(key) on \(displayURL) is larger than the \(size) bytes its record declares: the remote copy is damaged; push it again from a store that has it intact"
+                    )
                 }
                 guard error.isRetryable, attempt < S3Remote.retries.attempts else {
-                    throw RemoteError(.transport, "cannot download \(key) from \(displayURL): \(error.message); run the command again to resume")
+                    throw RemoteError(
+                        .transport,
+                        "cannot download \(key) from \(displayURL): \(error.message); run the command again to resume")
                 }
                 done = before + error.bytesReceived
                 progress(error.bytesReceived - reported)
                 S3Remote.backoff(attempt)
             }
         }
-        throw RemoteError(.transport, "cannot download \(key) from \(displayURL): it kept failing; run the command again to resume")
+        throw RemoteError(
+            .transport, "cannot download \(key) from \(displayURL): it kept failing; run the command again to resume")
     }
 
     public func readRef(_ key: String) throws -> RemoteRef? {
-        let response = try send(Request(method: "GET", key: key), what: "read \(key)", maxBodyBytes: RemoteLimits.ref + 1)
+        let response = try send(
+            Request(method: "GET", key: key), what: "read \(key)", maxBodyBytes: RemoteLimits.ref + 1)
         switch response.status {
         case 200:
             guard let etag = response.headers["etag"] else {
-                throw RemoteError(.protocolError, "\(displayURL) sent \(key) without an ETag: this server cannot hold refs safely")
+                throw RemoteError(
+                    .protocolError, "\(displayURL) sent \(key) without an ETag: this server cannot hold refs safely")
             }
             try S3Remote.checkSize(response.body, limit: RemoteLimits.ref, key: key, remote: displayURL)
             return RemoteRef(value: response.body, version: etag)
@@ -377,12 +420,14 @@ public final class S3Remote: RemoteTransport {
                 if now?.value != expected?.value { return false }
             case 501:
                 throw RemoteError(
-                    .protocolError, "\(displayURL) does not support conditional writes (If-Match): refs cannot be updated safely there")
+                    .protocolError,
+                    "\(displayURL) does not support conditional writes (If-Match): refs cannot be updated safely there")
             default:
                 throw failure(response, "update \(key)")
             }
         }
-        throw RemoteError(.transport, "cannot update \(key) on \(displayURL): the server kept failing; run the command again")
+        throw RemoteError(
+            .transport, "cannot update \(key) on \(displayURL): the server kept failing; run the command again")
     }
 }
 

@@ -50,7 +50,9 @@ public struct SigV4Signer: Sendable {
         method: String, path: String, query: [(String, String)], headers: [(String, String)], payloadHash: String,
         amzDate: String
     ) -> Signature {
-        let encoded: [(name: String, value: String)] = query.map { (SigV4Signer.encode($0.0), SigV4Signer.encode($0.1)) }
+        let encoded: [(name: String, value: String)] = query.map {
+            (SigV4Signer.encode($0.0), SigV4Signer.encode($0.1))
+        }
         let sorted = encoded.sorted { a, b in a.name != b.name ? a.name < b.name : a.value < b.value }
         let canonicalQuery = sorted.map { "\($0.name)=\($0.value)" }.joined(separator: "&")
         var folded: [String: [String]] = [:]

@@ -17,7 +17,8 @@ public struct RemoteConfig: Sendable, Equatable {
     public let lazy: Bool
 
     public init(
-        name: String, url: String, endpoint: String? = nil, region: String? = nil, addressing: String? = nil, lazy: Bool = false
+        name: String, url: String, endpoint: String? = nil, region: String? = nil, addressing: String? = nil,
+        lazy: Bool = false
     ) {
         self.name = name
         self.url = url

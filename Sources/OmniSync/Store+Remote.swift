@@ -21,17 +21,20 @@ extension Store {
         }
         try remoteCall { try Remotes.validate(url) }
         if let addressing, addressing != "path" && addressing != "virtual" {
-            throw StoreError(.invalidArgument, "the S3 addressing style must be 'path' or 'virtual', not '\(addressing)'")
+            throw StoreError(
+                .invalidArgument, "the S3 addressing style must be 'path' or 'virtual', not '\(addressing)'")
         }
         let stored = url.hasPrefix("/") ? "file://" + url : url
         try write("cannot add remote '\(name)'") { db in
             if try String.fetchOne(db, sql: "SELECT name FROM remote WHERE name = ?", arguments: [name]) != nil {
                 throw StoreError(
-                    .conflict, "remote '\(name)' already exists", hint: Hint("remove it first with {}", .removeRemote(name)))
+                    .conflict, "remote '\(name)' already exists",
+                    hint: Hint("remove it first with {}", .removeRemote(name)))
             }
             let now = Store.now()
             try db.execute(
-                sql: "INSERT INTO remote (name, url, endpoint, region, addressing, lazy, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                sql:
+                    "INSERT INTO remote (name, url, endpoint, region, addressing, lazy, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 arguments: [name, stored, endpoint, region, addressing, lazy, now])
             RefJournal.remote(
                 name,
@@ -44,17 +47,25 @@ extension Store {
     public func removeRemote(_ name: String) throws {
         let author = try self.author()
         try write("cannot remove remote '\(name)'") { db in
-            guard try String.fetchOne(db, sql: "SELECT name FROM remote WHERE name = ?", arguments: [name]) != nil else {
-                throw StoreError(.notFound, "no remote named '\(name)'", hint: Hint("run {} to list them", .listRemotes))
+            guard try String.fetchOne(db, sql: "SELECT name FROM remote WHERE name = ?", arguments: [name]) != nil
+            else {
+                throw StoreError(
+                    .notFound, "no remote named '\(name)'", hint: Hint("run {} to list them", .listRemotes))
             }
-            let lazy = try Int.fetchOne(db, sql: "SELECT count(*) FROM lazy_object WHERE remote = ?", arguments: [name]) ?? 0
+            let lazy =
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM lazy_object WHERE remote = ?", arguments: [name]) ?? 0
             if lazy > 0 {
                 throw StoreError(
                     .conflict,
-                    "remote '\(name)' still holds \(lazy) object(s) this lazy clone has not downloaded", hint: Hint("run {} first", .fetchObjects))
+                    "remote '\(name)' still holds \(lazy) object(s) this lazy clone has not downloaded",
+                    hint: Hint("run {} first", .fetchObjects))
             }
-            for ref in try String.fetchAll(db, sql: "SELECT name FROM ref WHERE name LIKE ?", arguments: ["refs/remotes/\(name)/%"]) {
-                try Store.updateRef(db, ref, expected: Store.refTarget(db, ref), to: nil, reason: "remote: removed \(name)", author: author)
+            for ref in try String.fetchAll(
+                db, sql: "SELECT name FROM ref WHERE name LIKE ?", arguments: ["refs/remotes/\(name)/%"])
+            {
+                try Store.updateRef(
+                    db, ref, expected: Store.refTarget(db, ref), to: nil, reason: "remote: removed \(name)",
+                    author: author)
             }
             try db.execute(sql: "DELETE FROM remote WHERE name = ?", arguments: [name])
             RefJournal.remote(name, columns: nil)
@@ -92,11 +103,15 @@ extension Store {
     /// Remote-tracking branches (`REMOTE/BRANCH`), sorted by name.
     public func remoteBranches() throws -> [(remote: String, branch: String, turn: TurnID)] {
         try read("cannot list remote branches") { db in
-            try Row.fetchAll(db, sql: "SELECT name, target FROM ref WHERE name LIKE 'refs/remotes/%' ORDER BY name").compactMap { row in
-                let name = String((row["name"] as String).dropFirst("refs/remotes/".count))
-                guard let slash = name.firstIndex(of: "/") else { return nil }
-                return (String(name[..<slash]), String(name[name.index(after: slash)...]), TurnID(validatedHex: row["target"]))
-            }
+            try Row.fetchAll(db, sql: "SELECT name, target FROM ref WHERE name LIKE 'refs/remotes/%' ORDER BY name")
+                .compactMap { row in
+                    let name = String((row["name"] as String).dropFirst("refs/remotes/".count))
+                    guard let slash = name.firstIndex(of: "/") else { return nil }
+                    return (
+                        String(name[..<slash]), String(name[name.index(after: slash)...]),
+                        TurnID(validatedHex: row["target"])
+                    )
+                }
         }
     }
 
@@ -133,7 +148,8 @@ extension Store {
     static func parseRef(_ ref: RemoteRef, key: String, remote: String) throws -> TurnID {
         let text = String(decoding: ref.value, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let id = TurnID(text) else {
-            throw StoreError(.corrupt, "\(key) on \(remote) does not hold a turn id", hint: Hint("repair it with {}", .forcePush))
+            throw StoreError(
+                .corrupt, "\(key) on \(remote) does not hold a turn id", hint: Hint("repair it with {}", .forcePush))
         }
         return id
     }
@@ -161,9 +177,12 @@ extension Store {
         let row = try read("cannot read asset \(id.short)") { db in
             try Row.fetchOne(db, sql: "SELECT * FROM asset WHERE id = ?", arguments: [id.hex])
         }
-        guard let row else { throw StoreError(.notFound, "asset \(id.short) is not in the store", hint: Hint("run {}", .check)) }
+        guard let row else {
+            throw StoreError(.notFound, "asset \(id.short) is not in the store", hint: Hint("run {}", .check))
+        }
         return JSONValue.object([
-            "id": .string(id.hex), "size": .int(row["size"]), "kind": .string(row["kind"]), "mime": .string(row["mime"]),
+            "id": .string(id.hex), "size": .int(row["size"]), "kind": .string(row["kind"]),
+            "mime": .string(row["mime"]),
             "format": .string(row["format"]), "duration": JSONValue(row["duration"] as Double?),
             "bit_rate": JSONValue(row["bit_rate"] as Int64?), "width": JSONValue(row["width"] as Int64?),
             "height": JSONValue(row["height"] as Int64?), "fps": JSONValue(row["fps"] as Double?),
@@ -210,11 +229,14 @@ extension Store {
             branchNames = [current.name]
         }
         // Decide each branch before sending anything.
-        var plans: [(branch: BranchName, local: TurnID, remote: RemoteRef?, remoteTip: TurnID?, outcome: BranchSync.Outcome)] = []
+        var plans:
+            [(branch: BranchName, local: TurnID, remote: RemoteRef?, remoteTip: TurnID?, outcome: BranchSync.Outcome)] =
+                []
         for name in branchNames {
             let branch = try BranchName(name)
             guard let local = try read("cannot read branch", { db in try Store.refTarget(db, branch.ref) }) else {
-                throw StoreError(.notFound, "no branch named '\(name)'", hint: Hint("run {} to list them", .listBranches))
+                throw StoreError(
+                    .notFound, "no branch named '\(name)'", hint: Hint("run {} to list them", .listBranches))
             }
             let key = Store.branchKey(name)
             let remoteRef = try remoteCall { try transport.readRef(key) }
@@ -228,8 +250,13 @@ extension Store {
                 } else if force {
                     outcome = .forced
                 } else {
-                    outcome = .rejected(StoreError(.conflict,
-                        "\(config.name)/\(name) has turns this store lacks", hint: Hint("run {} first (or {} to overwrite it)", .pull(remote: config.name, branch: name), .forcePush)))
+                    outcome = .rejected(
+                        StoreError(
+                            .conflict,
+                            "\(config.name)/\(name) has turns this store lacks",
+                            hint: Hint(
+                                "run {} first (or {} to overwrite it)", .pull(remote: config.name, branch: name),
+                                .forcePush)))
                 }
             } else {
                 outcome = .created
@@ -245,7 +272,9 @@ extension Store {
         // What the remote already has: everything reachable from the tips we know are there.
         // (Tracking tips are checked: a remote emptied since the last push holds none of them.)
         let tracked = try read("cannot read remote branches") { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT target FROM ref WHERE name LIKE ?", arguments: ["refs/remotes/\(config.name)/%"])
+            try String.fetchAll(
+                db, sql: "SELECT DISTINCT target FROM ref WHERE name LIKE ?",
+                arguments: ["refs/remotes/\(config.name)/%"])
         }.compactMap(TurnID.init)
         let stillThere = try existing(tracked.map(Store.turnKey), prefix: "turns/", on: transport)
         let known = tracked.filter { stillThere.contains(Store.turnKey($0)) } + plans.compactMap(\.remoteTip)
@@ -254,17 +283,21 @@ extension Store {
             let include = try sending.map { try graph.seq(of: $0.local) }
             var exclude: [Int64] = []
             for id in Set(known) {
-                if let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM turn WHERE id = ?", arguments: [id.hex]) { exclude.append(seq) }
+                if let seq = try Int64.fetchOne(db, sql: "SELECT seq FROM turn WHERE id = ?", arguments: [id.hex]) {
+                    exclude.append(seq)
+                }
             }
             let seqs = try graph.onlyReachable(from: include, notFrom: exclude)
             return try seqs.reversed().map { seq in
-                guard let text = try String.fetchOne(db, sql: "SELECT record FROM turn WHERE seq = ?", arguments: [seq]) else {
+                guard let text = try String.fetchOne(db, sql: "SELECT record FROM turn WHERE seq = ?", arguments: [seq])
+                else {
                     throw StoreError(.database, "turn #\(seq) vanished while reading: run the command again")
                 }
                 return try Turn(json: JSONParser.parse(text))
             }
         }
-        progress?(SyncProgress(phase: .comparing, bytesDone: 0, bytesTotal: 0, filesDone: 0, filesTotal: candidates.count))
+        progress?(
+            SyncProgress(phase: .comparing, bytesDone: 0, bytesTotal: 0, filesDone: 0, filesTotal: candidates.count))
         let presentTurns = try existing(candidates.map { Store.turnKey($0.id) }, prefix: "turns/", on: transport)
         let turnsToSend = candidates.filter { !presentTurns.contains(Store.turnKey($0.id)) }
         var assetIDs: [AssetID] = []
@@ -281,7 +314,8 @@ extension Store {
                 try Int64.fetchOne(db, sql: "SELECT size FROM asset WHERE id = ?", arguments: [id.hex]) ?? 0
             }
         }
-        let meter = TransferMeter(phase: .uploading, files: objectsToSend.count, bytes: sizes.reduce(0, +), handler: progress)
+        let meter = TransferMeter(
+            phase: .uploading, files: objectsToSend.count, bytes: sizes.reduce(0, +), handler: progress)
         let jobs = S3Remote.jobs()
         // What lazy clones learn about the assets: before anything that names them.
         if !assetIDs.isEmpty {
@@ -334,8 +368,12 @@ extension Store {
                 let value = Array((plan.local.hex + "\n").utf8)
                 let swapped = try remoteCall { try transport.swapRef(key, expected: plan.remote, to: value) }
                 if !swapped {
-                    outcome = .rejected(StoreError(.conflict,
-                        "\(config.name)/\(plan.branch.name) moved while pushing", hint: Hint("run {}, then push again", .pull(remote: config.name, branch: plan.branch.name))))
+                    outcome = .rejected(
+                        StoreError(
+                            .conflict,
+                            "\(config.name)/\(plan.branch.name) moved while pushing",
+                            hint: Hint("run {}, then push again", .pull(remote: config.name, branch: plan.branch.name)))
+                    )
                 }
             default:
                 break
@@ -344,7 +382,8 @@ extension Store {
             } else {
                 try setTrackingRef(config.name, plan.branch.name, to: plan.local, reason: "push", author: author)
             }
-            result.branches.append(BranchSync(branch: plan.branch.name, old: plan.remoteTip, new: plan.local, outcome: outcome))
+            result.branches.append(
+                BranchSync(branch: plan.branch.name, old: plan.remoteTip, new: plan.local, outcome: outcome))
         }
         return result
     }
@@ -360,7 +399,8 @@ extension Store {
             let ref = Store.trackingRef(remote, branch)
             let current = try Store.refTarget(db, ref)
             if current != turn {
-                try Store.updateRef(db, ref, expected: current, to: turn, reason: "\(reason): \(remote)/\(branch)", author: author)
+                try Store.updateRef(
+                    db, ref, expected: current, to: turn, reason: "\(reason): \(remote)/\(branch)", author: author)
             }
         }
     }
@@ -433,9 +473,9 @@ final class TransferMeter: @unchecked Sendable {
     private func report() {
         guard let handler else { return }
         lock.lock()
-        let snapshot = SyncProgress(phase: phase, bytesDone: bytes, bytesTotal: bytesTotal, filesDone: files, filesTotal: filesTotal)
+        let snapshot = SyncProgress(
+            phase: phase, bytesDone: bytes, bytesTotal: bytesTotal, filesDone: files, filesTotal: filesTotal)
         lock.unlock()
         handler(snapshot)
     }
 }
-

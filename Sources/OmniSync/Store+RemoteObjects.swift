@@ -38,7 +38,8 @@ extension Store {
         for attempt in 1...2 {
             do {
                 try remoteCall {
-                    try transport.download(Store.objectKey(id), size: size, to: partial, progress: { meter?.add(bytes: $0) })
+                    try transport.download(
+                        Store.objectKey(id), size: size, to: partial, progress: { meter?.add(bytes: $0) })
                 }
             } catch let error as StoreError where error.code == .corrupt {
                 // Over its declared size, or not a file at all: what was
@@ -57,7 +58,8 @@ extension Store {
         guard actual == id else {
             throw StoreError(
                 .corrupt,
-                "object \(id.short) on \(remoteName) is corrupt (its bytes hash to \(actual.short)): nothing was stored; push it again from a store that has it intact")
+                "object \(id.short) on \(remoteName) is corrupt (its bytes hash to \(actual.short)): nothing was stored; push it again from a store that has it intact"
+            )
         }
         try publishDownloaded(partial, as: id)
         meter?.add(files: 1)
@@ -75,7 +77,9 @@ extension Store {
         if !createdFanout && errno != EEXIST { throw FileDescriptor.posixError(errno, "cannot create '\(fanout)'") }
         _ = chmod(path, 0o444)
         try FileDescriptor.openForReading(path).sync()
-        guard rename(path, finalPath) == 0 else { throw FileDescriptor.posixError(errno, "cannot store object \(id.short)") }
+        guard rename(path, finalPath) == 0 else {
+            throw FileDescriptor.posixError(errno, "cannot store object \(id.short)")
+        }
         try FileDescriptor.openDirectory(fanout).sync()
         if createdFanout { try FileDescriptor.openDirectory(layout.objectsDirectory).sync() }
     }
@@ -88,9 +92,12 @@ extension Store {
         guard !ids.isEmpty else { return 0 }
         let rows = try read("cannot read lazy objects") { db in
             try ids.compactMap { id -> (AssetID, String, Int64)? in
-                guard let row = try Row.fetchOne(
-                    db, sql: "SELECT l.remote, a.size FROM lazy_object l JOIN asset a ON a.id = l.asset WHERE l.asset = ?",
-                    arguments: [id.hex])
+                guard
+                    let row = try Row.fetchOne(
+                        db,
+                        sql:
+                            "SELECT l.remote, a.size FROM lazy_object l JOIN asset a ON a.id = l.asset WHERE l.asset = ?",
+                        arguments: [id.hex])
                 else { return nil }
                 return (id, row["remote"], row["size"])
             }
@@ -107,10 +114,12 @@ extension Store {
             } catch {
                 throw StoreError(
                     .notFound,
-                    "object \(batch[0].0.short) was not downloaded and remote '\(remoteName)' is gone", hint: Hint("add it back with {}", .addRemote(remoteName)))
+                    "object \(batch[0].0.short) was not downloaded and remote '\(remoteName)' is gone",
+                    hint: Hint("add it back with {}", .addRemote(remoteName)))
             }
             let transport = try openTransport(config)
-            let meter = TransferMeter(phase: .downloading, files: batch.count, bytes: batch.reduce(0) { $0 + $1.2 }, handler: progress)
+            let meter = TransferMeter(
+                phase: .downloading, files: batch.count, bytes: batch.reduce(0) { $0 + $1.2 }, handler: progress)
             try downloadAll(batch.map { ($0.0, $0.2) }, from: transport, remoteName: remoteName, meter: meter)
             fetched += batch.count
         }
@@ -144,7 +153,8 @@ extension Store {
         }
         try remoteCall {
             try ParallelWork.run(small.count, workers: S3Remote.jobs()) { index in
-                try self.downloadObject(small[index].0, size: small[index].1, from: transport, remoteName: remoteName, meter: meter)
+                try self.downloadObject(
+                    small[index].0, size: small[index].1, from: transport, remoteName: remoteName, meter: meter)
             }
         }
     }
@@ -153,11 +163,14 @@ extension Store {
     /// and inputs), for a lazy clone that will need them offline.
     ///
     /// - Parameter all: every object this lazy clone has not downloaded.
-    public func fetchObjects(_ revisions: [String], all: Bool = false, progress: SyncProgressHandler? = nil) throws -> Int {
+    public func fetchObjects(_ revisions: [String], all: Bool = false, progress: SyncProgressHandler? = nil) throws
+        -> Int
+    {
         var ids: [AssetID] = []
         if all {
             ids = try read("cannot read lazy objects") { db in
-                try String.fetchAll(db, sql: "SELECT asset FROM lazy_object ORDER BY asset").map(AssetID.init(validatedHex:))
+                try String.fetchAll(db, sql: "SELECT asset FROM lazy_object ORDER BY asset").map(
+                    AssetID.init(validatedHex:))
             }
         }
         for revision in revisions {

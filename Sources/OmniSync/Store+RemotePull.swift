@@ -54,10 +54,13 @@ extension Store {
         }
         refKeys = refKeys.filter { tips.value[$0] != nil }
         if !names.isEmpty, let missing = names.first(where: { tips.value[Store.branchKey($0)] == nil }) {
-            throw StoreError(.notFound, "\(config.name) has no branch '\(missing)'", hint: Hint("run {} to fetch them all", .pull(remote: config.name, branch: nil)))
+            throw StoreError(
+                .notFound, "\(config.name) has no branch '\(missing)'",
+                hint: Hint("run {} to fetch them all", .pull(remote: config.name, branch: nil)))
         }
         // Turns: walk from the tips through parents this store lacks.
-        let turns = try fetchTurns(Array(Set(tips.value.values)), transport: transport, remoteName: config.name, progress: progress)
+        let turns = try fetchTurns(
+            Array(Set(tips.value.values)), transport: transport, remoteName: config.name, progress: progress)
         result.turns = turns.count
         // Assets the new turns use that this store does not have.
         var needed: [AssetID] = []
@@ -78,9 +81,10 @@ extension Store {
         }
         // Objects: everything new unless lazy, plus any whose file is missing here.
         let sizes = try read("cannot read asset sizes") { db in
-            try Dictionary(uniqueKeysWithValues: needed.filter { known.contains($0.hex) }.map { id in
-                (id, try Int64.fetchOne(db, sql: "SELECT size FROM asset WHERE id = ?", arguments: [id.hex]) ?? 0)
-            })
+            try Dictionary(
+                uniqueKeysWithValues: needed.filter { known.contains($0.hex) }.map { id in
+                    (id, try Int64.fetchOne(db, sql: "SELECT size FROM asset WHERE id = ?", arguments: [id.hex]) ?? 0)
+                })
         }
         var downloads: [(AssetID, Int64)] = []
         var unsized: [AssetID] = []
@@ -96,7 +100,9 @@ extension Store {
             // New objects to download: their sizes come from a listing (or a HEAD each, for a few).
             let listed: [String: Int64]
             if unsized.count > 32 {
-                listed = Dictionary(try remoteCall { try transport.list("objects/") }.map { ($0.key, $0.size) }, uniquingKeysWith: { a, _ in a })
+                listed = Dictionary(
+                    try remoteCall { try transport.list("objects/") }.map { ($0.key, $0.size) },
+                    uniquingKeysWith: { a, _ in a })
             } else {
                 let found = Locked([String: Int64]())
                 let ids = unsized
@@ -110,12 +116,16 @@ extension Store {
             }
             for id in unsized {
                 guard let size = listed[Store.objectKey(id)] else {
-                    throw StoreError(.notFound, "object \(id.short) is missing from \(config.name): the remote is incomplete; push to it again from a full store")
+                    throw StoreError(
+                        .notFound,
+                        "object \(id.short) is missing from \(config.name): the remote is incomplete; push to it again from a full store"
+                    )
                 }
                 downloads.append((id, size))
             }
         }
-        let meter = TransferMeter(phase: .downloading, files: downloads.count, bytes: downloads.reduce(0) { $0 + $1.1 }, handler: progress)
+        let meter = TransferMeter(
+            phase: .downloading, files: downloads.count, bytes: downloads.reduce(0) { $0 + $1.1 }, handler: progress)
         try downloadAll(downloads, from: transport, remoteName: config.name, meter: meter)
         for id in newAssets where rows[id] == nil {
             rows[id] = try AssetRow(probing: layout.objectPath(id), id: id)
@@ -133,7 +143,8 @@ extension Store {
                 try row.insert(db)
                 if !objects.contains(id) {
                     try db.execute(
-                        sql: "INSERT OR REPLACE INTO lazy_object (asset, remote) VALUES (?, ?)", arguments: [id.hex, config.name])
+                        sql: "INSERT OR REPLACE INTO lazy_object (asset, remote) VALUES (?, ?)",
+                        arguments: [id.hex, config.name])
                     RefJournal.lazy(id, remote: config.name)
                 }
             }
@@ -144,7 +155,8 @@ extension Store {
                 let ref = Store.trackingRef(config.name, branch)
                 let current = try Store.refTarget(db, ref)
                 if current != tip {
-                    try Store.updateRef(db, ref, expected: current, to: tip, reason: "fetch: \(config.name)/\(branch)", author: author)
+                    try Store.updateRef(
+                        db, ref, expected: current, to: tip, reason: "fetch: \(config.name)/\(branch)", author: author)
                 }
                 fetched.append(FetchedBranch(name: branch, tip: tip, previousTracking: current))
             }
@@ -153,7 +165,9 @@ extension Store {
     }
 
     /// Reads the remote's asset records (every `assets/` pack) for `wanted`.
-    func assetRecords(_ wanted: Set<AssetID>, transport: any RemoteTransport, remoteName: String) throws -> [AssetID: AssetRow] {
+    func assetRecords(_ wanted: Set<AssetID>, transport: any RemoteTransport, remoteName: String) throws -> [AssetID:
+        AssetRow]
+    {
         let packs = try remoteCall { try transport.list("assets/") }.map(\.key)
         let found = Locked([AssetID: AssetRow]())
         try remoteCall {
@@ -163,10 +177,14 @@ extension Store {
                     let value = try? JSONParser.parse(String(decoding: bytes, as: UTF8.self)),
                     let records = value["assets"]?.arrayValue
                 else {
-                    throw StoreError(.corrupt, "\(packs[index]) on \(remoteName) is damaged: push to the remote again from a full store")
+                    throw StoreError(
+                        .corrupt,
+                        "\(packs[index]) on \(remoteName) is damaged: push to the remote again from a full store")
                 }
                 for record in records {
-                    guard let id = record["id"]?.stringValue.flatMap(AssetID.init), wanted.contains(id) else { continue }
+                    guard let id = record["id"]?.stringValue.flatMap(AssetID.init), wanted.contains(id) else {
+                        continue
+                    }
                     let row = try AssetRow(id: id, record: record, remote: remoteName)
                     found.withValue { $0[id] = row }
                 }
@@ -189,15 +207,23 @@ extension Store {
             level += 1
             if level == 4 {
                 // Deep history: fetch every turn the remote lists that this store lacks.
-                let listed = try remoteCall { try transport.list("turns/") }.compactMap { TurnID(String($0.key.dropFirst("turns/".count))) }
-                let local = try read("cannot read turns") { db in Set(try String.fetchAll(db, sql: "SELECT id FROM turn")) }
+                let listed = try remoteCall { try transport.list("turns/") }.compactMap {
+                    TurnID(String($0.key.dropFirst("turns/".count)))
+                }
+                let local = try read("cannot read turns") { db in
+                    Set(try String.fetchAll(db, sql: "SELECT id FROM turn"))
+                }
                 let missing = listed.filter { !local.contains($0.hex) && fetched[$0] == nil }
-                for turn in try downloadTurns(missing, transport: transport, remoteName: remoteName, required: false, meter: meter) {
+                for turn in try downloadTurns(
+                    missing, transport: transport, remoteName: remoteName, required: false, meter: meter)
+                {
                     fetched[turn.id] = turn
                 }
             }
             let batch = frontier.filter { fetched[$0] == nil }
-            for turn in try downloadTurns(batch, transport: transport, remoteName: remoteName, required: true, meter: meter) {
+            for turn in try downloadTurns(
+                batch, transport: transport, remoteName: remoteName, required: true, meter: meter)
+            {
                 fetched[turn.id] = turn
             }
             var next: [TurnID] = []
@@ -234,7 +260,9 @@ extension Store {
                 guard let bytes = try transport.read(Store.turnKey(id), limit: RemoteLimits.turn) else {
                     if required {
                         throw StoreError(
-                            .notFound, "turn \(id.short) is missing from \(remoteName): the remote is incomplete; push to it again from a full store")
+                            .notFound,
+                            "turn \(id.short) is missing from \(remoteName): the remote is incomplete; push to it again from a full store"
+                        )
                     }
                     return
                 }
@@ -242,11 +270,14 @@ extension Store {
                 do {
                     turn = try Turn(json: JSONParser.parse(String(decoding: bytes, as: UTF8.self)))
                 } catch {
-                    throw StoreError(.corrupt, "turn \(id.short) on \(remoteName) is unreadable (\(error)): it was not stored")
+                    throw StoreError(
+                        .corrupt, "turn \(id.short) on \(remoteName) is unreadable (\(error)): it was not stored")
                 }
                 guard turn.id == id else {
                     throw StoreError(
-                        .corrupt, "turn \(id.short) on \(remoteName) does not match its id (its record hashes to \(turn.id.short)): it was not stored")
+                        .corrupt,
+                        "turn \(id.short) on \(remoteName) does not match its id (its record hashes to \(turn.id.short)): it was not stored"
+                    )
                 }
                 found.withValue { $0.append(turn) }
                 meter.add(files: 1)
@@ -293,7 +324,8 @@ extension Store {
         let config = try remote(remoteName)
         let transport = try openTransport(config)
         var result = SyncResult(remote: config.name)
-        let fetched = try fetch(config, transport: transport, branches: names, lazy: config.lazy, progress: progress, result: &result)
+        let fetched = try fetch(
+            config, transport: transport, branches: names, lazy: config.lazy, progress: progress, result: &result)
         for branch in fetched {
             result.branches.append(try integrate(branch, remote: config.name, rebase: rebase))
         }
@@ -308,7 +340,9 @@ extension Store {
         let tip = fetched.tip
         guard let local else {
             try write("cannot create branch \(fetched.name)") { db in
-                try Store.updateRef(db, branch.ref, expected: nil, to: tip, reason: "pull: created from \(remote)/\(fetched.name)", author: author)
+                try Store.updateRef(
+                    db, branch.ref, expected: nil, to: tip, reason: "pull: created from \(remote)/\(fetched.name)",
+                    author: author)
             }
             return BranchSync(branch: fetched.name, old: nil, new: tip, outcome: .created)
         }
@@ -316,22 +350,29 @@ extension Store {
         if try isAncestor(local, of: tip) {
             let workfileBefore = try workfileState()
             try write("cannot move branch \(fetched.name)") { db in
-                try Store.updateRef(db, branch.ref, expected: local, to: tip, reason: "pull: fast-forward to \(remote)/\(fetched.name)", author: author)
+                try Store.updateRef(
+                    db, branch.ref, expected: local, to: tip, reason: "pull: fast-forward to \(remote)/\(fetched.name)",
+                    author: author)
             }
             if try head().branch == branch, workfileBefore.isSafeToReplace {
                 _ = try? writeWorkfile(turn: turn(tip), force: false, previous: workfileBefore)
             }
             return BranchSync(branch: fetched.name, old: local, new: tip, outcome: .fastForward)
         }
-        if try isAncestor(tip, of: local) { return BranchSync(branch: fetched.name, old: local, new: tip, outcome: .ahead) }
+        if try isAncestor(tip, of: local) {
+            return BranchSync(branch: fetched.name, old: local, new: tip, outcome: .ahead)
+        }
         let (localOnly, remoteOnly) = try read("cannot walk the graph") { db -> ([Int64], Int) in
             let graph = TurnGraph(db)
             let (l, r) = (try graph.seq(of: local), try graph.seq(of: tip))
-            return (try graph.onlyReachable(from: [l], notFrom: [r]), try graph.onlyReachable(from: [r], notFrom: [l]).count)
+            return (
+                try graph.onlyReachable(from: [l], notFrom: [r]), try graph.onlyReachable(from: [r], notFrom: [l]).count
+            )
         }
         guard rebase else {
             return BranchSync(
-                branch: fetched.name, old: local, new: tip, outcome: .diverged(localOnly: localOnly.count, remoteOnly: remoteOnly))
+                branch: fetched.name, old: local, new: tip,
+                outcome: .diverged(localOnly: localOnly.count, remoteOnly: remoteOnly))
         }
         let newTip = try replay(localOnly, onto: tip, branch: branch, expected: local, remote: remote, author: author)
         return BranchSync(branch: fetched.name, old: local, new: newTip, outcome: .rebased(replayed: localOnly.count))
@@ -347,7 +388,8 @@ extension Store {
             var mapping: [TurnID: TurnID] = [:]
             var last = base
             for seq in seqs.reversed() {
-                guard let text = try String.fetchOne(db, sql: "SELECT record FROM turn WHERE seq = ?", arguments: [seq]) else {
+                guard let text = try String.fetchOne(db, sql: "SELECT record FROM turn WHERE seq = ?", arguments: [seq])
+                else {
                     throw StoreError(.database, "turn #\(seq) vanished while rebasing: run the command again")
                 }
                 let old = try Turn(json: JSONParser.parse(text))
@@ -386,21 +428,25 @@ extension Store {
         do {
             let (store, _) = try Store.create(at: path)
             store.lazyObjectSource = RemoteObjectSource()
-            try store.addRemote("origin", url: url, endpoint: endpoint, region: region, addressing: addressing, lazy: lazy)
+            try store.addRemote(
+                "origin", url: url, endpoint: endpoint, region: region, addressing: addressing, lazy: lazy)
             let config = try store.remote("origin")
             let transport = try store.openTransport(config)
             var result = SyncResult(remote: "origin")
-            let fetched = try store.fetch(config, transport: transport, branches: [], lazy: lazy, progress: progress, result: &result)
+            let fetched = try store.fetch(
+                config, transport: transport, branches: [], lazy: lazy, progress: progress, result: &result)
             let author = try store.author()
             try store.write("cannot create branches") { db in
                 for branch in fetched {
                     try Store.updateRef(
-                        db, "refs/heads/" + branch.name, expected: nil, to: branch.tip, reason: "clone: from \(url)", author: author)
+                        db, "refs/heads/" + branch.name, expected: nil, to: branch.tip, reason: "clone: from \(url)",
+                        author: author)
                 }
                 let main = fetched.first { $0.name == "main" } ?? fetched.first
                 if let main {
                     try Store.setHead(
-                        db, to: .branch(BranchName(trusted: main.name), turn: main.tip), reason: "clone: from \(url)", author: author)
+                        db, to: .branch(BranchName(trusted: main.name), turn: main.tip), reason: "clone: from \(url)",
+                        author: author)
                 }
             }
             result.branches = fetched.map { BranchSync(branch: $0.name, old: nil, new: $0.tip, outcome: .created) }
@@ -415,4 +461,3 @@ extension Store {
         }
     }
 }
-

@@ -35,7 +35,9 @@ import Testing
             let id = item["id"] as? String ?? ""
             guard let index = hashes.firstIndex(of: id) else { continue }
             #expect(item["kind"] as? String == Fixture.allCases[index].expectedKind, "kind of \(paths[index])")
-            #expect(Fixture.allCases[index].acceptableMimes.contains(item["mime"] as? String ?? ""), "mime of \(paths[index])")
+            #expect(
+                Fixture.allCases[index].acceptableMimes.contains(item["mime"] as? String ?? ""),
+                "mime of \(paths[index])")
         }
     }
 
@@ -119,7 +121,9 @@ import Testing
         let ws = try await CLIWorkspace.make("cli-names")
         let names = ["my clip (final) v2.wav", "été à Zürich.wav", "tab\there.wav", "-dash.wav"]
         var paths: [String] = []
-        for (index, name) in names.enumerated() { paths.append(try ws.write(WAV.data(seed: 80 + index), to: "in/\(name)")) }
+        for (index, name) in names.enumerated() {
+            paths.append(try ws.write(WAV.data(seed: 80 + index), to: "in/\(name)"))
+        }
         let hashes = try await SHA256Sum.hashes(paths)
         let result = try await ws.run(["add", "--"] + paths)
         #expect(result.succeeded, "\(result)")
@@ -179,14 +183,17 @@ import Testing
         }
     }
 
-    @Test("a bad file gets one error line naming it, a non-zero exit, and leaves nothing; the batch goes on",
-          arguments: Bad.allCases)
+    @Test(
+        "a bad file gets one error line naming it, a non-zero exit, and leaves nothing; the batch goes on",
+        arguments: Bad.allCases)
     func badInBatch(_ bad: Bad) async throws {
         try await checkBatch(bad)
     }
 
-    @Test("an unreadable file is refused like any bad file (as an unprivileged user when the tests run as root)",
-          .enabled(if: Unprivileged.available, "running as root without setpriv, or the binary is not reachable by nobody"))
+    @Test(
+        "an unreadable file is refused like any bad file (as an unprivileged user when the tests run as root)",
+        .enabled(
+            if: Unprivileged.available, "running as root without setpriv, or the binary is not reachable by nobody"))
     func unreadable() async throws {
         let dir = try TemporaryDirectory("cli-unreadable")
         #expect(chmod(dir.path, 0o777) == 0)
@@ -285,7 +292,8 @@ enum Unprivileged {
     static func omnistore(_ arguments: [String], in directory: String) async throws -> ProcessResult {
         if geteuid() != 0 { return try await OmnistoreCLI.run(arguments, in: directory) }
         return try await RunningProcess.run(
-            "setpriv", ["--reuid=\(nobody)", "--regid=\(nobody)", "--clear-groups", "--", try OmnistoreCLI.binary()] + arguments,
+            "setpriv",
+            ["--reuid=\(nobody)", "--regid=\(nobody)", "--clear-groups", "--", try OmnistoreCLI.binary()] + arguments,
             in: directory)
     }
 }

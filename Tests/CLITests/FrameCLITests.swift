@@ -242,7 +242,8 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
         for (source, name) in [(cut, "cut.mp4"), (bad, "bad.mp4")] {
             try FileManager.default.copyItem(atPath: source, toPath: fw.ws.file(name))
             let added = try await fw.run(["add", name, "--json"])
-            guard added.succeeded, let id = try FrameWorkspace.addedID(added.stdout) else { continue }  // refused at add
+            // A clip refused at add has no frames to check.
+            guard added.succeeded, let id = try FrameWorkspace.addedID(added.stdout) else { continue }
             checked += 1
             for time in ["0.5", "3", "5.9"] {
                 let result = try await fw.run(["thumbnail", id, "--at", time, "-o", "\(name)-\(time).png"])
@@ -351,7 +352,9 @@ private func expectOneLineError(_ result: ProcessResult, mentioning text: String
                 && text.stdout.contains("most changed:"))
     }
 
-    @Test("diff --visual of a rotated phone clip against its upright re-encode: turned as ffmpeg turns it, frames upright")
+    @Test(
+        "diff --visual of a rotated phone clip against its upright re-encode: turned as ffmpeg turns it, frames upright"
+    )
     func rotated() async throws {
         let fw = try await FrameWorkspace.make("cli-diff-rotated")
         let source = try await FootageCorpus.path(.hevcRotate90)

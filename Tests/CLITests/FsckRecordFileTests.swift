@@ -29,7 +29,9 @@ import Testing
         #expect(again.succeeded && restored == [], "\(again)")
     }
 
-    @Test("a record file with no row is noted and the rebuild indexes it; a file that does not hash to its name is reported")
+    @Test(
+        "a record file with no row is noted and the rebuild indexes it; a file that does not hash to its name is reported"
+    )
     func unindexedAndDamagedRecords() async throws {
         let ws = try await IndexRebuild.makeStore("fsck-record-unindexed")
         let before = try await IndexRebuild.views(ws)
@@ -67,7 +69,9 @@ import Testing
         try bytes.write(to: URL(fileURLWithPath: path))
         let damaged = try await ws.run(["fsck", "--json"])
         #expect(!damaged.succeeded)
-        let damagedKinds = ((try JSONText.object(damaged.stdout))["problems"] as? [[String: Any]] ?? []).compactMap { $0["kind"] as? String }
+        let damagedKinds = ((try JSONText.object(damaged.stdout))["problems"] as? [[String: Any]] ?? []).compactMap {
+            $0["kind"] as? String
+        }
         #expect(damagedKinds == ["bad_record"], "\(damaged)")
     }
 }

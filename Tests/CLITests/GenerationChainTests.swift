@@ -5,15 +5,21 @@ import Testing
 /// Conversational editing end to end: the chain of server states the API
 /// received, the graph omnistore recorded, the clips, and what they cost.
 @Suite struct GenerationChain {
-    @Test("generate, edit, edit, edit --from the first -b alt, edit: previous_interaction_id chain, graph, clips, costs")
+    @Test(
+        "generate, edit, edit, edit --from the first -b alt, edit: previous_interaction_id chain, graph, clips, costs")
     func conversation() async throws {
         let world = try await GenerationWorld.make("gen-chain")
         let first = try await world.object(
-            ["generate", "a paper lantern drifting over a night harbor", "-b", "lantern", "--resolution", "360p", "--duration", "3"])
+            [
+                "generate", "a paper lantern drifting over a night harbor", "-b", "lantern", "--resolution", "360p",
+                "--duration", "3",
+            ])
         let second = try await world.object(["edit", "make the light warm"])
         let third = try await world.object(["edit", "add drifting fog"])
         let firstID = try #require(first["id"] as? String)
-        let fourth = try await world.object(["edit", "make it cool blue", "--from", String(firstID.prefix(12)), "-b", "alt"])
+        let fourth = try await world.object([
+            "edit", "make it cool blue", "--from", String(firstID.prefix(12)), "-b", "alt",
+        ])
         let fifth = try await world.object(["edit", "add falling snow"])
         let turns = [first, second, third, fourth, fifth]
         let ids = turns.map { $0["id"] as? String ?? "<none>" }
@@ -28,9 +34,11 @@ import Testing
         // What the server received: five creates, each continuing the right state.
         let creates = try await world.fake.creates()
         try #require(creates.count == 5, "\(creates)")
-        #expect(creates.map(createPreviousID) == [nil, interactions[0], interactions[1], interactions[0], interactions[3]])
+        #expect(
+            creates.map(createPreviousID) == [nil, interactions[0], interactions[1], interactions[0], interactions[3]])
         let instructions = [
-            "a paper lantern drifting over a night harbor", "make the light warm", "add drifting fog", "make it cool blue",
+            "a paper lantern drifting over a night harbor", "make the light warm", "add drifting fog",
+            "make it cool blue",
             "add falling snow",
         ]
         for (index, create) in creates.enumerated() {
@@ -69,14 +77,16 @@ import Testing
         // The graph.
         let logged = try await world.allTurns()
         #expect(logged.count == 5)
-        let parents = Dictionary(uniqueKeysWithValues: logged.map { ($0["id"] as? String ?? "", $0["parents"] as? [String] ?? []) })
+        let parents = Dictionary(
+            uniqueKeysWithValues: logged.map { ($0["id"] as? String ?? "", $0["parents"] as? [String] ?? []) })
         #expect(parents[ids[0]] == [])
         #expect(parents[ids[1]] == [ids[0]])
         #expect(parents[ids[2]] == [ids[1]])
         #expect(parents[ids[3]] == [ids[0]])
         #expect(parents[ids[4]] == [ids[3]])
         let branches = try await world.array(["branch"])
-        let tips = Dictionary(uniqueKeysWithValues: branches.map { ($0["name"] as? String ?? "", $0["turn"] as? String ?? "") })
+        let tips = Dictionary(
+            uniqueKeysWithValues: branches.map { ($0["name"] as? String ?? "", $0["turn"] as? String ?? "") })
         #expect(tips["lantern"] == ids[2])
         #expect(tips["alt"] == ids[4])
         #expect(branches.first { $0["current"] as? Bool == true }?["name"] as? String == "alt")
@@ -94,7 +104,8 @@ import Testing
             let served = try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:]
             let steps = served["steps"] as? [[String: Any]] ?? []
             let video = (steps.last?["content"] as? [[String: Any]])?.first { $0["type"] as? String == "video" }
-            let data = try #require(Data(base64Encoded: video?["data"] as? String ?? ""), "no inline video in \(served.keys)")
+            let data = try #require(
+                Data(base64Encoded: video?["data"] as? String ?? ""), "no inline video in \(served.keys)")
             #expect(try await sha256Digest(of: data) == output, "turn \(index)")
         }
         // The working file holds HEAD's clip.
@@ -109,12 +120,15 @@ import Testing
             let (_, body) = try await world.fake.api("GET", "/v1/interactions/\(interactions[index])")
             let served = try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:]
             let servedUsage = try #require(served["usage"] as? [String: Any])
-            #expect(JSONNumbers.int(usage["total_output_tokens"]) == JSONNumbers.int(servedUsage["total_output_tokens"]))
+            #expect(
+                JSONNumbers.int(usage["total_output_tokens"]) == JSONNumbers.int(servedUsage["total_output_tokens"]))
             #expect(JSONNumbers.int(usage["total_input_tokens"]) == JSONNumbers.int(servedUsage["total_input_tokens"]))
             expected[ids[index]] = pricing.usd(usage: servedUsage)
             let cost = turn["cost"] as? [String: Any] ?? [:]
             #expect(cost["basis"] as? String == "usage_tokens")
-            #expect(JSONNumbers.double(cost["usd"]).map { abs($0 - pricing.usd(usage: servedUsage)) < 1e-9 } == true, "\(cost)")
+            #expect(
+                JSONNumbers.double(cost["usd"]).map { abs($0 - pricing.usd(usage: servedUsage)) < 1e-9 } == true,
+                "\(cost)")
             #expect(JSONNumbers.double(cost["seconds"]).map { abs($0 - 3) < 0.1 } == true, "\(cost)")
         }
         let report = try await world.object(["cost", "--all"])
@@ -130,16 +144,22 @@ import Testing
         #expect(JSONNumbers.int(report["uncounted"]) == 0)
         let byBranch = try await world.object(["cost", "--by-branch"])
         let branchTotals = Dictionary(
-            uniqueKeysWithValues: (byBranch["branches"] as? [[String: Any]] ?? []).map { ($0["name"] as? String ?? "", $0) })
+            uniqueKeysWithValues: (byBranch["branches"] as? [[String: Any]] ?? []).map {
+                ($0["name"] as? String ?? "", $0)
+            })
         let lanternUSD = [0, 1, 2].map { expected[ids[$0]] ?? 0 }.reduce(0, +)
         let altUSD = [0, 3, 4].map { expected[ids[$0]] ?? 0 }.reduce(0, +)
         #expect(JSONNumbers.int(branchTotals["lantern"]?["turns"]) == 3)
         #expect(JSONNumbers.int(branchTotals["alt"]?["turns"]) == 3)
-        #expect(JSONNumbers.double(branchTotals["lantern"]?["usd"]).map { abs($0 - lanternUSD) < 1e-6 } == true, "\(byBranch)")
+        #expect(
+            JSONNumbers.double(branchTotals["lantern"]?["usd"]).map { abs($0 - lanternUSD) < 1e-6 } == true,
+            "\(byBranch)")
         #expect(JSONNumbers.double(branchTotals["alt"]?["usd"]).map { abs($0 - altUSD) < 1e-6 } == true, "\(byBranch)")
         // Without --all, the cost is HEAD's history: the alt line.
         let headCost = try await world.object(["cost"])
-        #expect(Set((headCost["turns"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }) == Set([ids[0], ids[3], ids[4]]))
+        #expect(
+            Set((headCost["turns"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+                == Set([ids[0], ids[3], ids[4]]))
         #expect(JSONNumbers.double(headCost["total_usd"]).map { abs($0 - altUSD) < 1e-6 } == true)
         // The human table ends with the total.
         let human = try await world.check(["cost", "--all"])
@@ -151,10 +171,13 @@ import Testing
         #expect(try await world.attempts().isEmpty)
     }
 
-    @Test("translate German sends an edit of HEAD's state with the translation instruction and records settings.language")
+    @Test(
+        "translate German sends an edit of HEAD's state with the translation instruction and records settings.language")
     func translate() async throws {
         let world = try await GenerationWorld.make("gen-translate")
-        let first = try await world.object(["generate", "a presenter says hello", "--resolution", "360p", "--duration", "3"])
+        let first = try await world.object([
+            "generate", "a presenter says hello", "--resolution", "360p", "--duration", "3",
+        ])
         let turn = try await world.object(["translate", "German"])
         let creates = try await world.fake.creates()
         try #require(creates.count == 2)

@@ -15,20 +15,23 @@ import Testing
         let world = try await GenerationWorld.make("gen-keys", apiKey: key)
         let base = ["--resolution", "360p", "--duration", "3"]
 
-        let googleWins = try await world.run(["generate", "one"] + base, extra: ["GOOGLE_API_KEY": key, "GEMINI_API_KEY": wrong])
+        let googleWins = try await world.run(
+            ["generate", "one"] + base, extra: ["GOOGLE_API_KEY": key, "GEMINI_API_KEY": wrong])
         #expect(googleWins.succeeded, "\(googleWins)")
         let geminiIgnored = try await world.run(
             ["generate", "two", "-b", "two"] + base, extra: ["GOOGLE_API_KEY": wrong, "GEMINI_API_KEY": key])
         #expect(geminiIgnored.failedCleanly, "GEMINI_API_KEY was used although GOOGLE_API_KEY is set: \(geminiIgnored)")
         #expect(errorLinesOf(geminiIgnored).count == 1, "\(geminiIgnored)")
         #expect(geminiIgnored.stderr.contains("API key not valid"), "\(geminiIgnored)")
-        let geminiAlone = try await world.run(["generate", "three", "-b", "three"] + base, extra: ["GOOGLE_API_KEY": "", "GEMINI_API_KEY": key])
+        let geminiAlone = try await world.run(
+            ["generate", "three", "-b", "three"] + base, extra: ["GOOGLE_API_KEY": "", "GEMINI_API_KEY": key])
         #expect(geminiAlone.succeeded, "\(geminiAlone)")
         let statuses = try await world.fake.creates().map(\.status)
         #expect(statuses == [200, 401, 200], "\(statuses)")
 
         let before = try await world.fake.requests().count
-        let none = try await world.run(["generate", "four", "-b", "four"] + base, extra: ["GOOGLE_API_KEY": "", "GEMINI_API_KEY": ""])
+        let none = try await world.run(
+            ["generate", "four", "-b", "four"] + base, extra: ["GOOGLE_API_KEY": "", "GEMINI_API_KEY": ""])
         #expect(none.failedCleanly, "\(none)")
         #expect(errorLinesOf(none).count == 1 && none.stderr.contains("GOOGLE_API_KEY"), "\(none)")
         #expect(try await world.fake.requests().count == before)
@@ -47,7 +50,8 @@ import Testing
         let dry = try await world.check(["edit", "two", "--dry-run"], extra: beta)
         #expect(dry.stdoutLines.first == "POST /v1beta/interactions", "\(dry)")
         _ = try await world.object(["edit", "two"], extra: beta)
-        _ = try await world.object(["generate", "three", "-b", "big", "--resolution", "1080p", "--duration", "3"], extra: beta)
+        _ = try await world.object(
+            ["generate", "three", "-b", "big", "--resolution", "1080p", "--duration", "3"], extra: beta)
         let requests = try await world.fake.requests()
         #expect(requests.count >= 6)
         for request in requests {
@@ -63,7 +67,10 @@ import Testing
         let png = try await Fixtures.copy(.png, into: world.ws.path)
         let jpeg = try await Fixtures.copy(.jpeg, into: world.ws.path)
         let turn = try await world.object(
-            ["generate", "animate the logo", "--ref", png + ":logo", "--ref", jpeg, "--resolution", "360p", "--duration", "3"])
+            [
+                "generate", "animate the logo", "--ref", png + ":logo", "--ref", jpeg, "--resolution", "360p",
+                "--duration", "3",
+            ])
         let create = try #require(try await world.fake.creates().first)
         let parts = createInputParts(create)
         try #require(parts.count == 3, "\(parts.map { $0["type"] ?? "?" })")
@@ -75,7 +82,8 @@ import Testing
             let probed = try await world.ws.show(id)["mime"] as? String
             #expect(part["mime_type"] as? String == probed, "\(path)")
             let fixture: Fixture = index == 0 ? .png : .jpeg
-            #expect(fixture.acceptableMimes.contains(part["mime_type"] as? String ?? ""), "\(part["mime_type"] ?? "none")")
+            #expect(
+                fixture.acceptableMimes.contains(part["mime_type"] as? String ?? ""), "\(part["mime_type"] ?? "none")")
             #expect(part["uri"] == nil)
             let data = try #require(Data(base64Encoded: part["data"] as? String ?? ""))
             #expect(data == fileBytes(path))
@@ -97,10 +105,13 @@ import Testing
 
         // First the upload is refused with an RPC-shaped error (a number code and a status name).
         try await world.fake.fault([
-            "kind": "error", "method": "POST", "path": "^/upload/v1/files$", "status": 403, "rpc_status": "PERMISSION_DENIED",
+            "kind": "error", "method": "POST", "path": "^/upload/v1/files$", "status": 403,
+            "rpc_status": "PERMISSION_DENIED",
             "message": "Injected upload refusal 5190.",
         ])
-        let refused = try await world.run(["generate", "restyle", "--ref", big + ":big", "--resolution", "360p", "--duration", "3"])
+        let refused = try await world.run([
+            "generate", "restyle", "--ref", big + ":big", "--resolution", "360p", "--duration", "3",
+        ])
         #expect(refused.failedCleanly, "\(refused)")
         #expect(errorLinesOf(refused).count == 1, "\(refused)")
         #expect(refused.stderr.contains("Injected upload refusal 5190."), "\(refused)")
@@ -110,11 +121,14 @@ import Testing
 
         // A 503 on the start is retried (a start is idempotent).
         try await world.fake.fault(["kind": "error", "method": "POST", "path": "^/upload/v1/files$", "status": 503])
-        let turn = try await world.object(["generate", "restyle", "--ref", big + ":big", "--resolution", "360p", "--duration", "3"])
+        let turn = try await world.object([
+            "generate", "restyle", "--ref", big + ":big", "--resolution", "360p", "--duration", "3",
+        ])
         let requests = try await world.fake.requests()
         let starts = requests.filter { $0.path == "/upload/v1/files" && $0.query["upload_id"] == nil }
         #expect(starts.map(\.status) == [503, 200], "\(starts)")
-        let uploads = Array(starts.suffix(1)) + requests.filter { $0.path == "/upload/v1/files" && $0.query["upload_id"] != nil }
+        let uploads =
+            Array(starts.suffix(1)) + requests.filter { $0.path == "/upload/v1/files" && $0.query["upload_id"] != nil }
         try #require(uploads.count >= 2, "\(requests)")
         let start = uploads[0]
         #expect(start.header("X-Goog-Upload-Protocol") == "resumable")
@@ -167,17 +181,25 @@ import Testing
         try FileManager.default.copyItem(atPath: try OmnistoreCLI.binary(), toPath: installed)
         #expect(try FileManager.default.contentsOfDirectory(atPath: bin) == ["omnistore"])
         let ws = try dir.makeDirectory("work")
-        let env = ["GOOGLE_API_KEY": "", "GEMINI_API_KEY": "", "OMNISTORE_PRICING": "", "GOOGLE_GEMINI_BASE_URL": "http://127.0.0.1:9"]
+        let env = [
+            "GOOGLE_API_KEY": "", "GEMINI_API_KEY": "", "OMNISTORE_PRICING": "",
+            "GOOGLE_GEMINI_BASE_URL": "http://127.0.0.1:9",
+        ]
         func run(_ arguments: [String]) async throws -> ProcessResult {
             try await RunningProcess.run(installed, arguments, in: ws, environment: env)
         }
         #expect(try await run(["init"]).succeeded)
         let pricing = try PricingOracle()
         for (resolution, seconds) in [("720p", 8), ("360p", 3), ("1080p", 4), ("4k", 10)] {
-            let result = try await run(["generate", "x", "--resolution", resolution, "--duration", String(seconds), "--dry-run", "--json"])
+            let result = try await run([
+                "generate", "x", "--resolution", resolution, "--duration", String(seconds), "--dry-run", "--json",
+            ])
             #expect(result.succeeded, "\(result)")
             let json = try JSONText.object(result.stdout)
-            #expect(JSONNumbers.double(json["estimate_usd"]).map { abs($0 - pricing.estimate(resolution, seconds: seconds)) < 1e-9 } == true, "\(resolution): \(json)")
+            #expect(
+                JSONNumbers.double(json["estimate_usd"]).map {
+                    abs($0 - pricing.estimate(resolution, seconds: seconds)) < 1e-9
+                } == true, "\(resolution): \(json)")
             #expect(json["estimate_labelled"] as? Bool == pricing.estimated.contains(resolution), "\(resolution)")
         }
         let limits = try repoResourceJSON("model-limits.json")["gemini-omni-1.1-flash"] as? [String: Any] ?? [:]
@@ -189,7 +211,8 @@ import Testing
         #expect(try await run(["generate", "x", "--model", "gemini-omni-1.1-flash", "--dry-run"]).succeeded)
     }
 
-    @Test("the tables compiled into the binary are Resources/pricing.json and Resources/model-limits.json, byte for byte")
+    @Test(
+        "the tables compiled into the binary are Resources/pricing.json and Resources/model-limits.json, byte for byte")
     func embeddedTablesMatchResources() async throws {
         let binary = try #require(fileBytes(try OmnistoreCLI.binary()))
         for name in ["pricing.json", "model-limits.json"] {

@@ -14,14 +14,18 @@ import Testing
     @Test("429 with Retry-After on a poll: the CLI waits as told, retries, and lands the turn")
     func rateLimitedPoll() async throws {
         let world = try await GenerationWorld.make("gen-fault-429-get")
-        try await world.fake.fault(["kind": "rate_limit", "method": "GET", "path": "^/v1/interactions/", "retry_after": 1])
+        try await world.fake.fault([
+            "kind": "rate_limit", "method": "GET", "path": "^/v1/interactions/", "retry_after": 1,
+        ])
         let result = try await world.run(Self.generate + ["--json"])
         #expect(result.succeeded, "\(result)")
         let turn = try? JSONText.object(result.stdout)
         let gets = try await polls(world, turn.flatMap(turnInteractionID))
         let limited = try await world.fake.requests().filter { $0.fault == "rate_limit" }
         #expect(limited.count == 1 && limited.first?.status == 429, "\(limited)")
-        if let hit = limited.first, let retry = try await world.fake.requests().first(where: { $0.seq > hit.seq && $0.method == "GET" }) {
+        if let hit = limited.first,
+            let retry = try await world.fake.requests().first(where: { $0.seq > hit.seq && $0.method == "GET" })
+        {
             #expect(retry.time - hit.time >= 0.9, "Retry-After: 1 was not honoured (\(retry.time - hit.time) s)")
         }
         #expect(gets.last?.status == 200, "\(gets)")
@@ -68,17 +72,24 @@ import Testing
         let (status, body) = try await world.fake.api("GET", "/v1/files/\(fileID)")
         #expect(status == 200)
         let file = try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:]
-        let served = Data(base64Encoded: file["sha256Hash"] as? String ?? "").map { String(decoding: $0, as: UTF8.self) }
+        let served = Data(base64Encoded: file["sha256Hash"] as? String ?? "").map {
+            String(decoding: $0, as: UTF8.self)
+        }
         #expect(served == output, "server's sha256 \(String(describing: served)) vs stored \(output)")
-        #expect(JSONNumbers.int64(file["sizeBytes"]) == Int64(fileBytes(world.ws.files.objectPath(output))?.count ?? -1))
+        #expect(
+            JSONNumbers.int64(file["sizeBytes"]) == Int64(fileBytes(world.ws.files.objectPath(output))?.count ?? -1))
         try await expectRealMP4(world.ws, asset: output, width: 1920, height: 1080, seconds: 3)
     }
 
     @Test("slow responses (a delayed create and delayed polls) still end in one turn")
     func slowResponses() async throws {
         let world = try await GenerationWorld.make("gen-fault-slow")
-        try await world.fake.fault(["kind": "delay", "method": "POST", "path": "^/v1/interactions$", "delay_seconds": 1.5])
-        try await world.fake.fault(["kind": "delay", "method": "GET", "path": "^/v1/interactions/", "delay_seconds": 1.0, "count": 2])
+        try await world.fake.fault([
+            "kind": "delay", "method": "POST", "path": "^/v1/interactions$", "delay_seconds": 1.5,
+        ])
+        try await world.fake.fault([
+            "kind": "delay", "method": "GET", "path": "^/v1/interactions/", "delay_seconds": 1.0, "count": 2,
+        ])
         let started = Date()
         let result = try await world.run(Self.generate + ["--json"])
         #expect(result.succeeded, "\(result)")
@@ -93,7 +104,9 @@ import Testing
     @Test("429 on the create: sent again after Retry-After, and exactly one interaction exists")
     func rateLimitedCreate() async throws {
         let world = try await GenerationWorld.make("gen-fault-429-create")
-        try await world.fake.fault(["kind": "rate_limit", "method": "POST", "path": "^/v1/interactions$", "retry_after": 1])
+        try await world.fake.fault([
+            "kind": "rate_limit", "method": "POST", "path": "^/v1/interactions$", "retry_after": 1,
+        ])
         let turn = try await world.object(Self.generate)
         let creates = try await world.fake.creates()
         try #require(creates.count == 2, "\(creates)")
@@ -119,7 +132,9 @@ import Testing
         #expect(try await world.pending().isEmpty)
     }
 
-    @Test("a safety block: non-zero exit, one error line with the server's text, a failed attempt, no turn, working file untouched")
+    @Test(
+        "a safety block: non-zero exit, one error line with the server's text, a failed attempt, no turn, working file untouched"
+    )
     func safetyBlock() async throws {
         let world = try await GenerationWorld.make("gen-fault-safety")
         let first = try await world.object(Self.generate)
@@ -134,11 +149,14 @@ import Testing
         let errors = errorLinesOf(result)
         #expect(errors.count == 1, "\(result)")
         #expect(
-            errors.first?.contains("The generation was blocked because the request may violate the safety policy") == true,
+            errors.first?.contains("The generation was blocked because the request may violate the safety policy")
+                == true,
             "\(result)")
         let creates = try await world.fake.creates()
         #expect(creates.count == 2)
-        let blockedID = try await world.fake.interactions().map { $0["id"] as? String }.first { $0 != turnInteractionID(first) } ?? nil
+        let blockedID =
+            try await world.fake.interactions().map { $0["id"] as? String }.first { $0 != turnInteractionID(first) }
+            ?? nil
 
         let attempts = try await world.attempts()
         #expect(attempts.count == 1, "\(attempts)")

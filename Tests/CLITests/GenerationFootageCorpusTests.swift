@@ -7,10 +7,13 @@ import Testing
 /// undocumented types and oversize inputs) accepts the real request.
 @Suite struct GenerationFootageCorpus {
     static let documented: Set<String> = [
-        "video/mp4", "video/mpeg", "video/mpg", "video/mov", "video/avi", "video/x-flv", "video/webm", "video/wmv", "video/3gpp",
+        "video/mp4", "video/mpeg", "video/mpg", "video/mov", "video/avi", "video/x-flv", "video/webm", "video/wmv",
+        "video/3gpp",
     ]
 
-    @Test("each corpus clip: edit --dry-run shows a documented type and the source's aspect, and the fake accepts the edit")
+    @Test(
+        "each corpus clip: edit --dry-run shows a documented type and the source's aspect, and the fake accepts the edit"
+    )
     func everyShapeCanBeEdited() async throws {
         let world = try await GenerationWorld.make("gen-corpus")
         var failures: [String] = []
@@ -27,12 +30,17 @@ import Testing
             let mime = source["mime_type"] as? String ?? "none"
             if !Self.documented.contains(mime) { failures.append("\(clip): dry run sends \(mime)") }
             let asked = (request["response_format"] as? [String: Any])?["aspect_ratio"] as? String
-            if asked != aspect { failures.append("\(clip): asks for \(asked ?? "nothing"), the source displays \(display.width)x\(display.height)") }
+            if asked != aspect {
+                failures.append(
+                    "\(clip): asks for \(asked ?? "nothing"), the source displays \(display.width)x\(display.height)")
+            }
 
             let real = try await world.run(edit)
             if !real.succeeded { failures.append("\(clip): the edit failed: \(real.stderr)") }
             let sent = try await world.fake.creates().last?.jsonObject["input"] as? [[String: Any]] ?? []
-            if sent.first?["mime_type"] as? String != mime { failures.append("\(clip): sent \(sent.first?["mime_type"] ?? "nothing"), not \(mime)") }
+            if sent.first?["mime_type"] as? String != mime {
+                failures.append("\(clip): sent \(sent.first?["mime_type"] ?? "nothing"), not \(mime)")
+            }
         }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
     }

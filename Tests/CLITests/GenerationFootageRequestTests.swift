@@ -12,7 +12,9 @@ struct GenerationFootageRequestTests {
         ((json["request"] as? [String: Any])?["input"] as? [[String: Any]])?.first ?? [:]
     }
 
-    @Test("a recorded phone .mov is sent as video/mov (not video/quicktime), and the fake, which refuses undocumented types, accepts the edit")
+    @Test(
+        "a recorded phone .mov is sent as video/mov (not video/quicktime), and the fake, which refuses undocumented types, accepts the edit"
+    )
     func movIsSentAsDocumentedType() async throws {
         let world = try await GenerationWorld.make("gen-mov")
         let mp4 = try await makeTestClip(world.ws.file("src.mp4"), seconds: 3, size: "64x48", tone: 440)
@@ -20,7 +22,9 @@ struct GenerationFootageRequestTests {
         try await Tool.check("ffmpeg", ["-v", "error", "-i", mp4, "-c", "copy", "-f", "mov", mov])
         try await world.check(["record", mov, "-m", "from the phone"])
         let assets = try await world.array(["assets"])
-        #expect(assets.contains { $0["mime"] as? String == "video/quicktime" }, "the store keeps the container's own type: \(assets)")
+        #expect(
+            assets.contains { $0["mime"] as? String == "video/quicktime" },
+            "the store keeps the container's own type: \(assets)")
 
         let dry = try await world.object(["edit", "warmer light", "--dry-run"])
         #expect(Self.sourcePart(dry)["mime_type"] as? String == "video/mov", "\(dry)")
@@ -32,10 +36,14 @@ struct GenerationFootageRequestTests {
     /// The MD5 of each decoded video frame, in order (ffmpeg's framemd5).
     static func frameHashes(_ path: String) async throws -> [String] {
         let result = try await Tool.check("ffmpeg", ["-v", "error", "-i", path, "-map", "0:v", "-f", "framemd5", "-"])
-        return result.stdoutLines.filter { !$0.hasPrefix("#") }.compactMap { $0.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) } }
+        return result.stdoutLines.filter { !$0.hasPrefix("#") }.compactMap {
+            $0.split(separator: ",").last.map { $0.trimmingCharacters(in: .whitespaces) }
+        }
     }
 
-    @Test("an MPEG-TS clip is sent as its MP4 view: remuxed in-process without re-encoding (ffmpeg decodes the same frames), stored once, and accepted by the fake")
+    @Test(
+        "an MPEG-TS clip is sent as its MP4 view: remuxed in-process without re-encoding (ffmpeg decodes the same frames), stored once, and accepted by the fake"
+    )
     func transportStreamIsSentAsMP4View() async throws {
         let world = try await GenerationWorld.make("gen-ts")
         let mp4 = try await makeTestClip(world.ws.file("src.mp4"), seconds: 3, tone: 330)
@@ -57,7 +65,9 @@ struct GenerationFootageRequestTests {
         #expect(views.first?["mime"] as? String == "video/mp4")
         let exported = world.ws.file("view.mp4")
         try await world.check(["export", view, "-o", exported])
-        #expect(try await Self.frameHashes(exported) == (try await Self.frameHashes(ts)), "stream copy: the same decoded frames")
+        #expect(
+            try await Self.frameHashes(exported) == (try await Self.frameHashes(ts)),
+            "stream copy: the same decoded frames")
         let streams = try await FFprobe.report(exported).streams.map(\.codecType)
         #expect(streams.contains("video") && streams.contains("audio"), "\(streams)")
 
@@ -70,12 +80,15 @@ struct GenerationFootageRequestTests {
         #expect(inputs.contains(view), "\(edited)")
     }
 
-    @Test("a clip whose streams cannot go into an MP4 as they are is refused before any request, with the re-encode command")
+    @Test(
+        "a clip whose streams cannot go into an MP4 as they are is refused before any request, with the re-encode command"
+    )
     func unremuxableIsRefused() async throws {
         let world = try await GenerationWorld.make("gen-unremuxable")
         // Theora in Ogg: an undocumented container whose video codec MP4 cannot hold.
         let ogg = world.ws.file("old.ogv")
-        try await Tool.check("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x48:d=2:r=10", "-c:v", "libtheora", ogg])
+        try await Tool.check(
+            "ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=s=64x48:d=2:r=10", "-c:v", "libtheora", ogg])
         try await world.check(["record", ogg, "-m", "archive"])
         try await world.fake.clearRequests()
         let result = try await world.run(["edit", "brighter"])
@@ -89,15 +102,22 @@ struct GenerationFootageRequestTests {
         let world = try await GenerationWorld.make("gen-aspect")
         let mp4 = try await makeTestClip(world.ws.file("src.mp4"), seconds: 3, size: "96x54")
         let portrait = world.ws.file("portrait.mov")
-        try await Tool.check("ffmpeg", ["-v", "error", "-i", mp4, "-c", "copy", "-metadata:s:v:0", "rotate=90", portrait])
+        try await Tool.check(
+            "ffmpeg", ["-v", "error", "-i", mp4, "-c", "copy", "-metadata:s:v:0", "rotate=90", portrait])
         try await world.check(["record", portrait, "-m", "vertical"])
-        let format = { (json: [String: Any]) in (json["request"] as? [String: Any])?["response_format"] as? [String: Any] ?? [:] }
-        #expect(format(try await world.object(["edit", "slow push-in", "--dry-run"]))["aspect_ratio"] as? String == "9:16")
-        #expect(format(try await world.object(["edit", "slow push-in", "--aspect", "16:9", "--dry-run"]))["aspect_ratio"] as? String == "16:9")
+        let format = { (json: [String: Any]) in
+            (json["request"] as? [String: Any])?["response_format"] as? [String: Any] ?? [:]
+        }
+        #expect(
+            format(try await world.object(["edit", "slow push-in", "--dry-run"]))["aspect_ratio"] as? String == "9:16")
+        #expect(
+            format(try await world.object(["edit", "slow push-in", "--aspect", "16:9", "--dry-run"]))["aspect_ratio"]
+                as? String == "16:9")
 
         let landscape = try await makeTestClip(world.ws.file("wide.mp4"), seconds: 3, size: "96x54")
         try await world.check(["record", landscape, "-m", "wide"])
-        #expect(format(try await world.object(["edit", "slow push-in", "--dry-run"]))["aspect_ratio"] as? String == "16:9")
+        #expect(
+            format(try await world.object(["edit", "slow push-in", "--dry-run"]))["aspect_ratio"] as? String == "16:9")
     }
 
     @Test("translating a clip with no audio stream, or editing a 12 s clip, is refused before any request")

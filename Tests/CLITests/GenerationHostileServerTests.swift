@@ -50,13 +50,15 @@ import Testing
 
     @Test("an http video uri to a host that is not loopback is refused (http is for local test servers only)")
     func plainHTTPElsewhereRefused() async throws {
-        try await expectRefused(uri: "http://video.example.invalid/clip.mp4", naming: ["refused", "http", "video.example.invalid"])
+        try await expectRefused(
+            uri: "http://video.example.invalid/clip.mp4", naming: ["refused", "http", "video.example.invalid"])
     }
 
     @Test("an endless video stops at the ceiling set by OMNISTORE_MAX_DOWNLOAD_BYTES, with an error naming the size")
     func endlessStopsAtCeiling() async throws {
         try await expectRefused(
-            uri: "{base}/_fake_endless", naming: ["larger than 5000000 bytes"], extra: ["OMNISTORE_MAX_DOWNLOAD_BYTES": "5000000"])
+            uri: "{base}/_fake_endless", naming: ["larger than 5000000 bytes"],
+            extra: ["OMNISTORE_MAX_DOWNLOAD_BYTES": "5000000"])
     }
 
     @Test("an endless video stops at what a 3 s 1080p clip can be, without any setting")
@@ -91,7 +93,9 @@ import Testing
     func redirectToOtherPortDropsKey() async throws {
         let world = try await GenerationWorld.make("gen-hostile-redirect-port")
         let other = try await FakeAPI(apiKey: world.fake.apiKey)
-        try await world.fake.configure(["download_location": "http://127.0.0.1:\(other.port)/v1/files/{fid}:download?alt=media"])
+        try await world.fake.configure([
+            "download_location": "http://127.0.0.1:\(other.port)/v1/files/{fid}:download?alt=media"
+        ])
         let result = try await world.run(Self.generate)
         #expect(result.failedCleanly, "\(result)")
         #expect(!result.stderr.contains("the generation failed on the server"), "\(result)")
@@ -107,7 +111,9 @@ import Testing
     func videoURIOnOtherPortGetsNoKey() async throws {
         let world = try await GenerationWorld.make("gen-hostile-uri-port")
         let other = try await FakeAPI(apiKey: world.fake.apiKey)
-        try await world.fake.configure(["video_uri": "http://127.0.0.1:\(other.port)/{v}/files/{fid}:download?alt=media"])
+        try await world.fake.configure([
+            "video_uri": "http://127.0.0.1:\(other.port)/{v}/files/{fid}:download?alt=media"
+        ])
         let result = try await world.run(Self.generate)
         #expect(result.failedCleanly, "\(result)")
         let leaked = try await keyReached(other)
@@ -118,7 +124,9 @@ import Testing
     func videoURIOnOtherHostNameGetsNoKey() async throws {
         let world = try await GenerationWorld.make("gen-hostile-uri-host")
         let other = try await FakeAPI(apiKey: world.fake.apiKey)
-        try await world.fake.configure(["video_uri": "http://localhost:\(other.port)/{v}/files/{fid}:download?alt=media"])
+        try await world.fake.configure([
+            "video_uri": "http://localhost:\(other.port)/{v}/files/{fid}:download?alt=media"
+        ])
         let result = try await world.run(Self.generate)
         #expect(result.failedCleanly, "\(result)")
         let leaked = try await keyReached(other)
@@ -131,7 +139,9 @@ import Testing
         let world = try await GenerationWorld.make(
             "gen-hostile-upload-port", fakeOptions: ["--public-base-url", "http://127.0.0.1:\(other.port)"])
         let big = try await makeClipOverInlineLimit(world.ws.file("big.mp4"))
-        let result = try await world.run(["generate", "restyle", "--ref", big + ":big", "--resolution", "360p", "--duration", "3"])
+        let result = try await world.run([
+            "generate", "restyle", "--ref", big + ":big", "--resolution", "360p", "--duration", "3",
+        ])
         #expect(result.failedCleanly, "\(result)")
         let chunks = try await other.requests().filter { $0.path.hasPrefix("/upload/") }
         #expect(!chunks.isEmpty, "the upload url was not used")
@@ -154,7 +164,8 @@ import Testing
         #expect(create.failedCleanly, "\(create)")
         #expect(create.stderr.contains("[REDACTED]"), "\(create)")
         try await world.fake.fault([
-            "kind": "error", "method": "POST", "path": "^/v1/interactions$", "status": 403, "message": "denied for key=\(key)",
+            "kind": "error", "method": "POST", "path": "^/v1/interactions$", "status": 403,
+            "message": "denied for key=\(key)",
         ])
         let json = try await world.run(["generate", "a lantern", "--resolution", "360p", "--duration", "3", "--json"])
         outputs.append(json)
@@ -191,7 +202,8 @@ import Testing
 
     @Test("a generated file still PROCESSING is polled until ACTIVE before it is downloaded (no early download)")
     func waitsForActive() async throws {
-        let world = try await GenerationWorld.make("gen-file-processing", fakeOptions: ["--generated-processing-polls", "2"])
+        let world = try await GenerationWorld.make(
+            "gen-file-processing", fakeOptions: ["--generated-processing-polls", "2"])
         let turn = try await world.object(Self.generate)
         #expect(turn["output"] is String)
         let traffic = try await fileTraffic(world)
@@ -230,7 +242,8 @@ import Testing
 
     @Test("a file that stays PROCESSING leaves the interaction pending with a hint to resume, and resume lands it")
     func staysProcessingThenResume() async throws {
-        let world = try await GenerationWorld.make("gen-file-slow", fakeOptions: ["--generated-processing-polls", "100000"])
+        let world = try await GenerationWorld.make(
+            "gen-file-slow", fakeOptions: ["--generated-processing-polls", "100000"])
         let result = try await world.run(Self.generate, extra: ["OMNISTORE_FILE_WAIT_SECONDS": "2"])
         #expect(result.failedCleanly, "\(result)")
         #expect(result.stderr.contains("PROCESSING") && result.stderr.contains("omnistore resume"), "\(result)")

@@ -11,9 +11,12 @@ import Testing
 @Suite struct GenerationInterrupt {
     /// Starts a generate that keeps polling (the fake holds it queued), and
     /// returns it with the interaction id once it has polled twice.
-    private func startPolling(_ world: GenerationWorld, _ arguments: [String]) async throws -> (RunningProcess, String) {
+    private func startPolling(_ world: GenerationWorld, _ arguments: [String]) async throws -> (RunningProcess, String)
+    {
         let process = try world.start(arguments)
-        let gets = try await world.waitForRequests(count: 2) { $0.method == "GET" && $0.path.hasPrefix("/v1/interactions/") }
+        let gets = try await world.waitForRequests(count: 2) {
+            $0.method == "GET" && $0.path.hasPrefix("/v1/interactions/")
+        }
         let id = String(gets[0].path.dropFirst("/v1/interactions/".count))
         #expect(!process.hasFinished, "the command ended before it was interrupted")
         return (process, id)
@@ -67,14 +70,17 @@ import Testing
         #expect(try await world.allTurns().count == 1)
     }
 
-    @Test("resume in another terminal while generate is still downloading: one turn, and generate notes it was already recorded")
+    @Test(
+        "resume in another terminal while generate is still downloading: one turn, and generate notes it was already recorded"
+    )
     func resumeWhileDownloading() async throws {
         let world = try await GenerationWorld.make("gen-resume-overlap")
         // The server holds generate's download (uri delivery) until resume is done.
         try await world.fake.fault(["kind": "hold", "method": "GET", "path": ":download$"])
         // Resume runs while generate waits: on a loaded machine that can take
         // longer than start()'s default timeout of 60 s.
-        let generating = try world.start(["generate", "a kite at noon", "--resolution", "1080p", "--duration", "3"], timeout: 300)
+        let generating = try world.start(
+            ["generate", "a kite at noon", "--resolution", "1080p", "--duration", "3"], timeout: 300)
         try await world.waitForRequests { $0.path.hasSuffix(":download") }
         let resumed = try await world.run(["resume"])
         #expect(resumed.succeeded, "\(resumed)")
@@ -92,10 +98,14 @@ import Testing
         if let output = turns.first?["output"] as? String {
             try await expectRealMP4(world.ws, asset: output, width: 1920, height: 1080, seconds: 3)
         }
-        #expect(listTree(world.ws.files.storeDirectory + "/tmp").isEmpty, "\(listTree(world.ws.files.storeDirectory + "/tmp"))")
+        #expect(
+            listTree(world.ws.files.storeDirectory + "/tmp").isEmpty,
+            "\(listTree(world.ws.files.storeDirectory + "/tmp"))")
     }
 
-    @Test("four resumes at once: the turn lands exactly once, no failure is recorded, the others say it was already recorded")
+    @Test(
+        "four resumes at once: the turn lands exactly once, no failure is recorded, the others say it was already recorded"
+    )
     func concurrentResumes() async throws {
         let world = try await GenerationWorld.make("gen-resume-race", fakeOptions: ["--polls-per-status", "100000"])
         // The race is in the download-and-store window, so it is tried several times.
@@ -116,7 +126,9 @@ import Testing
             let attempts = try await world.attempts().filter { $0["interaction"] as? String == id }
             let succeeded = results.filter(\.succeeded)
             let unexpected = results.filter { !$0.succeeded }.filter { result in
-                !errorLinesOf(result).allSatisfy { $0.contains("already recorded") || $0.contains("no pending interaction") }
+                !errorLinesOf(result).allSatisfy {
+                    $0.contains("already recorded") || $0.contains("no pending interaction")
+                }
                     || !result.failedCleanly
             }
             #expect(landed.count == 1, "round \(round): \(landed.count) turns for \(id)\n\(results)")
@@ -129,7 +141,8 @@ import Testing
         #expect(try await world.fake.creates().count <= 5, "resume never creates")
     }
 
-    @Test("Ctrl-C while polling exits 130 and says how to resume or cancel; cancel stops it on the server and records it")
+    @Test(
+        "Ctrl-C while polling exits 130 and says how to resume or cancel; cancel stops it on the server and records it")
     func interruptThenCancel() async throws {
         let world = try await GenerationWorld.make("gen-sigint", fakeOptions: ["--polls-per-status", "100000"])
         let (process, id) = try await startPolling(
@@ -147,7 +160,9 @@ import Testing
 
         let cancelled = try await world.check(["cancel", id])
         #expect(cancelled.stdout.contains(id), "\(cancelled)")
-        let cancels = try await world.fake.requests().filter { $0.method == "POST" && $0.path == "/v1/interactions/\(id)/cancel" }
+        let cancels = try await world.fake.requests().filter {
+            $0.method == "POST" && $0.path == "/v1/interactions/\(id)/cancel"
+        }
         #expect(cancels.count == 1, "\(cancels)")
         #expect(cancels.first?.status == 200)
         let serverSide = try await world.fake.interactions().first { $0["id"] as? String == id }

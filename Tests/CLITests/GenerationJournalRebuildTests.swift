@@ -15,11 +15,18 @@ import Testing
         for suffix in ["", "-wal", "-shm"] { unlink(world.ws.path + "/.omnistore/omnistore.db" + suffix) }
     }
 
-    @Test("SIGKILL while polling, the index deleted, fsck --rebuild-index: the interaction is pending again and resume lands it once")
+    @Test(
+        "SIGKILL while polling, the index deleted, fsck --rebuild-index: the interaction is pending again and resume lands it once"
+    )
     func pendingSurvivesALostIndex() async throws {
-        let world = try await GenerationWorld.make("gen-journal-pending", fakeOptions: ["--polls-per-status", "100000"])
-        let process = try world.start(["generate", "a red kite over dunes", "-b", "kite", "--resolution", "360p", "--duration", "3"])
-        let gets = try await world.waitForRequests(count: 2) { $0.method == "GET" && $0.path.hasPrefix("/v1/interactions/") }
+        let world = try await GenerationWorld.make(
+            "gen-journal-pending", fakeOptions: ["--polls-per-status", "100000"])
+        let process = try world.start([
+            "generate", "a red kite over dunes", "-b", "kite", "--resolution", "360p", "--duration", "3",
+        ])
+        let gets = try await world.waitForRequests(count: 2) {
+            $0.method == "GET" && $0.path.hasPrefix("/v1/interactions/")
+        }
         let id = String(gets[0].path.dropFirst("/v1/interactions/".count))
         process.send(SIGKILL)
         _ = await process.wait()
@@ -29,7 +36,8 @@ import Testing
         try Data(repeating: 1, count: 100).write(to: URL(fileURLWithPath: scratch + "/download-left-by-a-kill.mp4"))
         let fsck = try await world.check(["fsck"])
         // (A kill during a poll may also leave that reply's spill file.)
-        #expect(fsck.stdout.range(of: #"[12] file\(s\) in \.omnistore/tmp"#, options: .regularExpression) != nil, "\(fsck)")
+        #expect(
+            fsck.stdout.range(of: #"[12] file\(s\) in \.omnistore/tmp"#, options: .regularExpression) != nil, "\(fsck)")
         try Self.loseIndex(world)
         let refused = try await world.run(["resume", "--list"])
         #expect(!refused.succeeded && refused.stderr.contains("fsck --rebuild-index"), "\(refused)")
@@ -48,11 +56,15 @@ import Testing
         #expect(try await world.fake.creates().count == 1, "resume must not create the interaction again")
     }
 
-    @Test("SIGKILL while the create is in flight, the index deleted: the rebuild keeps an attempt saying it may be billed")
+    @Test(
+        "SIGKILL while the create is in flight, the index deleted: the rebuild keeps an attempt saying it may be billed"
+    )
     func sentWithoutReplyIsKept() async throws {
         let world = try await GenerationWorld.make("gen-journal-sent")
         try await world.fake.fault(["kind": "hold", "method": "POST", "path": "interactions$"])
-        let process = try world.start(["generate", "a paper lantern", "-b", "lantern", "--resolution", "360p", "--duration", "3"])
+        let process = try world.start([
+            "generate", "a paper lantern", "-b", "lantern", "--resolution", "360p", "--duration", "3",
+        ])
         _ = try await world.waitForRequests { $0.isCreate }
         process.send(SIGKILL)
         _ = await process.wait()

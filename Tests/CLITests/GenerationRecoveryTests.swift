@@ -14,7 +14,9 @@ import Testing
         let world = try await GenerationWorld.make("gen-lost-network")
         // Every poll gets its connection closed, more times than the client retries.
         try await world.fake.fault(["kind": "close", "method": "GET", "path": "^/v1/interactions/", "count": 100])
-        let failed = try await world.run(["generate", "a harbor at night", "-b", "night", "--resolution", "360p", "--duration", "3"])
+        let failed = try await world.run([
+            "generate", "a harbor at night", "-b", "night", "--resolution", "360p", "--duration", "3",
+        ])
         #expect(failed.failedCleanly, "\(failed)")
         #expect(errorLinesOf(failed).count == 1, "\(failed)")
         #expect(failed.stderr.contains("omnistore resume"), "the error says how to pick the work up: \(failed)")
@@ -33,7 +35,9 @@ import Testing
         #expect(turns.count == 1)
         #expect(turns.first.flatMap(turnInteractionID) == id)
         let branches = try await world.array(["branch"])
-        #expect(branches.first { $0["name"] as? String == "night" }?["turn"] as? String == turns.first?["id"] as? String, "\(branches)")
+        #expect(
+            branches.first { $0["name"] as? String == "night" }?["turn"] as? String == turns.first?["id"] as? String,
+            "\(branches)")
         #expect(branches.first { $0["current"] as? Bool == true }?["name"] as? String == "night")
         #expect(try await world.fake.creates().count == 1)
         #expect(try await world.pending().isEmpty)
@@ -69,7 +73,9 @@ import Testing
         let edit = try await world.object(["show", side])
         #expect(edit["parents"] as? [String] == [firstID])
         let tips = Dictionary(
-            uniqueKeysWithValues: try await world.array(["branch"]).map { ($0["name"] as? String ?? "", $0["turn"] as? String ?? "") })
+            uniqueKeysWithValues: try await world.array(["branch"]).map {
+                ($0["name"] as? String ?? "", $0["turn"] as? String ?? "")
+            })
         #expect(tips["main"] == recordedID, "main stays where the record put it: \(tips)")
         #expect(tips[side] == edit["id"] as? String)
         #expect(try await world.allTurns().count == 3)
@@ -106,17 +112,24 @@ import Testing
     @Test("an edit keeps the source's aspect and length unless told; flags override them")
     func editInheritsFormat() async throws {
         let world = try await GenerationWorld.make("gen-inherit")
-        _ = try await world.object(["generate", "a tall waterfall", "--aspect", "9:16", "--resolution", "360p", "--duration", "4"])
+        _ = try await world.object([
+            "generate", "a tall waterfall", "--aspect", "9:16", "--resolution", "360p", "--duration", "4",
+        ])
         let kept = try await world.object(["edit", "add mist"])
         let changed = try await world.object(["edit", "add a rainbow", "--duration", "3", "--aspect", "16:9"])
         let creates = try await world.fake.creates()
         try #require(creates.count == 3)
         let formats = creates.map { $0.jsonObject["response_format"] as? [String: Any] ?? [:] }
-        #expect(formats[1]["aspect_ratio"] as? String == "9:16" && formats[1]["duration"] as? String == "4s", "\(formats[1])")
-        #expect(formats[2]["aspect_ratio"] as? String == "16:9" && formats[2]["duration"] as? String == "3s", "\(formats[2])")
+        #expect(
+            formats[1]["aspect_ratio"] as? String == "9:16" && formats[1]["duration"] as? String == "4s",
+            "\(formats[1])")
+        #expect(
+            formats[2]["aspect_ratio"] as? String == "16:9" && formats[2]["duration"] as? String == "3s",
+            "\(formats[2])")
         #expect(formats.allSatisfy { $0["resolution"] as? String == "360p" })
         try await expectRealMP4(world.ws, asset: kept["output"] as? String ?? "", width: 360, height: 640, seconds: 4)
-        try await expectRealMP4(world.ws, asset: changed["output"] as? String ?? "", width: 640, height: 360, seconds: 3)
+        try await expectRealMP4(
+            world.ws, asset: changed["output"] as? String ?? "", width: 640, height: 360, seconds: 3)
         #expect((kept["settings"] as? [String: Any])?["aspect_ratio"] as? String == "9:16")
         #expect(JSONNumbers.int((changed["settings"] as? [String: Any])?["duration"]) == 3)
     }
@@ -134,7 +147,9 @@ import Testing
         let fileID = String(download.path.split(separator: "/").last?.split(separator: ":").first ?? "")
         let (_, body) = try await world.fake.api("GET", "/v1/files/\(fileID)")
         let file = try JSONSerialization.jsonObject(with: body) as? [String: Any] ?? [:]
-        #expect(Data(base64Encoded: file["sha256Hash"] as? String ?? "").map { String(decoding: $0, as: UTF8.self) } == output)
+        #expect(
+            Data(base64Encoded: file["sha256Hash"] as? String ?? "").map { String(decoding: $0, as: UTF8.self) }
+                == output)
         try await expectRealMP4(world.ws, asset: output, width: 1920, height: 1080, seconds: 3)
     }
 }

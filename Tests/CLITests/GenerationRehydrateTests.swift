@@ -24,13 +24,19 @@ import Testing
         if let data { #expect(try await sha256Digest(of: data) == parentOutput, sourceLocation: sourceLocation) }
         #expect(parts.last?["text"] as? String == instruction, sourceLocation: sourceLocation)
         let config = create.jsonObject["generation_config"] as? [String: Any] ?? [:]
-        #expect((config["video_config"] as? [String: Any])?["task"] as? String == "edit", "\(create.jsonObject.keys)", sourceLocation: sourceLocation)
+        #expect(
+            (config["video_config"] as? [String: Any])?["task"] as? String == "edit", "\(create.jsonObject.keys)",
+            sourceLocation: sourceLocation)
     }
 
-    @Test("the parent's interaction expired on the server (404): edit re-sends the stored clip and marks the turn rehydrated")
+    @Test(
+        "the parent's interaction expired on the server (404): edit re-sends the stored clip and marks the turn rehydrated"
+    )
     func expiredOnServer() async throws {
         let world = try await GenerationWorld.make("gen-rehydrate-404")
-        let first = try await world.object(["generate", "a lighthouse at dusk", "--resolution", "360p", "--duration", "3"])
+        let first = try await world.object([
+            "generate", "a lighthouse at dusk", "--resolution", "360p", "--duration", "3",
+        ])
         let firstInteraction = try #require(turnInteractionID(first))
         let firstOutput = try #require(first["output"] as? String)
         try await world.fake.expire(interaction: firstInteraction)
@@ -65,18 +71,22 @@ import Testing
         #expect((next["interaction"] as? [String: Any])?["rehydrated"] == nil)
     }
 
-    @Test("the state's age is the interaction's: a turn stamped 60 days ago (OMNISTORE_DATE) whose interaction is fresh is continued")
+    @Test(
+        "the state's age is the interaction's: a turn stamped 60 days ago (OMNISTORE_DATE) whose interaction is fresh is continued"
+    )
     func ageFromInteraction() async throws {
         let world = try await GenerationWorld.make("gen-rehydrate-age")
         let sixtyDaysAgo = Int(Date().timeIntervalSince1970) - 60 * 86_400
         let first = try await world.object(
-            ["generate", "a lighthouse at dawn", "--resolution", "360p", "--duration", "3"], extra: ["OMNISTORE_DATE": "@\(sixtyDaysAgo)"])
+            ["generate", "a lighthouse at dawn", "--resolution", "360p", "--duration", "3"],
+            extra: ["OMNISTORE_DATE": "@\(sixtyDaysAgo)"])
         let created = (first["interaction"] as? [String: Any])?["created"] as? String
         #expect(created != nil, "the server's creation time is recorded: \(first)")
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let stamped = (first["created_at"] as? String).flatMap { formatter.date(from: $0) }
-        #expect(stamped.map { abs($0.timeIntervalSince1970 - Double(sixtyDaysAgo)) < 5 } == true, "the premise: \(first)")
+        #expect(
+            stamped.map { abs($0.timeIntervalSince1970 - Double(sixtyDaysAgo)) < 5 } == true, "the premise: \(first)")
         let preview = try await world.object(["edit", "make it warm", "--dry-run"])
         #expect(preview["rehydrated"] as? Bool == false, "the server created this state seconds ago: \(preview)")
         let turn = try await world.object(["edit", "make it warm"])
@@ -89,7 +99,9 @@ import Testing
     @Test("retention_days 0: edit rehydrates up front, with no 404 round trip; --dry-run says so")
     func retentionSetting() async throws {
         let world = try await GenerationWorld.make("gen-rehydrate-retention")
-        let first = try await world.object(["generate", "a windmill in a field", "--resolution", "360p", "--duration", "3"])
+        let first = try await world.object([
+            "generate", "a windmill in a field", "--resolution", "360p", "--duration", "3",
+        ])
         let firstOutput = try #require(first["output"] as? String)
         try await world.check(["config", "retention_days", "0"])
 

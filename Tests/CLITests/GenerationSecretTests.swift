@@ -27,7 +27,9 @@ import Testing
             outputs.append(result)
             return result
         }
-        #expect(try await run(["generate", "a lantern", "-b", "lantern", "--resolution", "360p", "--duration", "3"]).succeeded)
+        #expect(
+            try await run(["generate", "a lantern", "-b", "lantern", "--resolution", "360p", "--duration", "3"])
+                .succeeded)
         #expect(try await run(["edit", "make it warm", "--json"]).succeeded)
         #expect(try await run(["generate", "a kite", "-b", "kite", "--dry-run"]).succeeded)
         #expect(try await run(["generate", "a kite", "-b", "kite", "--dry-run", "--json"]).succeeded)
@@ -53,11 +55,17 @@ import Testing
         try await world.fake.configure(["polls_per_status": 100_000])
         let since = try await world.fake.requests().last?.seq ?? 0
         // (A generate: the fake's polls_per_status also holds finished parents back.)
-        let polling = try world.start(["generate", "misty harbor", "-b", "misty", "--resolution", "360p", "--duration", "3"])
-        try await world.waitForRequests(count: 2) { $0.method == "GET" && $0.status == 200 && $0.path.hasPrefix("/v1/interactions/") && $0.seq > since }
+        let polling = try world.start([
+            "generate", "misty harbor", "-b", "misty", "--resolution", "360p", "--duration", "3",
+        ])
+        try await world.waitForRequests(count: 2) {
+            $0.method == "GET" && $0.status == 200 && $0.path.hasPrefix("/v1/interactions/") && $0.seq > since
+        }
         let live = filesContaining(key, under: world.ws.path)
         #expect(live.isEmpty, "the key is in \(live)")
-        #expect(listTree(world.ws.files.storeDirectory).contains { $0.hasSuffix("-wal") }, "no WAL while a command runs: \(listTree(world.ws.files.storeDirectory))")
+        #expect(
+            listTree(world.ws.files.storeDirectory).contains { $0.hasSuffix("-wal") },
+            "no WAL while a command runs: \(listTree(world.ws.files.storeDirectory))")
         polling.send(SIGINT)
         let interrupted = await polling.wait()
         #expect(interrupted.exitCode == 130 && !interrupted.signaled, "\(interrupted)")
@@ -66,8 +74,10 @@ import Testing
         #expect(try await run(["resume", "--json"]).succeeded)
 
         for arguments in [
-            ["log", "--all", "--json"], ["log", "--all", "--attempts"], ["show", "HEAD", "--json"], ["cost", "--all", "--json"],
-            ["resume", "--list", "--json"], ["config", "--list"], ["status", "--json"], ["diff", "lantern~1", "lantern"],
+            ["log", "--all", "--json"], ["log", "--all", "--attempts"], ["show", "HEAD", "--json"],
+            ["cost", "--all", "--json"],
+            ["resume", "--list", "--json"], ["config", "--list"], ["status", "--json"],
+            ["diff", "lantern~1", "lantern"],
         ] {
             #expect(try await run(arguments).succeeded, "\(arguments)")
         }

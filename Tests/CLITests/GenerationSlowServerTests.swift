@@ -14,7 +14,9 @@ import Testing
         listTree(world.ws.files.storeDirectory + "/tmp")
     }
 
-    @Test("a poll answered one byte every 0.5 s fails within the OMNISTORE_HTTP_MAX_TIME deadline; the interaction stays pending")
+    @Test(
+        "a poll answered one byte every 0.5 s fails within the OMNISTORE_HTTP_MAX_TIME deadline; the interaction stays pending"
+    )
     func tricklingPollHitsDeadline() async throws {
         let world = try await GenerationWorld.make("gen-slow-deadline")
         try await world.fake.fault(["kind": "trickle", "method": "GET", "path": Self.pollPath, "count": 50])
@@ -39,7 +41,9 @@ import Testing
         let started = Date()
         let result = try await OmnistoreCLI.run(
             Self.generate, in: world.ws.path,
-            environment: world.environment.merging(["OMNISTORE_HTTP_SPEED_LIMIT": "100", "OMNISTORE_HTTP_SPEED_TIME": "1"]) { $1 },
+            environment: world.environment.merging([
+                "OMNISTORE_HTTP_SPEED_LIMIT": "100", "OMNISTORE_HTTP_SPEED_TIME": "1",
+            ]) { $1 },
             timeout: 90)
         let elapsed = Date().timeIntervalSince(started)
         #expect(result.failedCleanly, "\(result)")
@@ -73,7 +77,9 @@ import Testing
         #expect(try await world.pending().count == 1)
     }
 
-    @Test("Ctrl-C while the create waits for its reply stops within a second and keeps the request as 'sent, no reply: may be billed'")
+    @Test(
+        "Ctrl-C while the create waits for its reply stops within a second and keeps the request as 'sent, no reply: may be billed'"
+    )
     func interruptDuringCreate() async throws {
         let world = try await GenerationWorld.make("gen-slow-sigint-create")
         try await world.fake.fault(["kind": "hold", "method": "POST", "path": "^/v1/interactions$"])
@@ -113,10 +119,14 @@ import Testing
         #expect(status.stdout.contains("sent, no reply: may be billed"), "\(status)")
     }
 
-    @Test("a poll reply padded to 1 GiB stops at the reply cap (JSON plus this clip inline), with nothing left in the scratch folder")
+    @Test(
+        "a poll reply padded to 1 GiB stops at the reply cap (JSON plus this clip inline), with nothing left in the scratch folder"
+    )
     func bloatedReplyIsCapped() async throws {
         let world = try await GenerationWorld.make("gen-slow-bloat")
-        try await world.fake.fault(["kind": "bloat", "method": "GET", "path": Self.pollPath, "count": 50, "bloat_bytes": 1 << 30])
+        try await world.fake.fault([
+            "kind": "bloat", "method": "GET", "path": Self.pollPath, "count": 50, "bloat_bytes": 1 << 30,
+        ])
         let result = try await world.run(Self.generate, extra: ["OMNISTORE_MAX_DOWNLOAD_BYTES": "3000000"])
         #expect(result.failedCleanly, "\(result)")
         #expect(result.stderr.contains("larger than"), "\(result)")

@@ -13,7 +13,8 @@ struct GenerationWorld {
     let ws: CLIWorkspace
     let environment: [String: String]
 
-    static func make(_ label: String, fakeOptions: [String] = [], apiKey: String = FakeAPI.distinctiveKey()) async throws
+    static func make(_ label: String, fakeOptions: [String] = [], apiKey: String = FakeAPI.distinctiveKey())
+        async throws
         -> GenerationWorld
     {
         async let fake = FakeAPI(apiKey: apiKey, options: fakeOptions)
@@ -138,13 +139,18 @@ func expectRealMP4(
     let path = ws.files.objectPath(id)
     #expect(fileExists(path), "no object for \(id)", sourceLocation: sourceLocation)
     guard fileExists(path) else { return }
-    #expect(try await SHA256Sum.hash(path) == id, "object \(id) does not hash to its id", sourceLocation: sourceLocation)
+    #expect(
+        try await SHA256Sum.hash(path) == id, "object \(id) does not hash to its id", sourceLocation: sourceLocation)
     let report = try await FFprobe.report(path)
     #expect(report.formatName.contains("mp4"), "format \(report.formatName)", sourceLocation: sourceLocation)
     let video = report.primaryVideo
     #expect(video?.codecName == "h264", sourceLocation: sourceLocation)
-    #expect(video?.width == width && video?.height == height, "\(String(describing: video))", sourceLocation: sourceLocation)
-    #expect(abs((report.duration ?? 0) - seconds) < 0.25, "duration \(String(describing: report.duration))", sourceLocation: sourceLocation)
+    #expect(
+        video?.width == width && video?.height == height, "\(String(describing: video))", sourceLocation: sourceLocation
+    )
+    #expect(
+        abs((report.duration ?? 0) - seconds) < 0.25, "duration \(String(describing: report.duration))",
+        sourceLocation: sourceLocation)
 }
 
 /// sha256sum of bytes (written to a temp file first).
@@ -203,7 +209,8 @@ struct PricingOracle {
 
 /// Makes a small test clip with ffmpeg (a lavfi source, H.264, no audio unless asked).
 @discardableResult
-func makeTestClip(_ path: String, seconds: Double, size: String = "64x48", rate: Int = 10, tone: Double? = nil) async throws
+func makeTestClip(_ path: String, seconds: Double, size: String = "64x48", rate: Int = 10, tone: Double? = nil)
+    async throws
     -> String
 {
     var arguments = ["-v", "error", "-y", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=\(rate)"]
@@ -226,8 +233,10 @@ func makeClipOverInlineLimit(_ path: String) async throws -> String {
     let inlineLimit = try #require(JSONNumbers.int64(limits["inline_part_max_bytes"]))
     try await Tool.check(
         "ffmpeg",
-        ["-v", "error", "-y", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=24,noise=alls=100:allf=t",
-         "-t", "2", "-c:v", "libx264", "-crf", "0", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path])
+        [
+            "-v", "error", "-y", "-nostdin", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=24,noise=alls=100:allf=t",
+            "-t", "2", "-c:v", "libx264", "-crf", "0", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path,
+        ])
     let size = Int64(try #require(fileStatus(path)).st_size)
     try #require(size > inlineLimit, "the clip is only \(size) bytes")
     return path

@@ -18,14 +18,18 @@ import Testing
     func dryRun() async throws {
         let world = try await GenerationWorld.make("gen-dry-run")
         let pricing = try PricingOracle()
-        let first = try await world.object(["generate", "a lantern over a harbor", "--resolution", "360p", "--duration", "3", "--seed", "42"])
+        let first = try await world.object([
+            "generate", "a lantern over a harbor", "--resolution", "360p", "--duration", "3", "--seed", "42",
+        ])
         let seedSent = try await world.fake.creates().first?.jsonObject["generation_config"] as? [String: Any]
         #expect(JSONNumbers.int(seedSent?["seed"]) == 42, "\(String(describing: seedSent))")
         #expect(JSONNumbers.int((first["settings"] as? [String: Any])?["seed"]) == 42)
         // That one was sent; start counting from here.
         try await world.fake.clearRequests()
 
-        let shown = try await world.check(["generate", "a kite over dunes", "-b", "kite", "--resolution", "360p", "--duration", "3", "--dry-run"])
+        let shown = try await world.check([
+            "generate", "a kite over dunes", "-b", "kite", "--resolution", "360p", "--duration", "3", "--dry-run",
+        ])
         #expect(shown.stdoutLines.first == "POST /v1/interactions", "\(shown)")
         let request = try shownRequest(shown)
         #expect(request["model"] as? String == "gemini-omni-1.1-flash")
@@ -34,22 +38,34 @@ import Testing
         let parts = request["input"] as? [[String: Any]] ?? []
         #expect(parts.count == 1 && parts.first?["text"] as? String == "a kite over dunes", "\(parts)")
         let format = request["response_format"] as? [String: Any] ?? [:]
-        #expect(format["resolution"] as? String == "360p" && format["duration"] as? String == "3s" && format["delivery"] as? String == "inline", "\(format)")
+        #expect(
+            format["resolution"] as? String == "360p" && format["duration"] as? String == "3s"
+                && format["delivery"] as? String == "inline", "\(format)")
         let usd = pricing.estimate("360p", seconds: 3)
         #expect(shown.stdoutLines.last == String(format: "estimated cost: $%.2f (3 s at 360p)", usd), "\(shown)")
 
         // The JSON form: the same request, the estimate as a number.
         let json = try await world.object(["generate", "a kite over dunes", "-b", "kite", "--dry-run"])
-        #expect(JSONNumbers.double(json["estimate_usd"]).map { abs($0 - pricing.estimate("720p", seconds: 8)) < 1e-9 } == true, "\(json)")
+        #expect(
+            JSONNumbers.double(json["estimate_usd"]).map { abs($0 - pricing.estimate("720p", seconds: 8)) < 1e-9 }
+                == true, "\(json)")
         #expect(json["estimate_labelled"] as? Bool == false)
         #expect(json["rehydrated"] as? Bool == false)
         let defaults = (json["request"] as? [String: Any])?["response_format"] as? [String: Any] ?? [:]
         #expect(defaults["resolution"] as? String == "720p" && defaults["duration"] as? String == "8s", "\(defaults)")
-        let labelled = try await world.object(["generate", "a kite", "-b", "kite", "--resolution", "1080p", "--duration", "4", "--dry-run"])
-        #expect(JSONNumbers.double(labelled["estimate_usd"]).map { abs($0 - pricing.estimate("1080p", seconds: 4)) < 1e-9 } == true)
+        let labelled = try await world.object([
+            "generate", "a kite", "-b", "kite", "--resolution", "1080p", "--duration", "4", "--dry-run",
+        ])
+        #expect(
+            JSONNumbers.double(labelled["estimate_usd"]).map { abs($0 - pricing.estimate("1080p", seconds: 4)) < 1e-9 }
+                == true)
         #expect(labelled["estimate_labelled"] as? Bool == pricing.estimated.contains("1080p"))
-        #expect(((labelled["request"] as? [String: Any])?["response_format"] as? [String: Any])?["delivery"] as? String == "uri")
-        let labelledText = try await world.check(["generate", "a kite", "-b", "kite", "--resolution", "4k", "--duration", "3", "--dry-run"])
+        #expect(
+            ((labelled["request"] as? [String: Any])?["response_format"] as? [String: Any])?["delivery"] as? String
+                == "uri")
+        let labelledText = try await world.check([
+            "generate", "a kite", "-b", "kite", "--resolution", "4k", "--duration", "3", "--dry-run",
+        ])
         #expect(labelledText.stdoutLines.last?.contains("an estimate") == true, "\(labelledText)")
 
         // An edit's dry run shows the state it continues and keeps the source's format.
@@ -81,7 +97,9 @@ import Testing
         #expect(dry.failedCleanly, "\(dry)")
         #expect(try await world.fake.requests().isEmpty)
 
-        let accepted = try await world.run(["generate", "a lantern", "--max-cost", "0.102", "--resolution", "360p", "--duration", "3"])
+        let accepted = try await world.run([
+            "generate", "a lantern", "--max-cost", "0.102", "--resolution", "360p", "--duration", "3",
+        ])
         #expect(accepted.succeeded, "\(accepted)")
         #expect(try await world.fake.creates().count == 1)
 
@@ -102,7 +120,9 @@ import Testing
         async let long = makeTestClip(dir + "/long.mp4", seconds: 11)
         async let fourSeconds = makeTestClip(dir + "/four.mp4", seconds: 4, size: "80x60")
         var clips: [String] = []
-        for index in 0..<4 { clips.append(try await makeTestClip(dir + "/clip\(index).mp4", seconds: 1, size: "\(64 + 16 * index)x48")) }
+        for index in 0..<4 {
+            clips.append(try await makeTestClip(dir + "/clip\(index).mp4", seconds: 1, size: "\(64 + 16 * index)x48"))
+        }
         let (longClip, fourClip) = try await (long, fourSeconds)
 
         let cases: [(arguments: [String], mentions: [String])] = [
@@ -138,7 +158,10 @@ import Testing
         for arguments in [
             ["generate", "x", "--duration", "3", "--dry-run"], ["generate", "x", "--duration", "10", "--dry-run"],
             ["generate", "x", "--aspect", "9:16", "--dry-run"],
-            ["generate", "x", "--task", "reference_to_video", "--ref", clips[0], "--ref", clips[1], "--ref", three, "--dry-run"],
+            [
+                "generate", "x", "--task", "reference_to_video", "--ref", clips[0], "--ref", clips[1], "--ref", three,
+                "--dry-run",
+            ],
             ["generate", "x", "--ref", ten, "--dry-run"],
         ] {
             let result = try await world.run(arguments)

@@ -20,7 +20,8 @@ import Testing
             let clip = workspace + "/c\(index).wav"
             try WAV.data(seed: 300 + index).write(to: URL(fileURLWithPath: clip))
             try WAV.data(seed: 399).write(to: URL(fileURLWithPath: workspace + "/ref.wav"))
-            let result = try await OmnistoreCLI.check(["record", clip, "--json"] + arguments, in: workspace, environment: env)
+            let result = try await OmnistoreCLI.check(
+                ["record", clip, "--json"] + arguments, in: workspace, environment: env)
             ids.append(try JSONText.object(result.stdout)["id"] as? String ?? "?")
         }
         return ids
@@ -48,7 +49,8 @@ import Testing
         #expect(try JSONText.object(shown.stdout)["created_at"] as? String == "2023-11-14T22:13:20.000Z")
     }
 
-    @Test("OMNISTORE_DATE keeps its milliseconds, given as @seconds.fraction or as RFC 3339",
+    @Test(
+        "OMNISTORE_DATE keeps its milliseconds, given as @seconds.fraction or as RFC 3339",
         arguments: [
             ("@1700000000.001", "2023-11-14T22:13:20.001Z"), ("@1700000000.123", "2023-11-14T22:13:20.123Z"),
             ("@1700000000.5", "2023-11-14T22:13:20.500Z"), ("@1700000000", "2023-11-14T22:13:20.000Z"),
@@ -72,7 +74,8 @@ import Testing
         }
     }
 
-    @Test("record --json and show --json both rebuild, with Python and the documented rule, to the id",
+    @Test(
+        "record --json and show --json both rebuild, with Python and the documented rule, to the id",
         arguments: [
             ["--set", "ratio=0.1234567", "--set", "neg=-2.50", "--set", "big=12345678901", "--cost", "0.034"],
             // Numbers that round to an integer at 6 decimals.
@@ -86,7 +89,8 @@ import Testing
         let clip = try dir.write(WAV.data(seed: 333), to: "c.wav")
         let message = "ünïcode \"quotes\" \\ back\tslash \u{1} and 😀"
         let recorded = try await OmnistoreCLI.check(
-            ["record", clip, "-m", message, "--json", "--set", "label=x y", "--set", "on=false"] + settings, in: workspace,
+            ["record", clip, "-m", message, "--json", "--set", "label=x y", "--set", "on=false"] + settings,
+            in: workspace,
             environment: ["OMNISTORE_DATE": "@1700000123.456", "OMNISTORE_AUTHOR": "Zoë"])
         let id = try JSONText.object(recorded.stdout)["id"] as? String ?? "?"
         let shown = try await OmnistoreCLI.run(["show", id, "--json"], in: workspace)

@@ -17,7 +17,8 @@ import Testing
         var clips: [[String]] = [[], []]
         for worker in 0..<2 {
             for index in 0..<50 {
-                clips[worker].append(try dir.write(WAV.data(seed: 1001 + worker * 50 + index), to: "clips/\(worker)-\(index).wav"))
+                clips[worker].append(
+                    try dir.write(WAV.data(seed: 1001 + worker * 50 + index), to: "clips/\(worker)-\(index).wav"))
             }
         }
 
@@ -28,7 +29,8 @@ import Testing
                     var out: [(String, ProcessResult)] = []
                     for (index, clip) in mine.enumerated() {
                         let message = "w\(worker)-\(index)"
-                        out.append((message, try await OmnistoreCLI.run(["record", clip, "-m", message, "--json"], in: ws)))
+                        out.append(
+                            (message, try await OmnistoreCLI.run(["record", clip, "-m", message, "--json"], in: ws)))
                     }
                     return out
                 }
@@ -51,7 +53,8 @@ import Testing
         let log = try JSONText.array(try await OmnistoreCLI.check(["log", "--json"], in: ws).stdout)
             .compactMap { $0 as? [String: Any] }
         #expect(log.count == 101)
-        #expect(Set(log.compactMap { $0["id"] as? String }) == Set(ids.values).union([log.last?["id"] as? String ?? ""]))
+        #expect(
+            Set(log.compactMap { $0["id"] as? String }) == Set(ids.values).union([log.last?["id"] as? String ?? ""]))
         #expect(log.last?["instruction"] as? String == "initial")
         for (index, entry) in log.enumerated() {
             let parents = entry["parents"] as? [String] ?? ["?"]

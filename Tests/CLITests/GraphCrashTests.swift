@@ -51,7 +51,8 @@ import Testing
             switch round % 3 {
             case 0: process = try await record("crash \(round)")
             case 1:
-                let arguments = Bool.random(using: &random) ? ["checkout", target, "--force"] : ["checkout", "main", "--force"]
+                let arguments =
+                    Bool.random(using: &random) ? ["checkout", target, "--force"] : ["checkout", "main", "--force"]
                 process = try OmnistoreCLI.start(arguments, in: ws)
             default: process = try OmnistoreCLI.start(["branch", "b\(round)", target], in: ws)
             }
@@ -82,14 +83,16 @@ import Testing
 
         let log = try await OmnistoreCLI.run(["log", "--all", "--json"], in: ws)
         #expect(log.succeeded, "seed \(seed):\n\(log)")
-        let listed = Set(((try? JSONText.array(log.stdout)) ?? []).compactMap { ($0 as? [String: Any])?["id"] as? String })
+        let listed = Set(
+            ((try? JSONText.array(log.stdout)) ?? []).compactMap { ($0 as? [String: Any])?["id"] as? String })
         #expect(acknowledged.isSubset(of: listed), "seed \(seed): missing \(acknowledged.subtracting(listed))")
         let status = try await OmnistoreCLI.run(["status"], in: ws)
         #expect(status.succeeded, "seed \(seed):\n\(status)")
         let statusJSON = try await OmnistoreCLI.run(["status", "--json"], in: ws)
         #expect(statusJSON.succeeded, "seed \(seed):\n\(statusJSON)")
         let branchList = try await OmnistoreCLI.run(["branch", "--json"], in: ws)
-        let names = Set(((try? JSONText.array(branchList.stdout)) ?? []).compactMap { ($0 as? [String: Any])?["name"] as? String })
+        let names = Set(
+            ((try? JSONText.array(branchList.stdout)) ?? []).compactMap { ($0 as? [String: Any])?["name"] as? String })
         #expect(branches.isSubset(of: names), "seed \(seed): branches \(names)")
         // (log --json reads every listed turn back and verifies it against its id.)
         // Some kills must have landed mid-command for the test to mean anything.

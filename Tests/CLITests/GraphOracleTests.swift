@@ -47,7 +47,8 @@ enum GraphDateShape: String, CaseIterable, Sendable, CustomStringConvertible {
 
     /// Ties in dates (all equal, or in groups) are also covered in-process by
     /// GraphLibraryOracle and GraphRandomDAGOracle.
-    @Test("log order, and log -n N, match git log --topo-order (HEAD, each branch, several starts, --all)",
+    @Test(
+        "log order, and log -n N, match git log --topo-order (HEAD, each branch, several starts, --all)",
         arguments: [GraphDateShape.increasing, .allEqual, .shuffled])
     func logOrder(_ shape: GraphDateShape) async throws {
         let dir = try TemporaryDirectory("graph-log-\(shape)")
@@ -96,15 +97,19 @@ enum GraphDateShape: String, CaseIterable, Sendable, CustomStringConvertible {
             let git = try await build.git.lines(["log", "--graph", "--topo-order", "--format=%s"] + starts)
             let drawn = try await build.omnistore(["log", "--graph"] + starts)
             #expect(drawn.succeeded, "\(drawn)")
-            #expect(drawn.stdoutLines.map(Self.graphPart) == git.map(Self.graphPart),
-                "log --graph \(starts.joined(separator: " ")):\n--- omnistore\n\(drawn.stdout)--- git\n\(git.joined(separator: "\n"))")
+            #expect(
+                drawn.stdoutLines.map(Self.graphPart) == git.map(Self.graphPart),
+                "log --graph \(starts.joined(separator: " ")):\n--- omnistore\n\(drawn.stdout)--- git\n\(git.joined(separator: "\n"))"
+            )
             // The checker used on harder histories below accepts this drawing.
             let entries = try await build.omnistoreJSON(["log"] + starts) as? [[String: Any]] ?? []
             #expect(GraphDrawingCheck.problems(drawn.stdoutLines, entries: GraphDrawingCheck.entries(entries)) == [])
         }
     }
 
-    @Test("log --graph depicts the DAG: every line runs continuously from a turn to its parent (criss-cross and octopus history)")
+    @Test(
+        "log --graph depicts the DAG: every line runs continuously from a turn to its parent (criss-cross and octopus history)"
+    )
     func graphContinuity() async throws {
         let dir = try TemporaryDirectory("graph-drawing-lines")
         let build = try await GitGraphScenario.standard.build(in: dir.path, salt: 8)
@@ -119,8 +124,10 @@ enum GraphDateShape: String, CaseIterable, Sendable, CustomStringConvertible {
                 let gitProblems = GraphDrawingCheck.problems(git, entries: GraphDrawingCheck.entries(entries))
                 #expect(gitProblems.isEmpty, "the checker rejects git's drawing: \(gitProblems)")
             }
-            #expect(problems.isEmpty,
-                "log --graph \(starts.joined(separator: " ")): \(problems.joined(separator: "; "))\n--- omnistore\n\(drawn.stdout)--- git\n\(git.joined(separator: "\n"))")
+            #expect(
+                problems.isEmpty,
+                "log --graph \(starts.joined(separator: " ")): \(problems.joined(separator: "; "))\n--- omnistore\n\(drawn.stdout)--- git\n\(git.joined(separator: "\n"))"
+            )
         }
     }
 
@@ -139,7 +146,8 @@ enum GraphDateShape: String, CaseIterable, Sendable, CustomStringConvertible {
         return out
     }
 
-    @Test("REV~N and REV^N resolve to the turn git resolves them to, or fail when git fails; branch lists git's branches")
+    @Test(
+        "REV~N and REV^N resolve to the turn git resolves them to, or fail when git fails; branch lists git's branches")
     func revisions() async throws {
         let dir = try TemporaryDirectory("graph-revs")
         let build = try await GraphDateShape.increasing.scenario.build(in: dir.path, salt: 3)
@@ -177,7 +185,8 @@ enum GraphDateShape: String, CaseIterable, Sendable, CustomStringConvertible {
         for item in listed {
             guard let name = item["name"] as? String else { continue }
             let gitTip = try await build.git.revParse("refs/heads/" + name)
-            #expect(build.name(ofTurn: item["turn"] as? String ?? "") == gitTip.flatMap(build.name(ofCommit:)), "\(name)")
+            #expect(
+                build.name(ofTurn: item["turn"] as? String ?? "") == gitTip.flatMap(build.name(ofCommit:)), "\(name)")
         }
         let gitCurrent = try await build.git.check(["symbolic-ref", "--short", "HEAD"])
         #expect(listed.filter { $0["current"] as? Bool == true }.map { $0["name"] as? String } == [gitCurrent])
@@ -197,7 +206,9 @@ enum GraphDateShape: String, CaseIterable, Sendable, CustomStringConvertible {
         for revision in ["~1", "^", "~", "^2", "main~+1", "main~-1", "main ", " main", "main~1 "] {
             #expect(try await build.git.revParse(revision) == nil, "git refuses '\(revision)'")
             let result = try await build.omnistore(["show", revision, "--json"])
-            #expect(result.exitCode == 1 && result.stdout.isEmpty, "'\(revision)' resolves in omnistore but not in git:\n\(result)")
+            #expect(
+                result.exitCode == 1 && result.stdout.isEmpty,
+                "'\(revision)' resolves in omnistore but not in git:\n\(result)")
         }
     }
 
@@ -272,7 +283,9 @@ enum GraphDrawingCheck {
 
     static func entries(_ log: [[String: Any]]) -> [Entry] {
         log.map {
-            Entry(id: $0["id"] as? String ?? "", parents: $0["parents"] as? [String] ?? [], name: $0["instruction"] as? String ?? "?")
+            Entry(
+                id: $0["id"] as? String ?? "", parents: $0["parents"] as? [String] ?? [],
+                name: $0["instruction"] as? String ?? "?")
         }
     }
 
@@ -280,7 +293,9 @@ enum GraphDrawingCheck {
     static func problems(_ lines: [String], entries: [Entry]) -> [String] {
         var problems: [String] = []
         let names = Dictionary(entries.map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        func show(_ targets: Set<String>) -> String { targets.map { names[$0] ?? String($0.prefix(7)) }.sorted().joined(separator: ",") }
+        func show(_ targets: Set<String>) -> String {
+            targets.map { names[$0] ?? String($0.prefix(7)) }.sorted().joined(separator: ",")
+        }
         let hasChild = Set(entries.flatMap(\.parents))
         // What each column's line leads to, at the bottom of the line above.
         var columns: [Int: Set<String>] = [:]
@@ -316,7 +331,8 @@ enum GraphDrawingCheck {
                         problems.append("\(label): \(entry.name) is drawn where the line leads to {\(show(incoming))}")
                     }
                 } else if columns[column] != nil {
-                    problems.append("\(label): \(entry.name) has no child but is drawn on a line to {\(show(incoming))}")
+                    problems.append(
+                        "\(label): \(entry.name) has no child but is drawn on a line to {\(show(incoming))}")
                 }
                 if !entry.parents.isEmpty { land(column, Set(entry.parents)) }
                 fanFrom = entry.parents.count > 1 ? (column, entry.parents) : nil
@@ -352,7 +368,8 @@ enum GraphDrawingCheck {
                 fanFrom = nil
             }
             if top != Set(columns.keys) {
-                problems.append("\(label) starts at columns \(top.sorted()) but the line above ends at \(columns.keys.sorted())")
+                problems.append(
+                    "\(label) starts at columns \(top.sorted()) but the line above ends at \(columns.keys.sorted())")
             }
             columns = next
         }

@@ -38,7 +38,9 @@ import Testing
         }
     }
 
-    @Test("record: the parent is HEAD, the branch advances, a merge keeps its parents in order, HEAD detached moves alone")
+    @Test(
+        "record: the parent is HEAD, the branch advances, a merge keeps its parents in order, HEAD detached moves alone"
+    )
     func parents() async throws {
         let dir = try TemporaryDirectory("graph-record")
         try await OmnistoreCLI.check(["init"], in: dir.path)

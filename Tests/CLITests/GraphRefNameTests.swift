@@ -12,8 +12,10 @@ import Testing
     ]
 
     static func visible(_ name: String) -> String {
-        name.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\x\(String($0.value, radix: 16))" : String($0) }
-            .joined()
+        name.unicodeScalars.map {
+            $0.value < 0x20 || $0.value == 0x7F ? "\\x\(String($0.value, radix: 16))" : String($0)
+        }
+        .joined()
     }
 
     @Test("branch, checkout -b and branch -m accept exactly the names git check-ref-format --branch accepts")
@@ -38,7 +40,9 @@ import Testing
             #expect(created.exitCode == 1 && !created.signaled, "'\(shown)':\n\(created)")
             #expect(created.stdout.isEmpty, "'\(shown)'")
             #expect(created.stderrLines.count == 1, "'\(shown)':\n\(created)")
-            #expect(created.stderr.hasPrefix("error: ") && created.stderr.contains("not a valid branch name"), "'\(shown)':\n\(created)")
+            #expect(
+                created.stderr.hasPrefix("error: ") && created.stderr.contains("not a valid branch name"),
+                "'\(shown)':\n\(created)")
             #expect(
                 !created.stderr.dropLast().unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F },
                 "control characters are shown escaped: \(created.stderr.debugDescription)")
@@ -47,12 +51,18 @@ import Testing
             // ('-x' after -b is an option to the parser, so it is a usage error there.)
             if refused > 10 { continue }
             let checkout = try await OmnistoreCLI.run(["checkout", "-b", name, "HEAD"], in: dir.path)
-            #expect(!checkout.succeeded && !checkout.signaled && !checkout.stderr.isEmpty, "checkout -b '\(shown)':\n\(checkout)")
+            #expect(
+                !checkout.succeeded && !checkout.signaled && !checkout.stderr.isEmpty,
+                "checkout -b '\(shown)':\n\(checkout)")
             if !name.hasPrefix("-") {
-                #expect(checkout.exitCode == 1 && checkout.stderr.contains("not a valid branch name"), "checkout -b '\(shown)':\n\(checkout)")
+                #expect(
+                    checkout.exitCode == 1 && checkout.stderr.contains("not a valid branch name"),
+                    "checkout -b '\(shown)':\n\(checkout)")
             }
             let rename = try await OmnistoreCLI.run(["branch", "-m", "main", "--", name], in: dir.path)
-            #expect(rename.exitCode == 1 && rename.stderr.contains("not a valid branch name"), "branch -m main '\(shown)':\n\(rename)")
+            #expect(
+                rename.exitCode == 1 && rename.stderr.contains("not a valid branch name"),
+                "branch -m main '\(shown)':\n\(rename)")
         }
         #expect(refused >= 20)
         let listed = try JSONText.parse(try await OmnistoreCLI.check(["branch", "--json"], in: dir.path).stdout)

@@ -117,8 +117,10 @@ struct GraphReflogLine: Equatable, CustomStringConvertible {
         }
         try await OmnistoreCLI.check(["checkout", "HEAD~1", "-b", "side"], in: dir.path)
         let clip = try dir.write(WAV.data(seed: 660), to: "S.wav")
-        let side = try JSONText.object(
-            try await OmnistoreCLI.check(["record", clip, "-m", "S", "--json"], in: dir.path).stdout)["id"] as? String
+        let side =
+            try JSONText.object(
+                try await OmnistoreCLI.check(["record", clip, "-m", "S", "--json"], in: dir.path).stdout)["id"]
+            as? String
         try await OmnistoreCLI.check(["checkout", "main"], in: dir.path)
 
         let refused = try await OmnistoreCLI.run(["branch", "-d", "side"], in: dir.path)
@@ -126,7 +128,9 @@ struct GraphReflogLine: Equatable, CustomStringConvertible {
         #expect(try await OmnistoreCLI.check(["branch", "-D", "side"], in: dir.path).succeeded)
         let log = try JSONText.array(try await OmnistoreCLI.check(["reflog", "side", "--json"], in: dir.path).stdout)
         let top = log.first as? [String: Any] ?? [:]
-        #expect(top["old"] as? String == side && top["new"] is NSNull && (top["reason"] as? String)?.contains("deleted") == true)
+        #expect(
+            top["old"] as? String == side && top["new"] is NSNull
+                && (top["reason"] as? String)?.contains("deleted") == true)
         #expect(log.count == 3, "created, record S, deleted")
         // The turn is still in the store, reachable by id.
         let shown = try await OmnistoreCLI.run(["show", side ?? "?", "--json"], in: dir.path)

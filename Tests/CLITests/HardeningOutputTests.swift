@@ -20,7 +20,8 @@ import Testing
             let result = try await ws.run(arguments)
             #expect(result.succeeded, "\(result)")
             let bytes = Array(result.stdoutData)
-            #expect(!bytes.contains(0x1B) && !bytes.contains(0x07) && !bytes.contains(0x0D), "\(arguments): raw controls")
+            #expect(
+                !bytes.contains(0x1B) && !bytes.contains(0x07) && !bytes.contains(0x0D), "\(arguments): raw controls")
             #expect(!result.stdout.unicodeScalars.contains { $0.value == 0x9B || $0.value == 0x202E })
             if arguments != ["reflog"] {
                 #expect(result.stdout.contains("ok\\x1b]0;pwned\\x07\\x1b[2J\\x0ddeadbeef00"), "\(result.stdout)")
@@ -45,11 +46,15 @@ import Testing
             return [0x1A, 0x45, 0xDF, 0xA3, 0x80 | UInt8(body.count)] + body
         }
         let wavFormat = le16(1) + le16(2) + le32(44100) + le32(44100 * 4) + le16(4) + le16(16)
-        let wav = Array("RIFF".utf8) + le32(36) + Array("WAVEfmt ".utf8) + le32(16) + wavFormat
+        let wav =
+            Array("RIFF".utf8) + le32(36) + Array("WAVEfmt ".utf8) + le32(16) + wavFormat
             + Array("data".utf8) + le32(0)
         return [
             ("only-signature.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]),
-            ("only-header.jpg", [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF".utf8) + [0, 1, 1, 0, 0, 1, 0, 1, 0, 0]),
+            (
+                "only-header.jpg",
+                [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF".utf8) + [0, 1, 1, 0, 0, 1, 0, 1, 0, 0]
+            ),
             ("only-header.webp", Array("RIFF".utf8) + le32(4) + Array("WEBP".utf8)),
             ("only-header.gif", Array("GIF89a".utf8)),
             ("only-ftyp.mp4", be32(24) + Array("ftypisom".utf8) + be32(512) + Array("isomiso2".utf8)),
@@ -89,7 +94,8 @@ import Testing
         let ws = try await CLIWorkspace.make("cli-display-size")
         let source = try await Fixtures.copy(.mp4H264AAC, into: ws.file("src"))
         try await Tool.check(
-            "ffmpeg", ["-v", "error", "-i", source, "-c", "copy", "-metadata:s:v:0", "rotate=90", ws.file("portrait.mov")])
+            "ffmpeg",
+            ["-v", "error", "-i", source, "-c", "copy", "-metadata:s:v:0", "rotate=90", ws.file("portrait.mov")])
         try await Tool.check(
             "ffmpeg",
             [
@@ -120,13 +126,16 @@ import Testing
 
         // show and --json keep the coded size and the rotation beside the display size.
         let assetsJSON = try await ws.assetsJSON()
-        let phone = try #require(assetsJSON.first { (($0["paths"] as? [String]) ?? []).contains { $0.hasSuffix("portrait.mov") } })
+        let phone = try #require(
+            assetsJSON.first { (($0["paths"] as? [String]) ?? []).contains { $0.hasSuffix("portrait.mov") } })
         #expect("\(phone["width"] ?? "")x\(phone["height"] ?? "")" == portrait.coded)
         #expect("\(phone["display_width"] ?? "")x\(phone["display_height"] ?? "")" == portrait.shown)
         let stream = try #require((phone["streams"] as? [[String: Any]])?.first)
         #expect(JSONNumbers.double(stream["rotation"]).map { abs(abs($0) - 90) < 0.01 } == true, "\(stream)")
         let show = try await ws.run(["show", try #require(phone["id"] as? String)])
-        #expect(show.stdout.contains("\(portrait.coded) (displays as \(portrait.shown))") && show.stdout.contains("rotation"))
+        #expect(
+            show.stdout.contains("\(portrait.coded) (displays as \(portrait.shown))")
+                && show.stdout.contains("rotation"))
     }
 
     /// The coded size, as ffprobe reports it.

@@ -36,12 +36,19 @@ import Testing
 
         let fromRoot = try await ws.run(["assets"])
         #expect(fromRoot.succeeded, "\(fromRoot)")
-        let rows = expected.map { [String($0.hex.prefix(12)), $0.kind, $0.size, $0.duration, "clips/" + ($0.path as NSString).lastPathComponent] }
+        let rows = expected.map {
+            [
+                String($0.hex.prefix(12)), $0.kind, $0.size, $0.duration,
+                "clips/" + ($0.path as NSString).lastPathComponent,
+            ]
+        }
         #expect(fromRoot.stdoutLines == alignedColumns(rows), "\n\(fromRoot.stdout)")
 
         // From inside clips/ the paths are relative to it.
         let fromClips = try await ws.run(["assets"], in: "clips")
-        let clipRows = expected.map { [String($0.hex.prefix(12)), $0.kind, $0.size, $0.duration, ($0.path as NSString).lastPathComponent] }
+        let clipRows = expected.map {
+            [String($0.hex.prefix(12)), $0.kind, $0.size, $0.duration, ($0.path as NSString).lastPathComponent]
+        }
         #expect(fromClips.stdoutLines == alignedColumns(clipRows), "\n\(fromClips.stdout)")
 
         // From a sibling folder the paths are outside it, so absolute.
@@ -61,7 +68,12 @@ import Testing
         }
         let added = try await ws.run(["add"] + first.map(\.fileName))
         #expect(added.succeeded, "\(added)")
-        let rows = expected.map { ["added", String($0.hex.prefix(12)), $0.kind, $0.size, $0.duration, ($0.path as NSString).lastPathComponent] }
+        let rows = expected.map {
+            [
+                "added", String($0.hex.prefix(12)), $0.kind, $0.size, $0.duration,
+                ($0.path as NSString).lastPathComponent,
+            ]
+        }
         #expect(added.stdoutLines == alignedColumns(rows), "\n\(added.stdout)")
 
         // A mixed batch: one already stored, one new, given by absolute path.
@@ -69,7 +81,10 @@ import Testing
         let mixed = try await ws.run(["add", expected[1].path, flac.path])
         #expect(mixed.succeeded, "\(mixed)")
         let mixedRows = [
-            ["already stored", String(expected[1].hex.prefix(12)), expected[1].kind, expected[1].size, expected[1].duration, expected[1].path],
+            [
+                "already stored", String(expected[1].hex.prefix(12)), expected[1].kind, expected[1].size,
+                expected[1].duration, expected[1].path,
+            ],
             ["added", String(flac.hex.prefix(12)), flac.kind, flac.size, flac.duration, flac.path],
         ]
         #expect(mixed.stdoutLines == alignedColumns(mixedRows), "\n\(mixed.stdout)")

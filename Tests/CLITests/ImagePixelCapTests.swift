@@ -29,7 +29,9 @@ import Testing
             let result = try await ws.run(arguments)
             #expect(result.failedCleanly, "\(result)")
             #expect(result.stderrLines.count == 1, "\(result.stderr)")
-            #expect(result.stderr.contains("16000x16000") && result.stderr.contains("OMNISTORE_MAX_PIXELS"), "\(result.stderr)")
+            #expect(
+                result.stderr.contains("16000x16000") && result.stderr.contains("OMNISTORE_MAX_PIXELS"),
+                "\(result.stderr)")
         }
         #expect(try await ws.assetIDs().isEmpty)
         try await OmnistoreCLI.check(["fsck"], in: ws.path)
@@ -42,7 +44,11 @@ import Testing
         for (name, codec) in [("big.jpg", "mjpeg"), ("big.webp", "libwebp")] {
             let path = ws.file(name)
             try await Tool.check(
-                "ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc=s=1200x1000", "-frames:v", "1", "-c:v", codec, "-y", path])
+                "ffmpeg",
+                [
+                    "-v", "error", "-f", "lavfi", "-i", "testsrc=s=1200x1000", "-frames:v", "1", "-c:v", codec, "-y",
+                    path,
+                ])
             images.append(path)
         }
         for image in images {

@@ -27,8 +27,10 @@ import Testing
         let b = dir.file("b")
         try await remoteCheck(["clone", "--lazy", remote.url, b], in: dir.path, remote)
         for arguments in [
-            ["config", "author", "Bo Reviewer"], ["config", "retention_days", "7"], ["config", "model", "gemini-omni-1.1-flash"],
-            ["config", "--unset", "model"], ["remote", "add", "spare", other.url], ["remote", "add", "gone", other.url],
+            ["config", "author", "Bo Reviewer"], ["config", "retention_days", "7"],
+            ["config", "model", "gemini-omni-1.1-flash"],
+            ["config", "--unset", "model"], ["remote", "add", "spare", other.url],
+            ["remote", "add", "gone", other.url],
             ["remote", "remove", "gone"],
         ] {
             try await remoteCheck(arguments, in: b, remote)
@@ -40,10 +42,13 @@ import Testing
         try Self.deleteIndex(b)
         let rebuild = try await remoteRun(["fsck", "--rebuild-index"], in: b, remote)
         #expect(rebuild.succeeded, "\(rebuild)")
-        #expect(!rebuild.stdout.contains("lost") && !rebuild.stderr.contains("lost"), "nothing is reported lost: \(rebuild)")
+        #expect(
+            !rebuild.stdout.contains("lost") && !rebuild.stderr.contains("lost"), "nothing is reported lost: \(rebuild)"
+        )
         for (view, expected) in zip(views, before) {
             let after = try await remoteCheck(view, in: b, remote).stdout
-            #expect(after == expected, "\(view.joined(separator: " ")) after the rebuild:\n\(after)\nbefore:\n\(expected)")
+            #expect(
+                after == expected, "\(view.joined(separator: " ")) after the rebuild:\n\(after)\nbefore:\n\(expected)")
         }
         // The markers came back: the objects the clone never had are still
         // known to be on origin, and arrive on demand.
@@ -52,11 +57,14 @@ import Testing
         try await expectFsckClean(b, remote)
     }
 
-    @Test("a create killed before its reply is listed by status and resume as 'sent, no reply: may be billed' until dismissed, and a rebuild keeps the dismissal")
+    @Test(
+        "a create killed before its reply is listed by status and resume as 'sent, no reply: may be billed' until dismissed, and a rebuild keeps the dismissal"
+    )
     func unansweredUntilDismissed() async throws {
         let world = try await GenerationWorld.make("rebuild-unanswered")
         try await world.fake.fault(["kind": "hold", "method": "POST", "path": "^/v1/interactions$"])
-        let process = try world.start(["generate", "a kite over dunes", "--resolution", "360p", "--duration", "3"], timeout: 120)
+        let process = try world.start(
+            ["generate", "a kite over dunes", "--resolution", "360p", "--duration", "3"], timeout: 120)
         try await world.waitForRequests(timeout: 30) { $0.isCreate }
         process.send(SIGKILL)
         _ = await process.wait()
@@ -69,7 +77,9 @@ import Testing
         let rebuild = try await world.run(["fsck", "--rebuild-index"])
         #expect(rebuild.succeeded, "\(rebuild)")
         let status = try await world.check(["status"])
-        #expect(status.stdout.contains("sent, no reply: may be billed") && status.stdout.contains("a kite over dunes"), "\(status)")
+        #expect(
+            status.stdout.contains("sent, no reply: may be billed") && status.stdout.contains("a kite over dunes"),
+            "\(status)")
         let listed = try await world.check(["resume", "--list"])
         #expect(listed.stdout.contains("sent, no reply (may be billed)"), "\(listed)")
         let statusJSON = try await world.object(["status"])
@@ -86,7 +96,9 @@ import Testing
         #expect(attempts.map { $0["status"] as? String } == ["no_reply_dismissed"], "\(attempts)")
     }
 
-    @Test("gc compacts the ref journal into a snapshot, and a rebuild from it gives the same history, branches, settings and reflog")
+    @Test(
+        "gc compacts the ref journal into a snapshot, and a rebuild from it gives the same history, branches, settings and reflog"
+    )
     func gcCompactsTheJournal() async throws {
         let ws = try await IndexRebuild.makeStore("rebuild-compact")
         for index in 0..<30 {
@@ -119,10 +131,13 @@ import Testing
         #expect(try await OmnistoreCLI.check(["branch"], in: ws.path).stdout.contains("later"))
     }
 
-    @Test("a journal tail written by a transaction that never committed is cut off by the next write, so a rebuild never replays it")
+    @Test(
+        "a journal tail written by a transaction that never committed is cut off by the next write, so a rebuild never replays it"
+    )
     func uncommittedTailIsCutOff() async throws {
         let ws = try await IndexRebuild.makeStore("rebuild-tail")
-        let head = try await OmnistoreCLI.check(["rev-parse", "HEAD"], in: ws.path).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let head = try await OmnistoreCLI.check(["rev-parse", "HEAD"], in: ws.path).stdout.trimmingCharacters(
+            in: .whitespacesAndNewlines)
         // What a writer killed between its journal append and its commit leaves.
         let journal = ws.path + "/.omnistore/refs.journal"
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: journal))

@@ -33,7 +33,9 @@ import Testing
 
     static func views(_ ws: CLIWorkspace) async throws -> [String] {
         var out: [String] = []
-        for arguments in [["log", "--all", "--json"], ["assets", "--json"], ["branch", "--json"], ["status", "--json"]] {
+        for arguments in [
+            ["log", "--all", "--json"], ["assets", "--json"], ["branch", "--json"], ["status", "--json"],
+        ] {
             let result = try await ws.run(arguments)
             #expect(result.succeeded, "\(String(describing: result).prefix(1500))")
             out.append(result.stdout)
@@ -69,7 +71,8 @@ import Testing
         }
     }
 
-    @Test("a lost or damaged index: every command refuses, gc deletes nothing, and the rebuild brings all back",
+    @Test(
+        "a lost or damaged index: every command refuses, gc deletes nothing, and the rebuild brings all back",
         arguments: Damage.allCases)
     func damagedIndexIsRebuilt(_ damage: Damage) async throws {
         let ws = try await Self.makeStore("rebuild-\(damage.rawValue)")
@@ -89,7 +92,9 @@ import Testing
             for arguments in [["log"], ["status"], ["init"], ["add", Fixture.wav.fileName]] {
                 let result = try await ws.run(arguments)
                 #expect(result.failedCleanly, "\(arguments): \(result)")
-                #expect(result.stderrLines.count == 1 && result.stderr.contains("omnistore fsck --rebuild-index"), "\(result)")
+                #expect(
+                    result.stderrLines.count == 1 && result.stderr.contains("omnistore fsck --rebuild-index"),
+                    "\(result)")
             }
         }
 
@@ -102,15 +107,20 @@ import Testing
         #expect(reflog.stdout.contains("renamed refs/heads/alt to refs/heads/alt2"), "\(reflog)")
     }
 
-    @Test("records are files from the first write: turns/, asset packs and the ref journal, each checked against its name")
+    @Test(
+        "records are files from the first write: turns/, asset packs and the ref journal, each checked against its name"
+    )
     func recordFilesAreWritten() async throws {
         let ws = try await Self.makeStore("rebuild-files")
         let store = ws.file(".omnistore")
         let turns = try FileManager.default.contentsOfDirectory(atPath: store + "/turns").sorted()
-        let logIDs = try (JSONText.parse(try await ws.run(["log", "--all", "--json"]).stdout) as? [[String: Any]] ?? [])
+        let logIDs = try
+            (JSONText.parse(try await ws.run(["log", "--all", "--json"]).stdout) as? [[String: Any]] ?? [])
             .compactMap { $0["id"] as? String }.sorted()
         #expect(turns == logIDs && turns.count == 2)
-        for id in turns { #expect(try await SHA256Sum.hash(store + "/turns/" + id) == id, "turn file \(id) hashes to its name") }
+        for id in turns {
+            #expect(try await SHA256Sum.hash(store + "/turns/" + id) == id, "turn file \(id) hashes to its name")
+        }
         for pack in try FileManager.default.contentsOfDirectory(atPath: store + "/assets") {
             #expect(try await SHA256Sum.hash(store + "/assets/" + pack) == pack)
         }
@@ -126,11 +136,16 @@ import Testing
         let before = try await Self.views(ws)
         let settings = try await ws.run(["config", "--list", "--json"]).stdout
         let store = ws.file(".omnistore")
-        for name in ["turns", "assets", "refs.journal"] { try FileManager.default.removeItem(atPath: store + "/" + name) }
+        for name in ["turns", "assets", "refs.journal"] {
+            try FileManager.default.removeItem(atPath: store + "/" + name)
+        }
         // And the index as such a store had it: without the journal's size (schema v11).
         try await Tool.check(
             "sqlite3",
-            [store + "/omnistore.db", "DROP TABLE journal_state; DELETE FROM grdb_migrations WHERE identifier = 'v11-journal-state';"])
+            [
+                store + "/omnistore.db",
+                "DROP TABLE journal_state; DELETE FROM grdb_migrations WHERE identifier = 'v11-journal-state';",
+            ])
         #expect(try await ws.run(["log"]).succeeded, "the first open writes the files")
         #expect(FileManager.default.fileExists(atPath: store + "/refs.journal"))
         try FileManager.default.removeItem(atPath: store + "/omnistore.db")

@@ -22,10 +22,13 @@ import Testing
         let after = Date()
 
         let json = try await ws.show(String(hex.prefix(12)))
-        #expect(documentedAssetKeys.isSubset(of: Set(json.keys)), "missing: \(documentedAssetKeys.subtracting(json.keys))")
+        #expect(
+            documentedAssetKeys.isSubset(of: Set(json.keys)), "missing: \(documentedAssetKeys.subtracting(json.keys))")
         let streams = try #require(json["streams"] as? [[String: Any]])
         for stream in streams {
-            #expect(documentedStreamKeys.isSubset(of: Set(stream.keys)), "missing: \(documentedStreamKeys.subtracting(stream.keys))")
+            #expect(
+                documentedStreamKeys.isSubset(of: Set(stream.keys)),
+                "missing: \(documentedStreamKeys.subtracting(stream.keys))")
         }
         #expect(json["id"] as? String == hex)
         #expect(JSONNumbers.int64(json["size"]) == Int64(fileBytes(path)?.count ?? -1))

@@ -11,7 +11,9 @@ import Testing
         result.stderr.split(separator: "\n").contains { $0.contains("calling init") && $0.contains(library) }
     }
 
-    @Test("log, status, show and a cached thumbnail load neither FFmpeg nor libcurl; record, a new thumbnail and generate load what they use")
+    @Test(
+        "log, status, show and a cached thumbnail load neither FFmpeg nor libcurl; record, a new thumbnail and generate load what they use"
+    )
     func onlyTheCommandsThatNeedThemLoadThem() async throws {
         let ws = try await CLIWorkspace.make("lazy-libraries")
         let clip = ws.file("clip.mp4")
@@ -43,7 +45,8 @@ import Testing
         var offline = trace
         offline["GOOGLE_API_KEY"] = "test-key-not-real"
         offline["GOOGLE_GEMINI_BASE_URL"] = "http://127.0.0.1:9"
-        let generate = try await ws.run(["generate", "a lantern", "-b", "lantern", "--duration", "3"], environment: offline)
+        let generate = try await ws.run(
+            ["generate", "a lantern", "-b", "lantern", "--duration", "3"], environment: offline)
         #expect(!generate.succeeded, "\(generate.stdout)")
         #expect(Self.initialises("libcurl.so", generate), "generate talks to the API through libcurl")
         #expect(!generate.stderr.contains("test-key-not-real"), "the key never appears in errors")
@@ -63,7 +66,8 @@ import Testing
 
     /// Runs omnistore with `library` replaced by an empty file, in a mount
     /// namespace of its own.
-    static func runWithout(_ library: String, _ arguments: [String], in directory: String) async throws -> ProcessResult {
+    static func runWithout(_ library: String, _ arguments: [String], in directory: String) async throws -> ProcessResult
+    {
         let binary = try OmnistoreCLI.binary()
         let quoted = ([binary] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         let script = "mount --bind /dev/null \(library) && exec \(quoted.joined(separator: " "))"
@@ -80,7 +84,8 @@ import Testing
         try await OmnistoreCLI.check(["record", clip, "-m", "first"], in: ws.path)
         let libavcodec = "/lib/x86_64-linux-gnu/libavcodec.so.\(try Self.libavcodecMajor())"
 
-        let thumbnail = try await Self.runWithout(libavcodec, ["thumbnail", "HEAD", "-o", ws.file("t.png")], in: ws.path)
+        let thumbnail = try await Self.runWithout(
+            libavcodec, ["thumbnail", "HEAD", "-o", ws.file("t.png")], in: ws.path)
         #expect(thumbnail.exitCode == 1 && !thumbnail.signaled, "\(thumbnail)")
         #expect(thumbnail.stderrLines.count == 1, "\(thumbnail)")
         #expect(thumbnail.stderr.contains("libavcodec.so") && thumbnail.stderr.contains("install"), "\(thumbnail)")
@@ -95,7 +100,8 @@ import Testing
     /// libavcodec's major version, from the library the loader finds.
     static func libavcodecMajor() throws -> String {
         let names = try FileManager.default.contentsOfDirectory(atPath: "/lib/x86_64-linux-gnu")
-        guard let name = names.first(where: { $0.hasPrefix("libavcodec.so.") && $0.split(separator: ".").count == 3 }) else {
+        guard let name = names.first(where: { $0.hasPrefix("libavcodec.so.") && $0.split(separator: ".").count == 3 })
+        else {
             throw TestSupportError("no libavcodec.so.N in /lib/x86_64-linux-gnu")
         }
         return String(name.split(separator: ".")[2])

@@ -7,7 +7,8 @@ import TestSupport
 /// alone hold every turn, ref, asset, setting and pending interaction.
 enum RebuildOracle {
     static let views: [[String]] = [
-        ["log", "--all", "--json"], ["branch", "--all", "--json"], ["assets", "--json"], ["resume", "--list", "--json"],
+        ["log", "--all", "--json"], ["branch", "--all", "--json"], ["assets", "--json"],
+        ["resume", "--list", "--json"],
         ["config", "--list", "--json"], ["remote", "-v", "--json"],
     ]
 
@@ -18,9 +19,13 @@ enum RebuildOracle {
         func keys(_ text: String) -> Set<String>? {
             guard let value = try? JSONText.parse(text) else { return nil }
             let items: [Any]
-            if let array = value as? [Any] { items = array } else if let object = value as? [String: Any] {
+            if let array = value as? [Any] {
+                items = array
+            } else if let object = value as? [String: Any] {
                 return Set(object.keys)
-            } else { return nil }
+            } else {
+                return nil
+            }
             var out: Set<String> = []
             for item in items {
                 guard let object = item as? [String: Any] else { return nil }
@@ -38,14 +43,17 @@ enum RebuildOracle {
         var before: [String] = []
         for view in views {
             let result = try await OmnistoreCLI.run(view, in: workspace, environment: environment)
-            guard result.succeeded else { return ["\(view.joined(separator: " ")) failed before the rebuild: \(result)"] }
+            guard result.succeeded else {
+                return ["\(view.joined(separator: " ")) failed before the rebuild: \(result)"]
+            }
             before.append(result.stdout)
         }
         for suffix in ["", "-wal", "-shm"] {
             let path = workspace + "/.omnistore/omnistore.db" + suffix
             if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
         }
-        let rebuild = try await OmnistoreCLI.run(["fsck", "--rebuild-index", "--json"], in: workspace, environment: environment)
+        let rebuild = try await OmnistoreCLI.run(
+            ["fsck", "--rebuild-index", "--json"], in: workspace, environment: environment)
         guard rebuild.succeeded else { return ["the rebuild failed: \(rebuild)"] }
         var problems: [String] = []
         if let lost = (try? JSONText.object(rebuild.stdout))?["lost"] as? [Any], !lost.isEmpty {
@@ -54,7 +62,9 @@ enum RebuildOracle {
         for (view, old) in zip(views, before) {
             let after = try await OmnistoreCLI.run(view, in: workspace, environment: environment)
             if after.stdout != old && !keepsEverything(before: old, after: after.stdout) {
-                problems.append("\(view.joined(separator: " ")) differs after the rebuild:\n\(after.stdout.prefix(1500))\nwas:\n\(old.prefix(1500))")
+                problems.append(
+                    "\(view.joined(separator: " ")) differs after the rebuild:\n\(after.stdout.prefix(1500))\nwas:\n\(old.prefix(1500))"
+                )
             }
         }
         return problems

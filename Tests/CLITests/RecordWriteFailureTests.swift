@@ -16,7 +16,9 @@ struct RecordWriteFailureTests {
         return try await RunningProcess.run("/bin/bash", ["-c", script], in: directory)
     }
 
-    @Test("EFBIG while writing the new working file fails record with one line; no turn, the old working file and fsck intact")
+    @Test(
+        "EFBIG while writing the new working file fails record with one line; no turn, the old working file and fsck intact"
+    )
     func fileSizeLimitDuringRecord() async throws {
         let ws = try await CLIWorkspace.make("record-efbig")
         let first = ws.file("first.wav")
@@ -34,10 +36,12 @@ struct RecordWriteFailureTests {
         try await Task.sleep(for: .milliseconds(2200))
         try await OmnistoreCLI.check(["add", second], in: ws.path)
         let limit = 2 << 20
-        let largest = listTree(ws.path + "/.omnistore").compactMap { relative -> Int? in
-            guard !relative.hasPrefix("objects/") else { return nil }
-            return (try? FileManager.default.attributesOfItem(atPath: ws.path + "/.omnistore/" + relative))?[.size] as? Int
-        }.max() ?? 0
+        let largest =
+            listTree(ws.path + "/.omnistore").compactMap { relative -> Int? in
+                guard !relative.hasPrefix("objects/") else { return nil }
+                return (try? FileManager.default.attributesOfItem(atPath: ws.path + "/.omnistore/" + relative))?[.size]
+                    as? Int
+            }.max() ?? 0
         try #require(largest < limit / 2, "the store's own files must stay under the limit: \(largest) bytes")
 
         let result = try await Self.runLimited(["record", second, "-m", "second"], limitBytes: limit, in: ws.path)
@@ -48,7 +52,9 @@ struct RecordWriteFailureTests {
         let count = try await OmnistoreCLI.check(["log", "--count"], in: ws.path)
         #expect(count.stdoutLines == ["1"], "no turn was recorded: \(count.stdout)")
         #expect(try await SHA256Sum.hash(workfile) == workfileHash, "the old working file is untouched")
-        let leftovers = try FileManager.default.contentsOfDirectory(atPath: ws.path).filter { $0.hasPrefix(".omnistore-") }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: ws.path).filter {
+            $0.hasPrefix(".omnistore-")
+        }
         #expect(leftovers.isEmpty, "temp files left: \(leftovers)")
         try await OmnistoreCLI.check(["fsck"], in: ws.path)
 

@@ -17,7 +17,9 @@ import Testing
         let result: ProcessResult
     }
 
-    @Test("4 processes, each 50 adds and 50 records on one store at once: everything present, no lock errors, history explains every turn")
+    @Test(
+        "4 processes, each 50 adds and 50 records on one store at once: everything present, no lock errors, history explains every turn"
+    )
     func fourWriters() async throws {
         let workers = 4
         let perWorker = Reliability.cases(ci: 50, soak: 250)
@@ -34,10 +36,11 @@ import Testing
             var plan: [(String, String)] = []
             for index in 0..<perWorker {
                 let base = Int(seed % 1_000_000) * 8 + (worker * perWorker + index) * 2
-                plan.append((
-                    try dir.write(WAV.data(seed: base, sampleCount: 256), to: "w\(worker)/add-\(index).wav"),
-                    try dir.write(WAV.data(seed: base + 1, sampleCount: 256), to: "w\(worker)/clip-\(index).wav")
-                ))
+                plan.append(
+                    (
+                        try dir.write(WAV.data(seed: base, sampleCount: 256), to: "w\(worker)/add-\(index).wav"),
+                        try dir.write(WAV.data(seed: base + 1, sampleCount: 256), to: "w\(worker)/clip-\(index).wav")
+                    ))
             }
             plans.append(plan)
         }
@@ -50,11 +53,18 @@ import Testing
                     var done: [Outcome] = []
                     for (index, step) in plan.enumerated() {
                         let add = try await OmnistoreCLI.run(["add", "--json", step.add], in: ws, timeout: 180)
-                        done.append(Outcome(worker: worker, index: index, isRecord: false, path: step.add, message: "", result: add))
+                        done.append(
+                            Outcome(
+                                worker: worker, index: index, isRecord: false, path: step.add, message: "", result: add)
+                        )
                         // Human output: the message is what a user reads about where the turn went.
                         let message = "worker \(worker) turn \(index)"
-                        let record = try await OmnistoreCLI.run(["record", step.clip, "-m", message], in: ws, timeout: 180)
-                        done.append(Outcome(worker: worker, index: index, isRecord: true, path: step.clip, message: message, result: record))
+                        let record = try await OmnistoreCLI.run(
+                            ["record", step.clip, "-m", message], in: ws, timeout: 180)
+                        done.append(
+                            Outcome(
+                                worker: worker, index: index, isRecord: true, path: step.clip, message: message,
+                                result: record))
                     }
                     return done
                 }
@@ -84,7 +94,9 @@ import Testing
         var sideBranchTurns = 0
         var historyCache: [String: Set<String>] = [:]
 
-        for outcome in outcomes.sorted(by: { ($0.worker, $0.index, $0.isRecord ? 1 : 0) < ($1.worker, $1.index, $1.isRecord ? 1 : 0) }) {
+        for outcome in outcomes.sorted(by: {
+            ($0.worker, $0.index, $0.isRecord ? 1 : 0) < ($1.worker, $1.index, $1.isRecord ? 1 : 0)
+        }) {
             let result = outcome.result
             var failures: [String] = []
             var lost = 0
@@ -99,19 +111,27 @@ import Testing
             }
             if outcome.isRecord {
                 if let turn = turnByMessage[outcome.message] {
-                    if outputOf[turn] != hash { failures.append("turn '\(outcome.message)' has output \(outputOf[turn] ?? "nil"), not \(hash.prefix(12))") }
+                    if outputOf[turn] != hash {
+                        failures.append(
+                            "turn '\(outcome.message)' has output \(outputOf[turn] ?? "nil"), not \(hash.prefix(12))")
+                    }
                     if !mainHistory.contains(turn) {
                         // Allowed only when the command said where it went.
                         let side = Self.sideBranch(in: result)
                         if let side, branches[side] != nil {
-                            if historyCache[side] == nil { historyCache[side] = Set(try await ReliabilityStore.history(side, in: ws)) }
+                            if historyCache[side] == nil {
+                                historyCache[side] = Set(try await ReliabilityStore.history(side, in: ws))
+                            }
                             if historyCache[side]?.contains(turn) == true {
                                 sideBranchTurns += 1
                             } else {
-                                failures.append("'\(outcome.message)' is not on the side branch '\(side)' its message names")
+                                failures.append(
+                                    "'\(outcome.message)' is not on the side branch '\(side)' its message names")
                             }
                         } else {
-                            failures.append("'\(outcome.message)' is not in main's history and its message does not say where it went: \(result.stdout) \(result.stderr)")
+                            failures.append(
+                                "'\(outcome.message)' is not in main's history and its message does not say where it went: \(result.stdout) \(result.stderr)"
+                            )
                         }
                     }
                 } else if result.succeeded {
@@ -119,17 +139,25 @@ import Testing
                     failures.append("turn '\(outcome.message)' acknowledged but missing from log --all")
                 }
             }
-            tally.record(passed: failures.isEmpty, lost: lost, failure: "worker \(outcome.worker) #\(outcome.index) \(outcome.isRecord ? "record" : "add"): " + failures.joined(separator: "; "))
+            tally.record(
+                passed: failures.isEmpty, lost: lost,
+                failure: "worker \(outcome.worker) #\(outcome.index) \(outcome.isRecord ? "record" : "add"): "
+                    + failures.joined(separator: "; "))
         }
         let fsck = try await ReliabilityFsck.run(in: ws)
         #expect(fsck.isClean, "\(fsck)")
         #expect(files.temporaryFiles().isEmpty)
-        tally.note(String(format: "%d commands in %.1f s; %d turn(s) kept on side branches; %d turns on main", outcomes.count, elapsed, sideBranchTurns, mainHistory.count))
+        tally.note(
+            String(
+                format: "%d commands in %.1f s; %d turn(s) kept on side branches; %d turns on main", outcomes.count,
+                elapsed, sideBranchTurns, mainHistory.count))
         tally.printSummary()
 
         let (tried, passed, lost) = tally.counts
         #expect(tried == workers * perWorker * 2)
-        #expect(passed == tried, "seed \(seed): \(tried - passed) of \(tried) commands failed a check (see the table above)")
+        #expect(
+            passed == tried, "seed \(seed): \(tried - passed) of \(tried) commands failed a check (see the table above)"
+        )
         #expect(lost == 0)
         #expect(turnByMessage.count == workers * perWorker, "every record made exactly one turn")
     }

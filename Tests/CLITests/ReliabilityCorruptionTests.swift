@@ -8,7 +8,9 @@ import Testing
 
 /// Part 3 of the reliability suite: damaged object files.
 @Suite("Reliability 3: corruption") struct ReliabilityCorruption {
-    @Test("bit flips in 10 objects and 5 truncations: fsck finds 15 of 15, quarantines them, re-adding repairs; --fast finds the truncations")
+    @Test(
+        "bit flips in 10 objects and 5 truncations: fsck finds 15 of 15, quarantines them, re-adding repairs; --fast finds the truncations"
+    )
     func flipAndTruncate() async throws {
         let rounds = Reliability.cases(ci: 1, soak: 10)
         let seed = Reliability.seed()
@@ -18,13 +20,18 @@ import Testing
             // One case per damaged object: found, quarantined and repaired.
             var failures: [String] = []
             var perObject: [String: [String]] = [:]
-            let stillBad = try await Self.corruptionRound(round: round, random: &random, failures: &failures, perObject: &perObject)
+            let stillBad = try await Self.corruptionRound(
+                round: round, random: &random, failures: &failures, perObject: &perObject)
             for (id, problems) in perObject.sorted(by: { $0.key < $1.key }) {
                 let all = problems + failures
-                tally.record(passed: all.isEmpty, lost: stillBad.contains(id) ? 1 : 0, failure: "round \(round) object \(id.prefix(12)): " + all.joined(separator: "; "))
+                tally.record(
+                    passed: all.isEmpty, lost: stillBad.contains(id) ? 1 : 0,
+                    failure: "round \(round) object \(id.prefix(12)): " + all.joined(separator: "; "))
             }
             for failure in failures { Issue.record("seed \(seed) round \(round): \(failure)") }
-            for (id, problems) in perObject where !problems.isEmpty { Issue.record("seed \(seed) round \(round) object \(id.prefix(12)): \(problems)") }
+            for (id, problems) in perObject where !problems.isEmpty {
+                Issue.record("seed \(seed) round \(round) object \(id.prefix(12)): \(problems)")
+            }
         }
         tally.printSummary()
         #expect(tally.counts.lost == 0)
@@ -45,7 +52,8 @@ import Testing
             paths.append(try await Fixtures.copy(fixture, into: dir.path + "/src"))
         }
         for i in 0..<18 {
-            paths.append(try dir.write(WAV.data(seed: 30_000 + round * 100 + i, sampleCount: 64 + i * 97), to: "src/w\(i).wav"))
+            paths.append(
+                try dir.write(WAV.data(seed: 30_000 + round * 100 + i, sampleCount: 64 + i * 97), to: "src/w\(i).wav"))
         }
         try await OmnistoreCLI.check(["add"] + paths, in: ws)
         try await OmnistoreCLI.check(["record", paths[6], "-m", "uses two", "--ref", paths[1] + ":logo"], in: ws)
@@ -80,12 +88,18 @@ import Testing
 
         // --fast sees only what changed size: the 5 truncations.
         let fast = try await ReliabilityFsck.run(in: ws, fast: true)
-        if fast.result.exitCode == 0 || !fast.result.failedCleanly { failures.append("fsck --fast exit: \(fast.result)") }
+        if fast.result.exitCode == 0 || !fast.result.failedCleanly {
+            failures.append("fsck --fast exit: \(fast.result)")
+        }
         for id in truncated where !fast.problems.contains(where: { $0.subject == id && $0.kind == "size_mismatch" }) {
             perObject[id, default: []].append("fsck --fast did not report the truncation")
         }
         let unexpected = fast.problems.filter { !truncated.contains($0.subject) }
-        if !unexpected.isEmpty { failures.append("fsck --fast reported more than the truncations: \(unexpected.map { "\($0.kind) \($0.subject.prefix(12))" })") }
+        if !unexpected.isEmpty {
+            failures.append(
+                "fsck --fast reported more than the truncations: \(unexpected.map { "\($0.kind) \($0.subject.prefix(12))" })"
+            )
+        }
         if !fast.quarantined.isEmpty { failures.append("fsck --fast moved objects: \(fast.quarantined)") }
 
         // A full fsck finds all 15, exits non-zero, and moves them to quarantine.
@@ -95,11 +109,15 @@ import Testing
             perObject[id, default: []].append("fsck did not report it as corrupt_object")
         }
         if full.problems.count != 15 {
-            failures.append("fsck reported \(full.problems.count) problems, not 15: \(full.problems.map { "\($0.kind) \($0.subject.prefix(12))" })")
+            failures.append(
+                "fsck reported \(full.problems.count) problems, not 15: \(full.problems.map { "\($0.kind) \($0.subject.prefix(12))" })"
+            )
         }
         let quarantine = files.storeDirectory + "/quarantine"
         let quarantined = Set(listTree(quarantine))
-        if full.quarantined.count != 15 { failures.append("fsck --json lists \(full.quarantined.count) quarantined objects, not 15") }
+        if full.quarantined.count != 15 {
+            failures.append("fsck --json lists \(full.quarantined.count) quarantined objects, not 15")
+        }
         for id in damaged {
             if fileExists(files.objectPath(id)) { perObject[id, default: []].append("still under objects/") }
             // The damaged bytes are kept for inspection, not deleted.
@@ -114,7 +132,9 @@ import Testing
 
         // Reading a quarantined asset says what to do instead of returning bad bytes.
         let export = try await OmnistoreCLI.run(["export", flipped[0], "-o", dir.file("out.bin")], in: ws)
-        if export.succeeded || !export.stderr.hasPrefix("error: ") { failures.append("export of a quarantined object: \(export)") }
+        if export.succeeded || !export.stderr.hasPrefix("error: ") {
+            failures.append("export of a quarantined object: \(export)")
+        }
 
         // Re-adding the originals repairs everything.
         let damagedPaths = paths.enumerated().filter { damaged.contains(ids[$0.offset]) }.map(\.element)

@@ -27,7 +27,8 @@ import Testing
         var arguments: [String] {
             switch self {
             case .add(let paths): return ["add", "--json"] + paths
-            case .record(let clip, let refs, let message): return ["record", clip, "-m", message, "--json"] + refs.flatMap { ["--ref", $0] }
+            case .record(let clip, let refs, let message):
+                return ["record", clip, "-m", message, "--json"] + refs.flatMap { ["--ref", $0] }
             case .checkout(let target, _): return ["checkout", target]
             case .branch(let name, let at): return ["branch", name, at]
             }
@@ -36,7 +37,9 @@ import Testing
         var description: String { arguments.map { $0.count > 24 ? "…" + $0.suffix(24) : $0 }.joined(separator: " ") }
     }
 
-    @Test("add, record, checkout and branch under a random SIGKILL: fsck clean, everything acknowledged present, no temp files left, and the index rebuilt from the files shows the same store")
+    @Test(
+        "add, record, checkout and branch under a random SIGKILL: fsck clean, everything acknowledged present, no temp files left, and the index rebuilt from the files shows the same store"
+    )
     func randomKills() async throws {
         let rounds = Reliability.cases(ci: 30, soak: 300)
         let seed = Reliability.seed()
@@ -108,14 +111,22 @@ import Testing
             case 0..<35:
                 let count = Int.random(in: 1...3, using: &random)
                 var paths: [String] = []
-                for i in 0..<count { paths.append(try newClip(big: i == 0 && Int.random(in: 0..<3, using: &random) == 0)) }
+                for i in 0..<count {
+                    paths.append(try newClip(big: i == 0 && Int.random(in: 0..<3, using: &random) == 0))
+                }
                 op = .add(paths)
             case 35..<65:
                 var refs: [String] = []
-                if Bool.random(using: &random), let (_, path) = ackAssets.randomElement(using: &random) { refs.append(path + ":ref") }
-                op = .record(clip: try newClip(big: Int.random(in: 0..<4, using: &random) == 0), refs: refs, message: "crash round \(round)")
+                if Bool.random(using: &random), let (_, path) = ackAssets.randomElement(using: &random) {
+                    refs.append(path + ":ref")
+                }
+                op = .record(
+                    clip: try newClip(big: Int.random(in: 0..<4, using: &random) == 0), refs: refs,
+                    message: "crash round \(round)")
             case 65..<85:
-                if Int.random(in: 0..<3, using: &random) == 0, let name = (branchNames + ["main"]).randomElement(using: &random) {
+                if Int.random(in: 0..<3, using: &random) == 0,
+                    let name = (branchNames + ["main"]).randomElement(using: &random)
+                {
                     op = .checkout(name, expectBranch: name)
                 } else {
                     op = .checkout(turns.randomElement(using: &random)!, expectBranch: nil)
@@ -156,7 +167,8 @@ import Testing
                 case .add(let paths):
                     let items = RelCLI.addItems(result)
                     if items.count != paths.count || items.contains(where: { $0.id == nil }) {
-                        failures.append("add reported \(items.count) items for \(paths.count) files: \(result.stdout.prefix(300))")
+                        failures.append(
+                            "add reported \(items.count) items for \(paths.count) files: \(result.stdout.prefix(300))")
                     }
                     for item in items { if let id = item.id { ackAssets[id] = item.path } }
                 case .record(let clip, let refs, _):
@@ -177,7 +189,9 @@ import Testing
             // The store after the kill: fsck is clean...
             let fsck = try await ReliabilityFsck.run(in: ws)
             if !fsck.isClean {
-                failures.append("fsck after \(op) (\(result.signaled ? "killed" : "finished")): \(fsck.result.stdout.prefix(1500)) \(fsck.result.stderr.prefix(300))")
+                failures.append(
+                    "fsck after \(op) (\(result.signaled ? "killed" : "finished")): \(fsck.result.stdout.prefix(1500)) \(fsck.result.stderr.prefix(300))"
+                )
             }
             // ...and leaves no temp file of a killed writer behind. An empty one
             // younger than 10 s is spared by design (its writer may not have
@@ -216,14 +230,25 @@ import Testing
             }
             let branches = try await ReliabilityStore.branches(in: ws)
             let missingBranches = Set(ackBranches.keys).subtracting(branches.keys)
-            for item in missingAssets.union(badObjects).union(missingTurns).union(missingBranches) where !lostItems.contains(item) {
+            for item in missingAssets.union(badObjects).union(missingTurns).union(missingBranches)
+            where !lostItems.contains(item) {
                 lostItems.insert(item)
                 lost += 1
             }
-            if !missingAssets.isEmpty { failures.append("acknowledged assets missing: \(missingAssets.map { $0.prefix(12) })") }
-            if !badObjects.isEmpty { failures.append("objects missing or not hashing to their id: \(badObjects.map { $0.prefix(12) })") }
-            if !missingTurns.isEmpty { failures.append("acknowledged turns missing (not in log --all, not shown by id): \(missingTurns.map { $0.prefix(12) })") }
-            if !missingBranches.isEmpty { failures.append("acknowledged branches missing: \(missingBranches.sorted())") }
+            if !missingAssets.isEmpty {
+                failures.append("acknowledged assets missing: \(missingAssets.map { $0.prefix(12) })")
+            }
+            if !badObjects.isEmpty {
+                failures.append("objects missing or not hashing to their id: \(badObjects.map { $0.prefix(12) })")
+            }
+            if !missingTurns.isEmpty {
+                failures.append(
+                    "acknowledged turns missing (not in log --all, not shown by id): \(missingTurns.map { $0.prefix(12) })"
+                )
+            }
+            if !missingBranches.isEmpty {
+                failures.append("acknowledged branches missing: \(missingBranches.sorted())")
+            }
             if let expectedHead {
                 let status = try JSONText.object(try await OmnistoreCLI.check(["status", "--json"], in: ws).stdout)
                 let wantTurn = expectedHead.turn ?? expectedHead.branch.flatMap { branches[$0] }
@@ -236,32 +261,46 @@ import Testing
             }
             tally.record(
                 passed: failures.isEmpty, lost: lost,
-                failure: "round \(round) \(op) [\(result.signaled ? "killed" : "finished")]: " + failures.joined(separator: "; "))
+                failure: "round \(round) \(op) [\(result.signaled ? "killed" : "finished")]: "
+                    + failures.joined(separator: "; "))
         }
 
         // Empty temp files spared as "maybe not locked yet" must go once they are old.
         if !emptyTemps.isEmpty {
             let wait = 11 - Date().timeIntervalSince(lastKill)
             if wait > 0 { try await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
-            tally.note("\(emptyTemps.count) killed writer(s) left an empty temp file, spared for 10 s by design; the final fsck must remove them")
+            tally.note(
+                "\(emptyTemps.count) killed writer(s) left an empty temp file, spared for 10 s by design; the final fsck must remove them"
+            )
         }
         let finalFsck = try await ReliabilityFsck.run(in: ws)
         #expect(finalFsck.isClean, "\(finalFsck)")
         #expect(files.temporaryFiles().isEmpty, "temp files left at the end: \(files.temporaryFiles())")
         // Every acknowledged object, re-hashed independently; every branch still leads to its turn.
         let bad = try await ReliabilityStore.badObjects(ackAssets.keys.sorted(), files: files)
-        tally.addLost(Set(bad).subtracting(lostItems).count, "final sweep: objects missing or wrong: \(bad.map { $0.prefix(12) })")
+        tally.addLost(
+            Set(bad).subtracting(lostItems).count, "final sweep: objects missing or wrong: \(bad.map { $0.prefix(12) })"
+        )
         for (name, turn) in ackBranches.sorted(by: { $0.key < $1.key }) {
             let history = Set((try? await ReliabilityStore.history(name, in: ws)) ?? [])
-            if !history.contains(turn) { tally.addLost(1, "branch \(name) no longer contains the turn it was created at") }
+            if !history.contains(turn) {
+                tally.addLost(1, "branch \(name) no longer contains the turn it was created at")
+            }
         }
         let strays = listTree(ws).filter { $0.contains(".omnistore-") && !$0.hasPrefix(".omnistore/") }
         tally.note("\(rebuilds) index rebuild(s) from the files right after a kill")
-        tally.note("\(killed) killed mid-command, \(completed) finished first; \(ackAssets.count) assets, \(ackTurns.count) turns, \(ackBranches.count) branches acknowledged")
+        tally.note(
+            "\(killed) killed mid-command, \(completed) finished first; \(ackAssets.count) assets, \(ackTurns.count) turns, \(ackBranches.count) branches acknowledged"
+        )
         if !unreachable.isEmpty {
-            tally.note("\(unreachable.count) acknowledged turn(s) recorded on a detached HEAD were left out of log --all by a later checkout (still stored, shown by id)")
+            tally.note(
+                "\(unreachable.count) acknowledged turn(s) recorded on a detached HEAD were left out of log --all by a later checkout (still stored, shown by id)"
+            )
         }
-        if !strays.isEmpty { tally.note("working-file temp files left by killed checkouts/records (not cleaned by anything): \(strays.count)") }
+        if !strays.isEmpty {
+            tally.note(
+                "working-file temp files left by killed checkouts/records (not cleaned by anything): \(strays.count)")
+        }
         tally.printSummary()
 
         let (tried, passed, lostCount) = tally.counts

@@ -31,14 +31,19 @@ struct ReliabilityDisk {
             try FileManager.default.createDirectory(atPath: ws, withIntermediateDirectories: true)
             try await OmnistoreCLI.check(["init"], in: ws)
             var paths = [
-                try await Fixtures.copy(.png, into: dir.path + "/src"), try await Fixtures.copy(.mp4H264AAC, into: dir.path + "/src"),
+                try await Fixtures.copy(.png, into: dir.path + "/src"),
+                try await Fixtures.copy(.mp4H264AAC, into: dir.path + "/src"),
             ]
-            for i in 0..<3 { paths.append(try dir.write(WAV.data(seed: 51_000 + i, sampleCount: 4000), to: "src/e\(i).wav")) }
+            for i in 0..<3 {
+                paths.append(try dir.write(WAV.data(seed: 51_000 + i, sampleCount: 4000), to: "src/e\(i).wav"))
+            }
             try await OmnistoreCLI.check(["add"] + paths, in: ws)
-            let record = try await OmnistoreCLI.check(["record", paths[1], "-m", "before the disk filled", "--ref", paths[0] + ":logo", "--json"], in: ws)
+            let record = try await OmnistoreCLI.check(
+                ["record", paths[1], "-m", "before the disk filled", "--ref", paths[0] + ":logo", "--json"], in: ws)
             let turn = try #require(RelCLI.recordedTurn(record)).id
             let ids = try await SHA256Sum.hashes(paths)
-            return SmallStore(dir: dir, fs: fs, ws: ws, files: StoreFiles(workspace: ws), earlier: Array(zip(paths, ids)), turn: turn)
+            return SmallStore(
+                dir: dir, fs: fs, ws: ws, files: StoreFiles(workspace: ws), earlier: Array(zip(paths, ids)), turn: turn)
         }
 
         /// Earlier assets listed, their objects hashing right, the turn there, fsck clean.
@@ -46,17 +51,23 @@ struct ReliabilityDisk {
             var problems: [String] = []
             let listed = Set(try await OmnistoreCLI.assetIDs(in: ws))
             let ids = earlier.map(\.id)
-            if !Set(ids).isSubset(of: listed) { problems.append("earlier assets missing: \(Set(ids).subtracting(listed).map { $0.prefix(12) })") }
+            if !Set(ids).isSubset(of: listed) {
+                problems.append("earlier assets missing: \(Set(ids).subtracting(listed).map { $0.prefix(12) })")
+            }
             let bad = try await ReliabilityStore.badObjects(ids, files: files)
             if !bad.isEmpty { problems.append("earlier objects damaged: \(bad.map { $0.prefix(12) })") }
-            if !(try await ReliabilityStore.turnIDs(in: ws)).contains(turn) { problems.append("the earlier turn is missing") }
+            if !(try await ReliabilityStore.turnIDs(in: ws)).contains(turn) {
+                problems.append("the earlier turn is missing")
+            }
             let fsck = try await ReliabilityFsck.run(in: ws)
             if !fsck.isClean { problems.append("fsck: \(fsck)") }
             return problems
         }
     }
 
-    @Test("an add or record bigger than the free space fails cleanly: one-line error about space, no partial object, no temp file, fsck clean, earlier assets intact")
+    @Test(
+        "an add or record bigger than the free space fails cleanly: one-line error about space, no partial object, no temp file, fsck clean, earlier assets intact"
+    )
     func largeAddOnFullDisk() async throws {
         let store = try await SmallStore.make("rel-fulldisk")
         defer { store.fs.unmount() }
@@ -87,16 +98,26 @@ struct ReliabilityDisk {
             if label == "add" || label == "record", result.stderrLines.count != 1 {
                 failures.append("stderr is not one line: \(result.stderr.debugDescription)")
             }
-            if label == "add --json", let item = RelCLI.addItems(result).first, item.status != "error" || !(item.error ?? "").contains("space") {
+            if label == "add --json", let item = RelCLI.addItems(result).first,
+                item.status != "error" || !(item.error ?? "").contains("space")
+            {
                 failures.append("add --json item: \(result.stdout)")
             }
-            if store.files.objectIDs() != objectsBefore { failures.append("objects/ changed: \(store.files.objectIDs().subtracting(objectsBefore))") }
-            if !store.files.temporaryFiles().isEmpty { failures.append("temp files left: \(store.files.temporaryFiles())") }
-            if try await ReliabilityStore.turnIDs(in: store.ws) != turnsBefore { failures.append("a turn was recorded") }
+            if store.files.objectIDs() != objectsBefore {
+                failures.append("objects/ changed: \(store.files.objectIDs().subtracting(objectsBefore))")
+            }
+            if !store.files.temporaryFiles().isEmpty {
+                failures.append("temp files left: \(store.files.temporaryFiles())")
+            }
+            if try await ReliabilityStore.turnIDs(in: store.ws) != turnsBefore {
+                failures.append("a turn was recorded")
+            }
             failures += try await store.intactProblems()
             let leftovers = listTree(store.ws).filter { $0.contains("tmp_obj_") || $0.contains(".omnistore-") }
             if !leftovers.isEmpty { failures.append("leftover files: \(leftovers)") }
-            tally.record(passed: failures.isEmpty, lost: failures.contains { $0.hasPrefix("earlier") } ? 1 : 0, failure: "\(label): " + failures.joined(separator: "; "))
+            tally.record(
+                passed: failures.isEmpty, lost: failures.contains { $0.hasPrefix("earlier") } ? 1 : 0,
+                failure: "\(label): " + failures.joined(separator: "; "))
             #expect(failures.isEmpty, "\(label): \(failures.joined(separator: "\n"))")
         }
         // Space is what was missing: with room again, the same add works.
@@ -158,7 +179,8 @@ struct ReliabilityDisk {
             if !lost.isEmpty || !bad.isEmpty { failures.append("acknowledged assets lost: \(lost) bad: \(bad)") }
             tally.record(
                 passed: failures.isEmpty, lost: Set(lost + bad).count,
-                failure: "step \(step) (\(arguments[0]), \(result.succeeded ? "succeeded" : "failed")): " + failures.joined(separator: "; "))
+                failure: "step \(step) (\(arguments[0]), \(result.succeeded ? "succeeded" : "failed")): "
+                    + failures.joined(separator: "; "))
         }
         tally.note("\(acknowledged.count) of \(steps) commands succeeded")
         tally.printSummary()
@@ -167,7 +189,9 @@ struct ReliabilityDisk {
         #expect(lost == 0)
     }
 
-    @Test("a read-only store (remounted ro): log, show, assets, export, status and fsck work; writes fail with a clear one-line error")
+    @Test(
+        "a read-only store (remounted ro): log, show, assets, export, status and fsck work; writes fail with a clear one-line error"
+    )
     func readOnlyStore() async throws {
         let store = try await SmallStore.make("rel-readonly")
         defer { store.fs.unmount() }
@@ -181,20 +205,34 @@ struct ReliabilityDisk {
 
         let outside = store.dir.file("exported.mp4")
         var reads: [[String]] = [
-            ["log"], ["log", "--all", "--json"], ["log", "--graph", "--all"], ["show", "HEAD"], ["show", "HEAD", "--json"],
-            ["show", asset], ["show", asset, "--json"], ["assets"], ["assets", "--json"], ["export", asset, "-o", outside],
-            ["export", asset, "-o", "-"], ["status"], ["branch"], ["reflog"], ["diff", "HEAD"], ["cost"], ["fsck"], ["fsck", "--fast"],
+            ["log"], ["log", "--all", "--json"], ["log", "--graph", "--all"], ["show", "HEAD"],
+            ["show", "HEAD", "--json"],
+            ["show", asset], ["show", asset, "--json"], ["assets"], ["assets", "--json"],
+            ["export", asset, "-o", outside],
+            ["export", asset, "-o", "-"], ["status"], ["branch"], ["reflog"], ["diff", "HEAD"], ["cost"], ["fsck"],
+            ["fsck", "--fast"],
         ]
         // A thumbnail is a read too (its cache is only a cache), where the command exists.
-        if await omnistoreHasSubcommand("thumbnail") { reads.append(["thumbnail", asset, "-o", store.dir.file("thumb.png")]) }
+        if await omnistoreHasSubcommand("thumbnail") {
+            reads.append(["thumbnail", asset, "-o", store.dir.file("thumb.png")])
+        }
         for arguments in reads {
             let result = try await OmnistoreCLI.run(arguments, in: store.ws)
             var ok = result.succeeded
-            if ["log", "show", "assets", "status", "branch"].contains(arguments[0]) && result.stdout.isEmpty { ok = false }
+            if ["log", "show", "assets", "status", "branch"].contains(arguments[0]) && result.stdout.isEmpty {
+                ok = false
+            }
             if arguments == ["log", "--all", "--json"] && result.stdout != logBefore { ok = false }
             if arguments == ["assets", "--json"] && result.stdout != assetsBefore { ok = false }
-            if arguments.first == "export", arguments.last == outside, fileBytes(outside) != fileBytes(store.earlier[1].path) { ok = false }
-            if arguments.first == "export", arguments.last == "-", result.stdoutData != fileBytes(store.earlier[1].path) { ok = false }
+            if arguments.first == "export", arguments.last == outside,
+                fileBytes(outside) != fileBytes(store.earlier[1].path)
+            {
+                ok = false
+            }
+            if arguments.first == "export", arguments.last == "-", result.stdoutData != fileBytes(store.earlier[1].path)
+            {
+                ok = false
+            }
             tally.record(passed: ok, failure: "read \(arguments.joined(separator: " ")): \(result)")
             #expect(ok, "reading a read-only store: \(result)")
         }
@@ -208,7 +246,8 @@ struct ReliabilityDisk {
         for arguments in writes {
             let result = try await OmnistoreCLI.run(arguments, in: store.ws)
             let lines = result.stderrLines.filter { !$0.hasPrefix("waiting") }
-            let ok = result.failedCleanly && lines.count == 1 && lines[0].hasPrefix("error: ")
+            let ok =
+                result.failedCleanly && lines.count == 1 && lines[0].hasPrefix("error: ")
                 && lines[0].lowercased().contains("read-only") && !Reliability.mentionsLockError(result.stderr)
             tally.record(passed: ok, failure: "write \(arguments.joined(separator: " ")): \(result)")
             #expect(ok, "writing to a read-only store must fail with one clear line: \(result)")

@@ -36,7 +36,9 @@ import Testing
         }
     }
 
-    @Test("mutated mp4/mkv/webm/mov/png/jpeg/gif/wav/mp3 never crash or hang probe, add, show or thumbnail, and the store stays consistent")
+    @Test(
+        "mutated mp4/mkv/webm/mov/png/jpeg/gif/wav/mp3 never crash or hang probe, add, show or thumbnail, and the store stays consistent"
+    )
     func mutatedMedia() async throws {
         let total = Reliability.cases(ci: 500, soak: 5000)
         let seed = Reliability.seed()
@@ -50,10 +52,14 @@ import Testing
         var seeds: [MediaMutator.Seed] = []
         for fixture in Self.seedFixtures {
             let path = try await Fixtures.path(fixture)
-            seeds.append(.init(data: fileBytes(path) ?? Data(), fileExtension: (path as NSString).pathExtension.lowercased()))
+            seeds.append(
+                .init(data: fileBytes(path) ?? Data(), fileExtension: (path as NSString).pathExtension.lowercased()))
         }
         let thumbnail = await Self.thumbnailArguments()
-        tally.note(thumbnail == nil ? "no 'thumbnail' command in this omnistore: not exercised" : "thumbnail exercised as: thumbnail ID \(thumbnail!.joined(separator: " "))")
+        tally.note(
+            thumbnail == nil
+                ? "no 'thumbnail' command in this omnistore: not exercised"
+                : "thumbnail exercised as: thumbnail ID \(thumbnail!.joined(separator: " "))")
 
         var accepted: Set<String> = []
         var probeAddDisagreements = 0
@@ -82,7 +88,9 @@ import Testing
             let probeOutcomes = try await Self.runBatch(["probe", "--json"], cases, in: ws)
             for (state, result) in probeOutcomes {
                 Self.checkRan(result, "probe", state)
-                if result.succeeded || result.failedCleanly, let items = try? JSONText.parse(result.stdout) as? [[String: Any]] {
+                if result.succeeded || result.failedCleanly,
+                    let items = try? JSONText.parse(result.stdout) as? [[String: Any]]
+                {
                     if items.contains(where: { $0["path"] as? String == state.path }) { state.probeAccepted = true }
                 }
             }
@@ -128,18 +136,23 @@ import Testing
                     running += 1
                     group.addTask {
                         let id = state.assetID!
-                        let json = try await OmnistoreCLI.run(["show", id, "--json"], in: ws, timeout: Self.perProcessTimeout)
+                        let json = try await OmnistoreCLI.run(
+                            ["show", id, "--json"], in: ws, timeout: Self.perProcessTimeout)
                         Self.checkRan(json, "show --json", state)
                         if json.succeeded {
                             let object = try? JSONText.object(json.stdout)
-                            if object?["id"] as? String != id || !((object?["paths"] as? [String]) ?? []).contains(state.path) {
-                                state.failures.append("show --json does not describe the asset: \(json.stdout.prefix(200))")
+                            if object?["id"] as? String != id
+                                || !((object?["paths"] as? [String]) ?? []).contains(state.path)
+                            {
+                                state.failures.append(
+                                    "show --json does not describe the asset: \(json.stdout.prefix(200))")
                             }
                         } else if !RelCLI.crashedOrHung(json) {
                             state.failures.append("show --json of a stored asset failed: \(RelCLI.brief(json))")
                         }
                         if state.index % 10 == 0 {
-                            let text = try await OmnistoreCLI.run(["show", id], in: ws, timeout: Self.perProcessTimeout)
+                            let text = try await OmnistoreCLI.run(
+                                ["show", id], in: ws, timeout: Self.perProcessTimeout)
                             Self.checkRan(text, "show", state)
                             if !text.succeeded && !RelCLI.crashedOrHung(text) {
                                 state.failures.append("show of a stored asset failed: \(RelCLI.brief(text))")
@@ -147,9 +160,12 @@ import Testing
                         }
                         if let thumbnail {
                             let out = dir.file("thumbs/\(state.index).png")
-                            try? FileManager.default.createDirectory(atPath: dir.file("thumbs"), withIntermediateDirectories: true)
+                            try? FileManager.default.createDirectory(
+                                atPath: dir.file("thumbs"), withIntermediateDirectories: true)
                             // Vary where and how many: the start, the very end, several at once.
-                            let extra: [String] = [[], ["--at", "99%"], ["--count", "3"], ["--at", "0"], ["--width", "7"]][state.index % 5]
+                            let extra: [String] = [
+                                [], ["--at", "99%"], ["--count", "3"], ["--at", "0"], ["--width", "7"],
+                            ][state.index % 5]
                             let arguments = ["thumbnail", id] + thumbnail.map { $0 == "OUT" ? out : $0 } + extra
                             let result = try await OmnistoreCLI.run(arguments, in: ws, timeout: Self.perProcessTimeout)
                             Self.checkRan(result, "thumbnail", state)
@@ -163,13 +179,18 @@ import Testing
             // The listings of the whole store, and the store's consistency, after every batch.
             for arguments in [["assets"], ["assets", "--json"], ["log", "--all"]] {
                 let listing = try await OmnistoreCLI.run(arguments, in: ws, timeout: 60)
-                if !listing.succeeded { batchFailures.append("\(arguments.joined(separator: " ")) after the batch: \(RelCLI.brief(listing))") }
+                if !listing.succeeded {
+                    batchFailures.append(
+                        "\(arguments.joined(separator: " ")) after the batch: \(RelCLI.brief(listing))")
+                }
             }
             let fsck = try await ReliabilityFsck.run(in: ws)
             if !fsck.isClean { batchFailures.append("fsck after the batch: \(fsck.result.stdout.prefix(1000))") }
             let objects = files.objectIDs()
             if objects != accepted {
-                batchFailures.append("objects/ holds \(objects.count) files for \(accepted.count) accepted assets: extra \(objects.subtracting(accepted).map { $0.prefix(12) }), missing \(accepted.subtracting(objects).map { $0.prefix(12) })")
+                batchFailures.append(
+                    "objects/ holds \(objects.count) files for \(accepted.count) accepted assets: extra \(objects.subtracting(accepted).map { $0.prefix(12) }), missing \(accepted.subtracting(objects).map { $0.prefix(12) })"
+                )
             }
             if !files.temporaryFiles().isEmpty { batchFailures.append("temp files left: \(files.temporaryFiles())") }
             let listed = Set(try await OmnistoreCLI.assetIDs(in: ws))
@@ -188,9 +209,14 @@ import Testing
             try? FileManager.default.removeItem(atPath: dir.file("thumbs"))
             lap("listings and fsck")
         }
-        tally.note("\(accepted.count) of \(total) mutated files were stored; probe and add disagreed on \(probeAddDisagreements)")
+        tally.note(
+            "\(accepted.count) of \(total) mutated files were stored; probe and add disagreed on \(probeAddDisagreements)"
+        )
         tally.note("failing inputs are kept in \(Reliability.keepDirectory)")
-        tally.note("time: " + phase.sorted { $0.key < $1.key }.map { String(format: "%@ %.1f s", $0.key, $0.value) }.joined(separator: ", "))
+        tally.note(
+            "time: "
+                + phase.sorted { $0.key < $1.key }.map { String(format: "%@ %.1f s", $0.key, $0.value) }.joined(
+                    separator: ", "))
         tally.printSummary()
         let (tried, passed, lost) = tally.counts
         #expect(tried == total)
@@ -201,8 +227,11 @@ import Testing
     /// Runs `arguments + every case's path` in one process; if it crashed or
     /// hung, runs each file alone to find which ones do. Returns each case's
     /// result (the batch's when it ran through).
-    static func runBatch(_ arguments: [String], _ cases: [CaseState], in ws: String) async throws -> [(CaseState, ProcessResult)] {
-        let batch = try await OmnistoreCLI.run(arguments + ["--"] + cases.map(\.path), in: ws, timeout: perProcessTimeout)
+    static func runBatch(_ arguments: [String], _ cases: [CaseState], in ws: String) async throws -> [(
+        CaseState, ProcessResult
+    )] {
+        let batch = try await OmnistoreCLI.run(
+            arguments + ["--"] + cases.map(\.path), in: ws, timeout: perProcessTimeout)
         if !RelCLI.crashedOrHung(batch) && !Reliability.mentionsSanitizer(batch.stderr) {
             return cases.map { ($0, batch) }
         }
@@ -215,7 +244,11 @@ import Testing
         }
         if !reproduced {
             // Not pinned on one file: every case of the batch shares the failure.
-            for state in cases { state.failures.append("the batch '\(arguments.joined(separator: " "))' crashed or hung, no single file does: \(RelCLI.brief(batch))") }
+            for state in cases {
+                state.failures.append(
+                    "the batch '\(arguments.joined(separator: " "))' crashed or hung, no single file does: \(RelCLI.brief(batch))"
+                )
+            }
         }
         return single
     }
@@ -229,7 +262,9 @@ import Testing
         } else if Reliability.mentionsSanitizer(result.stderr) {
             state.failures.append("\(what): sanitizer report: \(result.stderr.prefix(1500))")
         } else if result.exitCode != 0 && result.exitCode != 1 {
-            state.failures.append("\(what) exited \(result.exitCode) (neither success nor a reported failure): \(result.stderr.prefix(300))")
+            state.failures.append(
+                "\(what) exited \(result.exitCode) (neither success nor a reported failure): \(result.stderr.prefix(300))"
+            )
         }
     }
 
@@ -246,7 +281,9 @@ import Testing
     /// the output path), or nil when this omnistore has no such command.
     static func thumbnailArguments() async -> [String]? {
         guard await omnistoreHasSubcommand("thumbnail") else { return nil }
-        let help = (try? await OmnistoreCLI.run(["thumbnail", "--help"], in: FileManager.default.temporaryDirectory.path))?.stdout ?? ""
+        let help =
+            (try? await OmnistoreCLI.run(["thumbnail", "--help"], in: FileManager.default.temporaryDirectory.path))?
+            .stdout ?? ""
         if help.contains("--output") || help.contains("-o,") || help.contains("-o <") { return ["-o", "OUT"] }
         return []
     }

@@ -15,7 +15,9 @@ import Testing
         let inputs: [String]
     }
 
-    @Test("gc --prune=now in a loop while other processes add and record: no command fails, every turn keeps its output and inputs, fsck clean")
+    @Test(
+        "gc --prune=now in a loop while other processes add and record: no command fails, every turn keeps its output and inputs, fsck clean"
+    )
     func gcAgainstWriters() async throws {
         let writers = 3
         let iterations = Reliability.cases(ci: 12, soak: 120)
@@ -45,9 +47,12 @@ import Testing
                     var previousOutput: String?
                     for index in 0..<iterations {
                         let base = 72_000 + writer * 1000 + index * 4
-                        let unique = try dir.write(WAV.data(seed: base, sampleCount: 300), to: "src/w\(writer)/u\(index).wav")
-                        let clip = try dir.write(WAV.data(seed: base + 1, sampleCount: 300), to: "src/w\(writer)/c\(index).wav")
-                        let ref = try dir.write(WAV.data(seed: base + 2, sampleCount: 300), to: "src/w\(writer)/r\(index).wav")
+                        let unique = try dir.write(
+                            WAV.data(seed: base, sampleCount: 300), to: "src/w\(writer)/u\(index).wav")
+                        let clip = try dir.write(
+                            WAV.data(seed: base + 1, sampleCount: 300), to: "src/w\(writer)/c\(index).wav")
+                        let ref = try dir.write(
+                            WAV.data(seed: base + 2, sampleCount: 300), to: "src/w\(writer)/r\(index).wav")
                         // add: a new file and the one gc keeps removing.
                         let add = try await OmnistoreCLI.run(["add", "--json", unique, common], in: ws, timeout: 300)
                         results.append(add)
@@ -59,7 +64,8 @@ import Testing
                         let record = try await OmnistoreCLI.run(arguments, in: ws, timeout: 300)
                         results.append(record)
                         if let turn = RelCLI.recordedTurn(record) {
-                            recorded.append(Recorded(message: message, turn: turn.id, output: turn.output, inputs: turn.inputs))
+                            recorded.append(
+                                Recorded(message: message, turn: turn.id, output: turn.output, inputs: turn.inputs))
                             previousOutput = turn.output
                         }
                     }
@@ -104,11 +110,13 @@ import Testing
             let inputs = (object["input_assets"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
             if inputs != turn.inputs {
                 lost += Set(turn.inputs).subtracting(inputs).count
-                failures.append("input assets \(inputs.map { $0.prefix(12) }) instead of \(turn.inputs.map { $0.prefix(12) })")
+                failures.append(
+                    "input assets \(inputs.map { $0.prefix(12) }) instead of \(turn.inputs.map { $0.prefix(12) })")
             }
             needed.insert(turn.output)
             needed.formUnion(turn.inputs)
-            tally.record(passed: failures.isEmpty, lost: lost, failure: "'\(turn.message)': " + failures.joined(separator: "; "))
+            tally.record(
+                passed: failures.isEmpty, lost: lost, failure: "'\(turn.message)': " + failures.joined(separator: "; "))
         }
         let bad = try await ReliabilityStore.badObjects(needed.sorted(), files: files)
         tally.addLost(bad.count, "objects of recorded turns missing or wrong: \(bad.map { $0.prefix(12) })")
@@ -119,7 +127,9 @@ import Testing
         try await OmnistoreCLI.check(["gc", "--prune=now"], in: ws)
         let afterGC = try await ReliabilityStore.badObjects(needed.sorted(), files: files)
         #expect(afterGC.isEmpty, "a quiet gc removed assets turns use: \(afterGC)")
-        tally.note("\(gcRuns.count) gc runs during \(writers) writers × \(iterations) add+record; gc removed \(removedDuringRace) unused assets meanwhile")
+        tally.note(
+            "\(gcRuns.count) gc runs during \(writers) writers × \(iterations) add+record; gc removed \(removedDuringRace) unused assets meanwhile"
+        )
         tally.printSummary()
 
         let (tried, passed, lost) = tally.counts

@@ -12,12 +12,17 @@ enum RelCLI {
     static func addItems(_ result: ProcessResult) -> [(path: String, status: String, id: String?, error: String?)] {
         guard let items = (try? ExactJSON.parse(result.stdout))?.array else { return [] }
         return items.map { item in
-            (item["path"]?.string ?? "", item["status"]?.string ?? "?", item["asset"]?["id"]?.string, item["error"]?.string)
+            (
+                item["path"]?.string ?? "", item["status"]?.string ?? "?", item["asset"]?["id"]?.string,
+                item["error"]?.string
+            )
         }
     }
 
     /// The `id`, `output` and input asset ids of `record --json`.
-    static func recordedTurn(_ result: ProcessResult) -> (id: String, output: String, inputs: [String], sideBranch: String?)? {
+    static func recordedTurn(_ result: ProcessResult) -> (
+        id: String, output: String, inputs: [String], sideBranch: String?
+    )? {
         guard let object = try? JSONText.object(result.stdout), let id = object["id"] as? String,
             let output = object["output"] as? String
         else { return nil }
@@ -30,14 +35,18 @@ enum RelCLI {
 
     /// Text of a result for failure messages, kept short.
     static func brief(_ result: ProcessResult) -> String {
-        let how = result.timedOut ? "timed out" : result.signaled ? "signal \(result.exitCode)" : "exit \(result.exitCode)"
+        let how =
+            result.timedOut ? "timed out" : result.signaled ? "signal \(result.exitCode)" : "exit \(result.exitCode)"
         let args = result.command.dropFirst().map { $0.count > 60 ? String($0.prefix(60)) + "…" : $0 }
-        return "omnistore \(args.prefix(8).joined(separator: " "))\(args.count > 8 ? " …" : "") [\(how)] stderr: \(result.stderr.prefix(400))"
+        return
+            "omnistore \(args.prefix(8).joined(separator: " "))\(args.count > 8 ? " …" : "") [\(how)] stderr: \(result.stderr.prefix(400))"
     }
 }
 
 /// Whether `omnistore --help` lists a subcommand (for commands other people are adding).
 func omnistoreHasSubcommand(_ name: String) async -> Bool {
-    guard let help = try? await OmnistoreCLI.run(["--help"], in: FileManager.default.temporaryDirectory.path) else { return false }
+    guard let help = try? await OmnistoreCLI.run(["--help"], in: FileManager.default.temporaryDirectory.path) else {
+        return false
+    }
     return help.stdout.split(separator: "\n").contains { $0.trimmingCharacters(in: .whitespaces).hasPrefix(name + " ") }
 }

@@ -13,7 +13,9 @@ import Testing
     static func sameBytes(_ a: String?, _ b: String) -> Bool { a.map { Array($0.utf8) == Array(b.utf8) } ?? false }
 
     static func visible(_ text: String) -> String {
-        let shown = text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\x\(String($0.value, radix: 16))" : String($0) }.joined()
+        let shown = text.unicodeScalars.map {
+            $0.value < 0x20 || $0.value == 0x7F ? "\\x\(String($0.value, radix: 16))" : String($0)
+        }.joined()
         return shown.count > 50 ? "\(shown.prefix(40))… (\(text.utf8.count) bytes)" : shown
     }
 
@@ -22,9 +24,11 @@ import Testing
             "..", "a..b", "../escape", "a/../b", "a/..", ".", "./a", "a/.", "..a", "a..", "a.b..c", "x/..y", "x/y..",
             "a\nb", "\n", "main\n", "\nmain", "a\rb",
             "-", "-b", "--force", "-d", "--", "a-", "a/-b",
-            "ü", "e\u{301}te\u{301}", "été", "日本語/ブランチ", "🎬", "a\u{200B}b", "\u{202E}lanif", "a\u{00A0}b", "\u{FEFF}bom",
+            "ü", "e\u{301}te\u{301}", "été", "日本語/ブランチ", "🎬", "a\u{200B}b", "\u{202E}lanif", "a\u{00A0}b",
+            "\u{FEFF}bom",
             "Ω≈ç√", "ﬁx", "a\u{7F}b", "a\u{85}b", "a\u{2028}b",
-            "a';DROP_TABLE_turn;--", "x'--", "robert');drop", "a\"b", "a`b", "a$(b)", "a|b", "a>b", "a%s%n", "a&b", "a{b}",
+            "a';DROP_TABLE_turn;--", "x'--", "robert');drop", "a\"b", "a`b", "a$(b)", "a|b", "a>b", "a%s%n", "a&b",
+            "a{b}",
             // "@" alone is left out: `git check-ref-format --branch @` expands it to the
             // current branch, while omnistore reserves it for HEAD, as in revisions.
             "a@", "@a", "a@{1}", "HEAD", "head", "refs/heads/x", "a/b/c", "x.lock", "a.lock/b", "a/b.lock", ".lock",
@@ -37,7 +41,9 @@ import Testing
         return names
     }()
 
-    @Test("branch names are refused exactly when git check-ref-format --branch refuses them, and kept byte-exact when accepted")
+    @Test(
+        "branch names are refused exactly when git check-ref-format --branch refuses them, and kept byte-exact when accepted"
+    )
     func branchNamesMatchGit() async throws {
         let seed = Reliability.seed()
         let tally = ReliabilityTally("6 hostile names: branch names vs git", seed: seed)
@@ -57,7 +63,9 @@ import Testing
                     let log = try await OmnistoreCLI.run(["log", name, "--json", "-n", "1"], in: ws)
                     if !log.succeeded { failures.append("log of the new branch: \(RelCLI.brief(log))") }
                 } else {
-                    failures.append("git accepts it, omnistore refuses: \(created.stderr.trimmingCharacters(in: .whitespacesAndNewlines))")
+                    failures.append(
+                        "git accepts it, omnistore refuses: \(created.stderr.trimmingCharacters(in: .whitespacesAndNewlines))"
+                    )
                 }
             } else {
                 if created.succeeded { failures.append("git refuses it, omnistore created it") }
@@ -65,13 +73,19 @@ import Testing
                     failures.append("not a one-line error: \(created.stderr.debugDescription)")
                 }
             }
-            tally.record(passed: failures.isEmpty, failure: "'\(Self.visible(name))' (git \(gitAccepts ? "accepts" : "refuses")): " + failures.joined(separator: "; "))
+            tally.record(
+                passed: failures.isEmpty,
+                failure: "'\(Self.visible(name))' (git \(gitAccepts ? "accepts" : "refuses")): "
+                    + failures.joined(separator: "; "))
             #expect(failures.isEmpty, "'\(Self.visible(name))': \(failures)")
         }
         // Exactly the accepted names are listed, byte for byte.
-        let listed = (try ExactJSON.parse(try await OmnistoreCLI.check(["branch", "--json"], in: ws).stdout).array ?? [])
+        let listed =
+            (try ExactJSON.parse(try await OmnistoreCLI.check(["branch", "--json"], in: ws).stdout).array ?? [])
             .compactMap { $0["name"]?.string }
-        #expect(Set(listed.map { Array($0.utf8) }) == Set(accepted.map { Array($0.utf8) }), "listed: \(listed.map(Self.visible))")
+        #expect(
+            Set(listed.map { Array($0.utf8) }) == Set(accepted.map { Array($0.utf8) }),
+            "listed: \(listed.map(Self.visible))")
         let fsck = try await ReliabilityFsck.run(in: ws)
         #expect(fsck.isClean, "\(fsck)")
         tally.printSummary()
@@ -80,13 +94,18 @@ import Testing
     /// Hostile file names, each a distinct WAV.
     static let fileNames: [String] = [
         "new\nline.wav", "-lead.wav", "--json.wav", "-r", "...wav", "a..b.wav", "e\u{301}te\u{301} ☃ 🎬.wav", "été.wav",
-        "\u{202E}vaw.exe.wav", "x'; DROP TABLE asset; --.wav", "tab\there.wav", " leading space.wav", "trailing space.wav ",
-        "back\\slash.wav", "%2e%2e%2f.wav", "*?[a].wav", "colon:name.wav", ".hidden.wav", "$(echo pwned).wav", "a\rb.wav",
-        "\u{7F}del.wav", "\u{FEFF}bom.wav", String(repeating: "a", count: 251) + ".wav", String(repeating: "é", count: 125) + "1.wav",
+        "\u{202E}vaw.exe.wav", "x'; DROP TABLE asset; --.wav", "tab\there.wav", " leading space.wav",
+        "trailing space.wav ",
+        "back\\slash.wav", "%2e%2e%2f.wav", "*?[a].wav", "colon:name.wav", ".hidden.wav", "$(echo pwned).wav",
+        "a\rb.wav",
+        "\u{7F}del.wav", "\u{FEFF}bom.wav", String(repeating: "a", count: 251) + ".wav",
+        String(repeating: "é", count: 125) + "1.wav",
         String(repeating: "日", count: 83) + "1.wav",
     ]
 
-    @Test("files with hostile names (newlines, leading '-', '..', unicode, 255-byte names, 4096-byte paths) add, and show --json reports their paths byte-exactly")
+    @Test(
+        "files with hostile names (newlines, leading '-', '..', unicode, 255-byte names, 4096-byte paths) add, and show --json reports their paths byte-exactly"
+    )
     func hostileFileNames() async throws {
         let seed = Reliability.seed()
         let tally = ReliabilityTally("6 hostile names: file names and paths", seed: seed)
@@ -115,7 +134,9 @@ import Testing
 
         // sha256sum of the same bytes at short paths: the oracle for the ids.
         var copies: [String] = []
-        for (index, input) in inputs.enumerated() { copies.append(try dir.write(input.data, to: "copies/\(index).wav")) }
+        for (index, input) in inputs.enumerated() {
+            copies.append(try dir.write(input.data, to: "copies/\(index).wav"))
+        }
         let hashes = try await SHA256Sum.hashes(copies)
 
         var items: [(path: String, status: String, id: String?, error: String?)] = []
@@ -131,14 +152,21 @@ import Testing
         for (index, input) in inputs.enumerated() {
             var failures: [String] = []
             let item = index < items.count ? items[index] : nil
-            if item?.status != "added" { failures.append("add: \(item.map { "\($0.status) \($0.error ?? "")" } ?? "no item")") }
-            if item?.id != hashes[index] { failures.append("id \(item?.id ?? "nil") is not sha256sum's \(hashes[index])") }
-            if !Self.sameBytes(item?.path, input.given) { failures.append("add --json path is \(Self.visible(item?.path ?? "nil"))") }
+            if item?.status != "added" {
+                failures.append("add: \(item.map { "\($0.status) \($0.error ?? "")" } ?? "no item")")
+            }
+            if item?.id != hashes[index] {
+                failures.append("id \(item?.id ?? "nil") is not sha256sum's \(hashes[index])")
+            }
+            if !Self.sameBytes(item?.path, input.given) {
+                failures.append("add --json path is \(Self.visible(item?.path ?? "nil"))")
+            }
             if let id = item?.id {
                 let show = try await OmnistoreCLI.run(["show", id, "--json"], in: ws)
                 let paths = ((try? ExactJSON.parse(show.stdout))?["paths"]?.array ?? []).compactMap(\.string)
                 if paths.count != 1 || !Self.sameBytes(paths.first, input.expected) {
-                    failures.append("show --json paths \(paths.map(Self.visible)), expected \(Self.visible(input.expected))")
+                    failures.append(
+                        "show --json paths \(paths.map(Self.visible)), expected \(Self.visible(input.expected))")
                 }
                 // The human listing survives the name too.
                 let text = try await OmnistoreCLI.run(["show", id], in: ws)
@@ -150,13 +178,17 @@ import Testing
                     failures.append("export -o the same name: \(RelCLI.brief(export))")
                 }
             }
-            tally.record(passed: failures.isEmpty, failure: "'\(Self.visible(input.given))': " + failures.joined(separator: "; "))
+            tally.record(
+                passed: failures.isEmpty, failure: "'\(Self.visible(input.given))': " + failures.joined(separator: "; ")
+            )
             #expect(failures.isEmpty, "'\(Self.visible(input.given))': \(failures)")
         }
         // Names that look like options and records of odd names.
         let record = try await OmnistoreCLI.run(["record", "-m", "odd name", "--json", "--", "-lead.wav"], in: folder)
         #expect(record.succeeded, "\(record)")
-        let odd = try await OmnistoreCLI.run(["record", "in/new\nline.wav", "-m", "newline", "--ref", "in/e\u{301}te\u{301} ☃ 🎬.wav:ref", "--json"], in: ws)
+        let odd = try await OmnistoreCLI.run(
+            ["record", "in/new\nline.wav", "-m", "newline", "--ref", "in/e\u{301}te\u{301} ☃ 🎬.wav:ref", "--json"],
+            in: ws)
         #expect(odd.succeeded, "\(odd)")
         tally.record(passed: record.succeeded && odd.succeeded, failure: "record of odd names: \(record) \(odd)")
         // '..' through a symlinked folder: the recorded path names the file that was added.
@@ -184,7 +216,9 @@ import Testing
     /// that the absolute path is `totalBytes` long (or the part after `base` is
     /// `relativeBytes` long), working from descriptors so the total length may
     /// pass PATH_MAX.
-    static func makeDeepPath(under base: String, totalBytes: Int? = nil, relativeBytes: Int? = nil, seed: Int) throws -> String {
+    static func makeDeepPath(under base: String, totalBytes: Int? = nil, relativeBytes: Int? = nil, seed: Int) throws
+        -> String
+    {
         try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
         let goal = totalBytes ?? (base.utf8.count + 1 + relativeBytes!)
         var path = base
@@ -198,7 +232,9 @@ import Testing
                 throw TestSupportError("mkdir at \(path.utf8.count) bytes: \(String(cString: strerror(errno)))")
             }
             let next = openat(dirfd, name, O_RDONLY | O_DIRECTORY)
-            guard next >= 0 else { throw TestSupportError("open at \(path.utf8.count) bytes: \(String(cString: strerror(errno)))") }
+            guard next >= 0 else {
+                throw TestSupportError("open at \(path.utf8.count) bytes: \(String(cString: strerror(errno)))")
+            }
             close(dirfd)
             dirfd = next
             path += "/" + name
@@ -207,13 +243,17 @@ import Testing
         let name = String(repeating: "f", count: remaining - 4) + ".wav"
         let data = WAV.data(seed: seed)
         let fd = openat(dirfd, name, O_CREAT | O_WRONLY | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw TestSupportError("cannot create a \(name.utf8.count)-byte name: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw TestSupportError("cannot create a \(name.utf8.count)-byte name: \(String(cString: strerror(errno)))")
+        }
         _ = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         close(fd)
         return path + "/" + name
     }
 
-    @Test("export -o and checkout --to through a symlink planted inside .omnistore/ write exactly where the user said; a symlink as the last component is replaced")
+    @Test(
+        "export -o and checkout --to through a symlink planted inside .omnistore/ write exactly where the user said; a symlink as the last component is replaced"
+    )
     func symlinkedDestinations() async throws {
         let seed = Reliability.seed()
         let tally = ReliabilityTally("6 hostile names: export/checkout destinations", seed: seed)
@@ -233,26 +273,39 @@ import Testing
             func run(_ destination: String, force: Bool = false) async throws -> ProcessResult {
                 command == "export"
                     ? try await OmnistoreCLI.run(["export", id, "-o", destination], in: ws)
-                    : try await OmnistoreCLI.run(["checkout", turn.id, "--to", destination] + (force ? ["--force"] : []), in: ws)
+                    : try await OmnistoreCLI.run(
+                        ["checkout", turn.id, "--to", destination] + (force ? ["--force"] : []), in: ws)
             }
             // Through a symlinked folder, with and without '..' after it: where the kernel resolves the path.
-            for given in [".omnistore/plant/\(command)-1.wav", ".omnistore/plant/../\(command)-2.wav", ".omnistore/plant/../../deep/sub/\(command)-3.wav"] {
+            for given in [
+                ".omnistore/plant/\(command)-1.wav", ".omnistore/plant/../\(command)-2.wav",
+                ".omnistore/plant/../../deep/sub/\(command)-3.wav",
+            ] {
                 let parent = realPath(ws + "/" + (given as NSString).deletingLastPathComponent)
                 let expected = parent + "/" + (given as NSString).lastPathComponent
                 let result = try await run(given)
                 var failures: [String] = []
                 if !result.succeeded { failures.append(RelCLI.brief(result)) }
-                if fileBytes(expected) != original { failures.append("nothing (or the wrong bytes) at \(expected), where the path leads") }
-                let stray = [files.storeDirectory + "/" + (given as NSString).lastPathComponent, ws + "/" + (given as NSString).lastPathComponent]
-                    .filter { $0 != expected && fileExists($0) }
+                if fileBytes(expected) != original {
+                    failures.append("nothing (or the wrong bytes) at \(expected), where the path leads")
+                }
+                let stray = [
+                    files.storeDirectory + "/" + (given as NSString).lastPathComponent,
+                    ws + "/" + (given as NSString).lastPathComponent,
+                ]
+                .filter { $0 != expected && fileExists($0) }
                 if !stray.isEmpty { failures.append("written to \(stray) instead") }
-                tally.record(passed: failures.isEmpty, failure: "\(command) to \(given): " + failures.joined(separator: "; "))
+                tally.record(
+                    passed: failures.isEmpty, failure: "\(command) to \(given): " + failures.joined(separator: "; "))
                 #expect(failures.isEmpty, "\(command) to \(given): \(failures)")
             }
             // The last component is a symlink: to a file outside, to an object, to the database.
             let victim = try dir.write("do not touch", to: "victim-\(command).txt")
             let objectPath = files.objectPath(id)
-            for (label, linkTarget) in [("outside file", victim), ("object file", objectPath), ("database", files.storeDirectory + "/omnistore.db")] {
+            for (label, linkTarget) in [
+                ("outside file", victim), ("object file", objectPath),
+                ("database", files.storeDirectory + "/omnistore.db"),
+            ] {
                 let given = ".omnistore/link-\(command)-\(label.replacingOccurrences(of: " ", with: "-")).wav"
                 #expect(symlink(linkTarget, ws + "/" + given) == 0)
                 let before = fileBytes(linkTarget)
@@ -262,7 +315,8 @@ import Testing
                 // (Every omnistore command rewrites parts of the database file, so that one is
                 // checked for still being a database that does not hold the exported bytes.)
                 let after = fileBytes(linkTarget) ?? Data()
-                let wroteThrough = label == "database"
+                let wroteThrough =
+                    label == "database"
                     ? !after.starts(with: Data("SQLite format 3\u{0}".utf8)) || after == original
                     : after != before
                 if wroteThrough { failures.append("wrote through the symlink into the \(label)") }
@@ -270,7 +324,9 @@ import Testing
                 if info.map({ ($0.st_mode & S_IFMT) == S_IFREG }) != true || fileBytes(ws + "/" + given) != original {
                     failures.append("the symlink was not replaced by a file with the bytes")
                 }
-                tally.record(passed: failures.isEmpty, failure: "\(command) to a symlink to the \(label): " + failures.joined(separator: "; "))
+                tally.record(
+                    passed: failures.isEmpty,
+                    failure: "\(command) to a symlink to the \(label): " + failures.joined(separator: "; "))
                 #expect(failures.isEmpty, "\(command) onto a symlink to the \(label): \(failures)")
             }
         }
@@ -287,7 +343,9 @@ import Testing
         tally.printSummary()
     }
 
-    @Test("SQL-looking and other hostile instructions, settings, models and reference names are stored and shown verbatim")
+    @Test(
+        "SQL-looking and other hostile instructions, settings, models and reference names are stored and shown verbatim"
+    )
     func sqlLookingText() async throws {
         let seed = Reliability.seed()
         let tally = ReliabilityTally("6 hostile names: SQL-looking text", seed: seed)
@@ -297,8 +355,10 @@ import Testing
         let texts = [
             "'; DROP TABLE turn; --", "\"; DELETE FROM asset; --", "Robert'); DROP TABLE ref;--", "1' OR '1'='1",
             "x'); UPDATE head SET detached = NULL; --", "%s %n %x %@ {0} ${HOME} $(rm -rf /) `id`",
-            "line one\nline two\r\n\ttabbed\\n not a newline", "e\u{301}te\u{301} été ☃ 🎬 \u{202E}reversed\u{202C} \u{200B}",
-            "\u{1}\u{1F}\u{7F} controls", "{\"json\": [1, 2]}", String(repeating: "long '; DROP TABLE turn; -- ", count: 3000),
+            "line one\nline two\r\n\ttabbed\\n not a newline",
+            "e\u{301}te\u{301} été ☃ 🎬 \u{202E}reversed\u{202C} \u{200B}",
+            "\u{1}\u{1F}\u{7F} controls", "{\"json\": [1, 2]}",
+            String(repeating: "long '; DROP TABLE turn; -- ", count: 3000),
         ]
         let reference = try dir.write(WAV.data(seed: 64_999), to: "src/ref.wav")
         var expected: [(id: String, text: String)] = []
@@ -306,20 +366,35 @@ import Testing
             let clip = try dir.write(WAV.data(seed: 64_000 + index), to: "src/c\(index).wav")
             let refName = "'; DROP TABLE turn_input; -- \(index)"
             let result = try await OmnistoreCLI.run(
-                ["record", clip, "-m", text, "--model", "m'; DROP TABLE turn; --", "--set", "note=\(text)", "--set", "k'--=v",
-                 "--ref", reference + ":" + refName, "--json"], in: ws)
+                [
+                    "record", clip, "-m", text, "--model", "m'; DROP TABLE turn; --", "--set", "note=\(text)", "--set",
+                    "k'--=v",
+                    "--ref", reference + ":" + refName, "--json",
+                ], in: ws)
             var failures: [String] = []
             if !result.succeeded { failures.append(RelCLI.brief(result)) }
             if let turn = RelCLI.recordedTurn(result) {
                 expected.append((turn.id, text))
-                let shown = try ExactJSON.parse(try await OmnistoreCLI.check(["show", turn.id, "--json"], in: ws).stdout)
+                let shown = try ExactJSON.parse(
+                    try await OmnistoreCLI.check(["show", turn.id, "--json"], in: ws).stdout)
                 let stored = text.trimmingCharacters(in: .whitespacesAndNewlines)
-                if !Self.sameBytes(shown["instruction"]?.string, stored) { failures.append("instruction not verbatim: \(Self.visible(shown["instruction"]?.string ?? "nil"))") }
-                if !Self.sameBytes(shown["model"]?.string, "m'; DROP TABLE turn; --") { failures.append("model not verbatim") }
-                if !Self.sameBytes(shown["settings"]?["note"]?.string, text) { failures.append("setting not verbatim: \(Self.visible(shown["settings"]?["note"]?.string ?? "nil"))") }
-                if !Self.sameBytes(shown["settings"]?["k'--"]?.string, "v") { failures.append("setting key not verbatim: \(String(describing: shown["settings"]))") }
+                if !Self.sameBytes(shown["instruction"]?.string, stored) {
+                    failures.append("instruction not verbatim: \(Self.visible(shown["instruction"]?.string ?? "nil"))")
+                }
+                if !Self.sameBytes(shown["model"]?.string, "m'; DROP TABLE turn; --") {
+                    failures.append("model not verbatim")
+                }
+                if !Self.sameBytes(shown["settings"]?["note"]?.string, text) {
+                    failures.append(
+                        "setting not verbatim: \(Self.visible(shown["settings"]?["note"]?.string ?? "nil"))")
+                }
+                if !Self.sameBytes(shown["settings"]?["k'--"]?.string, "v") {
+                    failures.append("setting key not verbatim: \(String(describing: shown["settings"]))")
+                }
                 let inputs = shown["inputs"]?.array ?? []
-                if inputs.count != 1 || !Self.sameBytes(inputs.first?["name"]?.string, refName) { failures.append("reference name not verbatim: \(inputs)") }
+                if inputs.count != 1 || !Self.sameBytes(inputs.first?["name"]?.string, refName) {
+                    failures.append("reference name not verbatim: \(inputs)")
+                }
                 let human = try await OmnistoreCLI.run(["show", turn.id], in: ws)
                 // Human output shows control characters and bidi overrides escaped (issue 12, item 8).
                 let firstLine = stored.split(separator: "\n").first.map(String.init) ?? stored
@@ -329,16 +404,20 @@ import Testing
             } else {
                 failures.append("no turn in the output")
             }
-            tally.record(passed: failures.isEmpty, failure: "'\(Self.visible(text))': " + failures.joined(separator: "; "))
+            tally.record(
+                passed: failures.isEmpty, failure: "'\(Self.visible(text))': " + failures.joined(separator: "; "))
             #expect(failures.isEmpty, "'\(Self.visible(text))': \(failures)")
         }
         // Every table is still there and whole.
-        let log = try ExactJSON.parse(try await OmnistoreCLI.check(["log", "--all", "--json"], in: ws).stdout).array ?? []
+        let log =
+            try ExactJSON.parse(try await OmnistoreCLI.check(["log", "--all", "--json"], in: ws).stdout).array ?? []
         #expect(log.count == texts.count, "turns: \(log.count)")
         for entry in log {
             guard let id = entry["id"]?.string else { continue }
             let want = expected.first { $0.id == id }?.text.trimmingCharacters(in: .whitespacesAndNewlines)
-            #expect(want.map { Self.sameBytes(entry["instruction"]?.string, $0) } ?? false, "log --json instruction of \(id.prefix(12))")
+            #expect(
+                want.map { Self.sameBytes(entry["instruction"]?.string, $0) } ?? false,
+                "log --json instruction of \(id.prefix(12))")
         }
         let assets = try await OmnistoreCLI.assetIDs(in: ws)
         #expect(assets.count == texts.count + 1)
@@ -355,7 +434,8 @@ import Testing
         var out = ""
         for scalar in text.unicodeScalars {
             let value = scalar.value
-            let escaped = (value < 0x20 && value != 0x0A && value != 0x09) || (0x7F..<0xA0).contains(value)
+            let escaped =
+                (value < 0x20 && value != 0x0A && value != 0x09) || (0x7F..<0xA0).contains(value)
                 || (0x202A...0x202E).contains(value) || (0x2066...0x2069).contains(value)
             if !escaped {
                 out.unicodeScalars.append(scalar)

@@ -8,7 +8,9 @@ import Testing
 
 @Suite("Remote sync under kill -9")
 struct RemoteCrashTests {
-    @Test("killing push or pull halfway leaves both sides consistent, and running it again completes", arguments: RemoteFixtures.Kind.allCases)
+    @Test(
+        "killing push or pull halfway leaves both sides consistent, and running it again completes",
+        arguments: RemoteFixtures.Kind.allCases)
     func killHalfway(_ kind: RemoteFixtures.Kind) async throws {
         let dir = try TemporaryDirectory("remote-kill")
         let remote = try await RemoteFixtures.make(kind, in: dir)
@@ -16,7 +18,8 @@ struct RemoteCrashTests {
         try await remoteCheck(["init"], in: a, remote)
         // One object large enough for multipart on S3, and several small ones.
         let big = try RemoteFixtures.bigWAV(at: dir.file("big.wav"), megabytes: 72)
-        let bigTurn = try JSONText.object(try await remoteCheck(["record", big, "-m", "big", "--json"], in: a, remote).stdout)
+        let bigTurn = try JSONText.object(
+            try await remoteCheck(["record", big, "-m", "big", "--json"], in: a, remote).stdout)
         let bigOutput = try #require(bigTurn["output"] as? String)
         for seed in 1...6 { try await recordClip(a, seed: 500 + seed, message: "small \(seed)", remote) }
         try await remoteCheck(["remote", "add", "origin", remote.url], in: a, remote)
@@ -57,7 +60,9 @@ struct RemoteCrashTests {
 
     /// A remote is consistent when every branch on it can be cloned whole
     /// (and fsck finds the clone clean), whatever was interrupted.
-    private func expectRemoteConsistent(_ remote: RemoteFixtures.Remote, dir: TemporaryDirectory, label: String) async throws {
+    private func expectRemoteConsistent(_ remote: RemoteFixtures.Remote, dir: TemporaryDirectory, label: String)
+        async throws
+    {
         // Killed before it made the folder: there is nothing to be inconsistent.
         if let folder = remote.folder, !fileExists(folder) { return }
         let target = dir.file("check-\(label)")

@@ -11,7 +11,8 @@ import Testing
         ("an asset pack", "/assets/[0-9a-f]{64}$"), ("an object", "/objects/[0-9a-f]{2}/[0-9a-f]{62}$"),
     ]
 
-    @Test("clone from an S3 server whose ref, turn record, asset pack or object never ends fails with one line, quickly, leaving nothing over its size",
+    @Test(
+        "clone from an S3 server whose ref, turn record, asset pack or object never ends fails with one line, quickly, leaving nothing over its size",
         arguments: 0..<4)
     func endlessBody(_ index: Int) async throws {
         let (label, pattern) = Self.cases[index]
@@ -28,17 +29,19 @@ import Testing
         environment["AWS_ENDPOINT_URL"] = hostile.endpoint
         let b = dir.file("b")
         let started = Date()
-        let clone = try await OmnistoreCLI.run(["clone", remote.url, b], in: dir.path, environment: environment, timeout: 120)
+        let clone = try await OmnistoreCLI.run(
+            ["clone", remote.url, b], in: dir.path, environment: environment, timeout: 120)
         let elapsed = Date().timeIntervalSince(started)
         #expect(clone.failedCleanly, "\(label): \(clone)")
         #expect(clone.stderrLines.count == 1, "\(label): \(clone.stderr)")
         #expect(clone.stderr.contains("larger") || clone.stderr.contains("more than"), "\(label): \(clone.stderr)")
         #expect(elapsed < 60, "\(label): took \(elapsed) s")
         // Nothing bigger than a clip of this test (a few KiB) was written anywhere.
-        let largest = listTree(dir.path).compactMap { relative -> Int? in
-            guard !relative.hasPrefix("a/") else { return nil }
-            return (try? FileManager.default.attributesOfItem(atPath: dir.file(relative)))?[.size] as? Int
-        }.max() ?? 0
+        let largest =
+            listTree(dir.path).compactMap { relative -> Int? in
+                guard !relative.hasPrefix("a/") else { return nil }
+                return (try? FileManager.default.attributesOfItem(atPath: dir.file(relative)))?[.size] as? Int
+            }.max() ?? 0
         #expect(largest < 1 << 20, "\(label): a file of \(largest) bytes was written")
         withExtendedLifetime(hostile) {}
     }

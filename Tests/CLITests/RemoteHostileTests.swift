@@ -27,7 +27,9 @@ struct RemoteHostileTests {
         let a = try dir.makeDirectory("a")
         try await remoteCheck(["init"], in: a, remote)
         var outputs: [String] = []
-        for seed in 1...2 { outputs.append(try await recordClip(a, seed: seed, message: "take \(seed)", remote).output) }
+        for seed in 1...2 {
+            outputs.append(try await recordClip(a, seed: seed, message: "take \(seed)", remote).output)
+        }
         try await remoteCheck(["remote", "add", "origin", remote.url], in: a, remote)
         try await remoteCheck(["push", "origin", "main"], in: a, remote)
         return Pushed(dir: dir, remote: remote, workspace: a, folder: remote.folder ?? "", outputs: outputs)
@@ -53,9 +55,12 @@ struct RemoteHostileTests {
         #expect(!cloned.stderr.contains("\u{1b}"), "raw ESC reached the terminal:\n\(cloned.stderr)")
         let warnings = cloned.stderr.split(separator: "\n").filter { $0.hasPrefix("warning: skipped origin's branch") }
         #expect(warnings.count == hostile.count, "\(cloned.stderr)")
-        #expect(cloned.stderr.contains("'esc\\x1b]0;owned\\x07'") && cloned.stderr.contains("'new\\nline'"), "\(cloned.stderr)")
+        #expect(
+            cloned.stderr.contains("'esc\\x1b]0;owned\\x07'") && cloned.stderr.contains("'new\\nline'"),
+            "\(cloned.stderr)")
 
-        let branches = try JSONText.array(try await remoteCheck(["branch", "-a", "--json"], in: clone, p.remote).stdout)
+        let branches = try JSONText.array(
+            try await remoteCheck(["branch", "-a", "--json"], in: clone, p.remote).stdout)
         let names = Set(branches.compactMap { ($0 as? [String: Any])?["name"] as? String })
         #expect(names == ["main", "remotes/origin/main"] || names == ["main", "origin/main"], "\(names)")
 
@@ -130,11 +135,13 @@ struct RemoteHostileTests {
         let long = try await OmnistoreCLI.run(["fetch-objects", "--all"], in: clone2, timeout: 60)
         #expect(!long.succeeded)
         #expect(long.stderr.contains("larger than the"), "\(long)")
-        let partials = (try? FileManager.default.contentsOfDirectory(atPath: clone2 + "/.omnistore/remote-partial")) ?? []
-        #expect(partials.filter { !$0.hasPrefix(".") }.allSatisfy { name in
-            var info = stat()
-            return stat(clone2 + "/.omnistore/remote-partial/" + name, &info) != 0 || info.st_size == 0
-        }, "a partial download was kept: \(partials)")
+        let partials =
+            (try? FileManager.default.contentsOfDirectory(atPath: clone2 + "/.omnistore/remote-partial")) ?? []
+        #expect(
+            partials.filter { !$0.hasPrefix(".") }.allSatisfy { name in
+                var info = stat()
+                return stat(clone2 + "/.omnistore/remote-partial/" + name, &info) != 0 || info.st_size == 0
+            }, "a partial download was kept: \(partials)")
     }
 
     @Test("a ref or a turn record larger than 1 MiB is refused by name, not read into memory")
@@ -182,7 +189,9 @@ struct RemoteHostileTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside).isEmpty, "push wrote outside the remote")
         #expect(!FileManager.default.fileExists(atPath: folder + "/refs/heads/main"))
     }
-    @Test("an abandoned partial download is reported by fsck and removed by gc after 3 days; a recent one is kept to resume")
+    @Test(
+        "an abandoned partial download is reported by fsck and removed by gc after 3 days; a recent one is kept to resume"
+    )
     func stalePartialDownloads() async throws {
         let p = try await Self.pushed("hostile-partial")
         let partials = p.workspace + "/.omnistore/remote-partial"
@@ -223,20 +232,24 @@ struct RemoteHostileTests {
                 os.chmod(path, 0o644); os.unlink(path)
                 open(os.path.join(folder, hashlib.sha256(data).hexdigest()), "wb").write(data)
             """
-        let python = try await RunningProcess.run(try Tool.path("python3"), ["-c", script, p.folder + "/assets", victim])
+        let python = try await RunningProcess.run(
+            try Tool.path("python3"), ["-c", script, p.folder + "/assets", victim])
         #expect(python.succeeded, "\(python)")
         let clone = p.dir.file("b")
         try await remoteCheck(["clone", "--lazy", p.remote.url, clone], in: p.dir.path, p.remote)
         func mime() async throws -> String? {
             let assets = try JSONText.array(try await remoteCheck(["assets", "--json"], in: clone, p.remote).stdout)
-            return assets.compactMap { $0 as? [String: Any] }.first { $0["id"] as? String == victim }?["mime"] as? String
+            return assets.compactMap { $0 as? [String: Any] }.first { $0["id"] as? String == victim }?["mime"]
+                as? String
         }
         #expect(try await mime() == "video/mp4", "the lazy clone takes the record's word until the bytes arrive")
         try await remoteCheck(["fetch-objects", "--all"], in: clone, p.remote)
         #expect(try await mime() == "audio/wav")
         try await expectFsckClean(clone, p.remote)
     }
-    @Test("S3: an object longer than its record declares stops at the declared size in a lazy fetch, and nothing is stored")
+    @Test(
+        "S3: an object longer than its record declares stops at the declared size in a lazy fetch, and nothing is stored"
+    )
     func s3ObjectLongerThanDeclared() async throws {
         let dir = try TemporaryDirectory("hostile-s3-long")
         let remote = try await RemoteFixtures.make(.s3, in: dir)

@@ -30,7 +30,9 @@ struct RemoteNewerRecordTests {
         return result.stdoutData
     }
 
-    @Test("a record with unknown fields and kind is pulled, verified by sha256, built on, rebased and pushed on unchanged")
+    @Test(
+        "a record with unknown fields and kind is pulled, verified by sha256, built on, rebased and pushed on unchanged"
+    )
     func unknownFieldsTravel() async throws {
         let dir = try TemporaryDirectory("remote-newer-record")
         let remote = try await RemoteFixtures.make(.folder, in: dir)
@@ -82,7 +84,8 @@ struct RemoteNewerRecordTests {
         let pushed = secondFolder + "/turns/" + newer
         #expect(FileManager.default.contents(atPath: pushed) == bytes, "the pushed record is not the pulled one")
         #expect(try await SHA256Sum.hashes([pushed]) == [newer])
-        let parents = try JSONText.object(try await remoteCheck(["show", child.turn, "--json"], in: b, remote).stdout)["parents"]
+        let parents = try JSONText.object(try await remoteCheck(["show", child.turn, "--json"], in: b, remote).stdout)[
+            "parents"]
         #expect(parents as? [String] == [newer])
 
         // Rebased onto another tip, the newer turn gets a new parent and keeps every other field.
@@ -95,7 +98,8 @@ struct RemoteNewerRecordTests {
             .compactMap { $0 as? [String: Any] }
         let replayed = try #require(rebased.first { $0["kind"] as? String == "storyboard" }?["id"] as? String)
         #expect(replayed != newer)
-        let replayedShown = try JSONText.object(try await remoteCheck(["show", replayed, "--json"], in: c, remote).stdout)
+        let replayedShown = try JSONText.object(
+            try await remoteCheck(["show", replayed, "--json"], in: c, remote).stdout)
         #expect(replayedShown["recipe"] as? String == shown["recipe"] as? String)
         #expect((replayedShown["review"] as? [String: Any])?["by"] as? [String] == ["ana", "bo"])
         try await expectFsckClean(c, remote)

@@ -8,14 +8,18 @@ import Testing
 
 /// Runs omnistore with a remote's environment, requiring success.
 @discardableResult
-func remoteCheck(_ arguments: [String], in directory: String, _ remote: RemoteFixtures.Remote) async throws -> ProcessResult {
+func remoteCheck(_ arguments: [String], in directory: String, _ remote: RemoteFixtures.Remote) async throws
+    -> ProcessResult
+{
     let result = try await OmnistoreCLI.run(arguments, in: directory, environment: remote.environment)
     guard result.succeeded else { throw TestSupportError("omnistore failed:\n\(result)") }
     try expectNoSecrets(result)
     return result
 }
 
-func remoteRun(_ arguments: [String], in directory: String, _ remote: RemoteFixtures.Remote) async throws -> ProcessResult {
+func remoteRun(_ arguments: [String], in directory: String, _ remote: RemoteFixtures.Remote) async throws
+    -> ProcessResult
+{
     let result = try await OmnistoreCLI.run(arguments, in: directory, environment: remote.environment)
     try expectNoSecrets(result)
     return result
@@ -24,13 +28,16 @@ func remoteRun(_ arguments: [String], in directory: String, _ remote: RemoteFixt
 /// Credentials must never reach output.
 func expectNoSecrets(_ result: ProcessResult) throws {
     for marker in [RemoteServer.secretMarker, RemoteServer.tokenMarker] {
-        #expect(!result.stdout.contains(marker) && !result.stderr.contains(marker), "a credential was printed:\n\(result)")
+        #expect(
+            !result.stdout.contains(marker) && !result.stderr.contains(marker), "a credential was printed:\n\(result)")
     }
 }
 
 /// Records a WAV clip as a new turn and returns the turn and output ids.
 @discardableResult
-func recordClip(_ workspace: String, seed: Int, message: String, _ remote: RemoteFixtures.Remote) async throws -> (turn: String, output: String) {
+func recordClip(_ workspace: String, seed: Int, message: String, _ remote: RemoteFixtures.Remote) async throws -> (
+    turn: String, output: String
+) {
     let clip = workspace + "/../clip-\(seed)-\(UUID().uuidString.prefix(6)).wav"
     try WAV.data(seed: seed, sampleCount: 4000).write(to: URL(fileURLWithPath: clip))
     let result = try await remoteCheck(["record", clip, "-m", message, "--json"], in: workspace, remote)
@@ -46,35 +53,46 @@ func allTurns(_ workspace: String, _ remote: RemoteFixtures.Remote) async throws
 
 func branchTip(_ workspace: String, _ name: String, _ remote: RemoteFixtures.Remote) async throws -> String? {
     let result = try await remoteCheck(["branch", "-a", "--json"], in: workspace, remote)
-    return try JSONText.array(result.stdout).compactMap { $0 as? [String: Any] }.first { $0["name"] as? String == name }?["turn"]
+    return try JSONText.array(result.stdout).compactMap { $0 as? [String: Any] }.first {
+        $0["name"] as? String == name
+    }?["turn"]
         as? String
 }
 
-func expectFsckClean(_ workspace: String, _ remote: RemoteFixtures.Remote, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+func expectFsckClean(
+    _ workspace: String, _ remote: RemoteFixtures.Remote, sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
     let result = try await remoteRun(["fsck"], in: workspace, remote)
     #expect(result.succeeded, "fsck is not clean:\n\(result)", sourceLocation: sourceLocation)
 }
 
 @Suite("Remote sync")
 struct RemoteSyncTests {
-    @Test("push sends only what is missing; clone and pull rebuild the same graph with the same bytes", arguments: RemoteFixtures.Kind.allCases)
+    @Test(
+        "push sends only what is missing; clone and pull rebuild the same graph with the same bytes",
+        arguments: RemoteFixtures.Kind.allCases)
     func roundTrip(_ kind: RemoteFixtures.Kind) async throws {
         let dir = try TemporaryDirectory("remote-roundtrip")
         let remote = try await RemoteFixtures.make(kind, in: dir)
         let a = try dir.makeDirectory("a")
         try await remoteCheck(["init"], in: a, remote)
         var outputs: [String] = []
-        for seed in 1...3 { outputs.append(try await recordClip(a, seed: seed, message: "take \(seed)", remote).output) }
+        for seed in 1...3 {
+            outputs.append(try await recordClip(a, seed: seed, message: "take \(seed)", remote).output)
+        }
         try await remoteCheck(["branch", "noir", "HEAD~1"], in: a, remote)
         try await remoteCheck(["remote", "add", "origin", remote.url], in: a, remote)
         let listed = try await remoteCheck(["remote", "-v"], in: a, remote)
         #expect(listed.stdout.contains("origin\t\(remote.url)"))
 
-        let first = try JSONText.object(try await remoteCheck(["push", "origin", "main", "noir", "--json"], in: a, remote).stdout)
+        let first = try JSONText.object(
+            try await remoteCheck(["push", "origin", "main", "noir", "--json"], in: a, remote).stdout)
         #expect(first["objects"] as? Int == 3)
         #expect(first["turns"] as? Int == 3)
         let branches = try await remoteCheck(["branch", "-a"], in: a, remote)
-        #expect(branches.stdoutLines.contains("  remotes/origin/main") && branches.stdoutLines.contains("  remotes/origin/noir"))
+        #expect(
+            branches.stdoutLines.contains("  remotes/origin/main")
+                && branches.stdoutLines.contains("  remotes/origin/noir"))
 
         // Nothing new: nothing sent.
         let again = try JSONText.object(try await remoteCheck(["push", "--json"], in: a, remote).stdout)
@@ -102,7 +120,9 @@ struct RemoteSyncTests {
         #expect(try await allTurns(b, remote).contains(newer.turn))
     }
 
-    @Test("two stores push one branch at once: one wins, the other is refused, pulls, and then lands", arguments: RemoteFixtures.Kind.allCases)
+    @Test(
+        "two stores push one branch at once: one wins, the other is refused, pulls, and then lands",
+        arguments: RemoteFixtures.Kind.allCases)
     func concurrentPush(_ kind: RemoteFixtures.Kind) async throws {
         let dir = try TemporaryDirectory("remote-race")
         let remote = try await RemoteFixtures.make(kind, in: dir)
@@ -163,12 +183,18 @@ struct RemoteSyncTests {
         try await remoteCheck(["checkout", "main"], in: a, remote)
         try await recordClip(a, seed: 3, message: "three", remote)
         let refused = try await remoteRun(["push"], in: a, remote)
-        #expect(refused.failedCleanly && refused.stderr.contains("rejected") && refused.stderr.contains("pull"), "\(refused)")
+        #expect(
+            refused.failedCleanly && refused.stderr.contains("rejected") && refused.stderr.contains("pull"),
+            "\(refused)")
         let forced = try await remoteCheck(["push", "--force"], in: a, remote)
-        #expect(forced.stderr.contains("forced update") && forced.stderr.contains(String(pushedTip.turn.prefix(12))), "\(forced)")
+        #expect(
+            forced.stderr.contains("forced update") && forced.stderr.contains(String(pushedTip.turn.prefix(12))),
+            "\(forced)")
     }
 
-    @Test("a lazy clone fetches bytes only when needed, and exports the right ones", arguments: RemoteFixtures.Kind.allCases)
+    @Test(
+        "a lazy clone fetches bytes only when needed, and exports the right ones",
+        arguments: RemoteFixtures.Kind.allCases)
     func lazyClone(_ kind: RemoteFixtures.Kind) async throws {
         let dir = try TemporaryDirectory("remote-lazy")
         let remote = try await RemoteFixtures.make(kind, in: dir)
@@ -180,7 +206,8 @@ struct RemoteSyncTests {
         try await remoteCheck(["push"], in: a, remote)
 
         let b = dir.file("b")
-        let cloned = try JSONText.object(try await remoteCheck(["clone", "--lazy", remote.url, b, "--json"], in: dir.path, remote).stdout)
+        let cloned = try JSONText.object(
+            try await remoteCheck(["clone", "--lazy", remote.url, b, "--json"], in: dir.path, remote).stdout)
         #expect(cloned["lazy_objects"] as? Int == 3 && cloned["objects"] as? Int == 0)
         #expect(StoreFiles(workspace: b).objectIDs().isEmpty)
         try await expectFsckClean(b, remote)
@@ -231,7 +258,9 @@ struct RemoteSyncTests {
         try await expectFsckClean(lazy, remote)
     }
 
-    @Test("remote add checks names and URLs; remove drops the tracking branches, but not while a lazy clone needs the remote")
+    @Test(
+        "remote add checks names and URLs; remove drops the tracking branches, but not while a lazy clone needs the remote"
+    )
     func remoteManagement() async throws {
         let dir = try TemporaryDirectory("remote-manage")
         let remote = try await RemoteFixtures.make(.folder, in: dir)
@@ -282,7 +311,8 @@ struct RemoteSyncTests {
         #expect(failed.failedCleanly && failed.stderr.contains("error:"), "\(failed)")
         try expectNoSecrets(failed)
         // Missing keys: the error says which variables to set.
-        let missing = try await OmnistoreCLI.run(["pull"], in: a, environment: ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""])
+        let missing = try await OmnistoreCLI.run(
+            ["pull"], in: a, environment: ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""])
         #expect(missing.failedCleanly && missing.stderr.contains("AWS_SECRET_ACCESS_KEY"), "\(missing)")
         for file in (try? FileManager.default.subpathsOfDirectory(atPath: a + "/.omnistore")) ?? [] {
             guard let bytes = fileBytes(a + "/.omnistore/" + file) else { continue }

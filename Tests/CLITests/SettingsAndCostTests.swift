@@ -13,7 +13,10 @@ import Testing
         for arguments in [["add", "pipe.mp4"], ["record", "pipe.mp4", "-m", "x"]] {
             let result = try await ws.run(arguments, environment: [:])
             #expect(result.failedCleanly && !result.timedOut, "\(result)")
-            #expect(result.stderrLines == ["error: cannot add 'pipe.mp4': it is a named pipe (FIFO); only regular files can be added"])
+            #expect(
+                result.stderrLines == [
+                    "error: cannot add 'pipe.mp4': it is a named pipe (FIFO); only regular files can be added"
+                ])
         }
         #expect(try await ws.assetsJSON().isEmpty)
     }
@@ -37,10 +40,13 @@ import Testing
     func badStoredSettingIsReported() async throws {
         let ws = try await CLIWorkspace.make("cli-config-stored")
         #expect(try await ws.run(["config", "retention_days", "30"]).succeeded)
-        let script = "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute(\"UPDATE config SET value='nan' WHERE key='retention_days'\"); db.commit()"
+        let script =
+            "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute(\"UPDATE config SET value='nan' WHERE key='retention_days'\"); db.commit()"
         try await Tool.check("python3", ["-c", script, ws.file(".omnistore/omnistore.db")])
         let read = try await ws.run(["config", "retention_days"])
-        #expect(read.failedCleanly && read.stderr.contains("holds 'nan'") && read.stderr.contains("omnistore config retention_days"), "\(read)")
+        #expect(
+            read.failedCleanly && read.stderr.contains("holds 'nan'")
+                && read.stderr.contains("omnistore config retention_days"), "\(read)")
     }
 
     @Test("a missing working file: status names a checkout that restores it and keeps HEAD on its branch")
@@ -49,7 +55,8 @@ import Testing
         _ = try await Fixtures.copy(.mp4H264AAC, into: ws.path)
         #expect(try await ws.run(["record", Fixture.mp4H264AAC.fileName, "-m", "one"]).succeeded)
         #expect(try await ws.run(["checkout", "main"]).succeeded)
-        let workfile = try #require(try JSONText.object(try await ws.run(["status", "--json"]).stdout)["workfile"] as? [String: Any])
+        let workfile = try #require(
+            try JSONText.object(try await ws.run(["status", "--json"]).stdout)["workfile"] as? [String: Any])
         try FileManager.default.removeItem(atPath: try #require(workfile["path"] as? String))
         let status = try await ws.run(["status"])
         let hint = try #require(status.stdout.split(separator: "'").dropFirst().first.map(String.init), "\(status)")
@@ -76,11 +83,16 @@ import Testing
             #expect(result.succeeded, "\(result)")
         }
         let text = try await ws.run(["cost", "--by-branch"])
-        #expect(text.stdoutLines.contains { $0.hasPrefix("main") && $0.contains("2 turns") && $0.contains("$3.00") }, "\(text)")
-        #expect(text.stdoutLines.contains { $0.hasPrefix("side") && $0.contains("2 turns") && $0.contains("$5.00") }, "\(text)")
+        #expect(
+            text.stdoutLines.contains { $0.hasPrefix("main") && $0.contains("2 turns") && $0.contains("$3.00") },
+            "\(text)")
+        #expect(
+            text.stdoutLines.contains { $0.hasPrefix("side") && $0.contains("2 turns") && $0.contains("$5.00") },
+            "\(text)")
         // one (1) + two (2) + three (4): the shared first turn once, not main's 3 + side's 5.
         #expect(text.stdoutLines.last == "total $7.00 over 3 turns on 2 branches", "\(text)")
         let plain = try await ws.run(["cost"])
-        #expect(plain.stdoutLines.last == "total $3.00 over 2 turns", "without --by-branch it is HEAD's history: \(plain)")
+        #expect(
+            plain.stdoutLines.last == "total $3.00 over 2 turns", "without --by-branch it is HEAD's history: \(plain)")
     }
 }

@@ -5,8 +5,9 @@ import Testing
 @Suite struct StoreDiscovery {
     static let notAStoreLine = "error: not an omnistore store (or any parent): run 'omnistore init'"
 
-    @Test("outside any store, each store command fails with the exact message",
-          arguments: [["assets"], ["add", "x.wav"], ["show", "abcd"], ["export", "abcd", "-o", "out.bin"]])
+    @Test(
+        "outside any store, each store command fails with the exact message",
+        arguments: [["assets"], ["add", "x.wav"], ["show", "abcd"], ["export", "abcd", "-o", "out.bin"]])
     func outsideAnyStore(_ arguments: [String]) async throws {
         let dir = try TemporaryDirectory("cli-nostore")
         // The test is only meaningful if no parent of the temp folder is a store.
@@ -49,7 +50,8 @@ import Testing
 
         let byFlag = try await OmnistoreCLI.run(["add", "--store", ws.path, "one.wav"], in: outside)
         #expect(byFlag.succeeded, "\(byFlag)")
-        let byEnv = try await OmnistoreCLI.run(["add", "two.wav"], in: outside, environment: ["OMNISTORE_DIR": ws.path])
+        let byEnv = try await OmnistoreCLI.run(
+            ["add", "two.wav"], in: outside, environment: ["OMNISTORE_DIR": ws.path])
         #expect(byEnv.succeeded, "\(byEnv)")
         #expect(Set(try await ws.assetIDs()) == Set(hashes))
         #expect(!fileExists(outside + "/.omnistore"))
@@ -57,10 +59,14 @@ import Testing
         let listedByFlag = try await OmnistoreCLI.run(
             ["assets", "--json", "--store", ws.path + "/.omnistore"], in: outside)
         #expect(listedByFlag.succeeded, "\(listedByFlag)")
-        #expect(Set(try JSONText.array(listedByFlag.stdout).compactMap { ($0 as? [String: Any])?["id"] as? String }) == Set(hashes))
+        #expect(
+            Set(try JSONText.array(listedByFlag.stdout).compactMap { ($0 as? [String: Any])?["id"] as? String })
+                == Set(hashes))
         let listedByEnv = try await OmnistoreCLI.run(
             ["assets", "--json"], in: outside, environment: ["OMNISTORE_DIR": ws.path])
-        #expect(Set(try JSONText.array(listedByEnv.stdout).compactMap { ($0 as? [String: Any])?["id"] as? String }) == Set(hashes))
+        #expect(
+            Set(try JSONText.array(listedByEnv.stdout).compactMap { ($0 as? [String: Any])?["id"] as? String })
+                == Set(hashes))
     }
 
     @Test("--store wins over OMNISTORE_DIR, which wins over the current folder")
@@ -78,7 +84,8 @@ import Testing
         #expect(first.files.objectIDs().isEmpty)
         #expect(third.files.objectIDs().isEmpty)
 
-        let viaEnv = try await OmnistoreCLI.run(["add", wav], in: first.path, environment: ["OMNISTORE_DIR": third.path])
+        let viaEnv = try await OmnistoreCLI.run(
+            ["add", wav], in: first.path, environment: ["OMNISTORE_DIR": third.path])
         #expect(viaEnv.succeeded, "\(viaEnv)")
         #expect(third.files.objectIDs() == [hex])
         #expect(first.files.objectIDs().isEmpty)
@@ -91,7 +98,8 @@ import Testing
         let byFlag = try await OmnistoreCLI.run(["assets", "--store", dir.file("plain")], in: dir.path)
         #expect(byFlag.failedCleanly, "\(byFlag)")
         #expect(byFlag.stderrLines.count == 1 && byFlag.stderrLines[0].hasPrefix("error: "), "\(byFlag)")
-        let byEnv = try await OmnistoreCLI.run(["assets"], in: dir.path, environment: ["OMNISTORE_DIR": dir.file("plain")])
+        let byEnv = try await OmnistoreCLI.run(
+            ["assets"], in: dir.path, environment: ["OMNISTORE_DIR": dir.file("plain")])
         #expect(byEnv.failedCleanly, "\(byEnv)")
         #expect(!fileExists(dir.file("plain/.omnistore")))
     }
@@ -124,7 +132,8 @@ import Testing
         let created = try JSONText.object(result.stdout)
         #expect(created["created"] as? Bool == true)
         #expect(created["store"] as? String == dir.file("new/workspace/.omnistore"))
-        let again = try JSONText.object(try await OmnistoreCLI.check(["init", "--json", "new/workspace"], in: dir.path).stdout)
+        let again = try JSONText.object(
+            try await OmnistoreCLI.check(["init", "--json", "new/workspace"], in: dir.path).stdout)
         #expect(again["created"] as? Bool == false)
         #expect(fileExists(dir.file("new/workspace/.omnistore/objects")))
         let listed = try await OmnistoreCLI.run(["assets", "--json"], in: dir.file("new/workspace"))

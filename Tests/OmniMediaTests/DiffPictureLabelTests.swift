@@ -52,7 +52,8 @@ import Testing
         #expect(Self.read(out, x: pad, y: strip + rowHeight + pad, count: headerB.count, scale: scale) == headerB)
         for (column, caption) in ["1.25s  SSIM 0.734", "4.50s  SSIM 0.900"].enumerated() {
             let x = column * tile + (tile - PixelFont.width(of: caption, scale: scale)) / 2
-            #expect(Self.read(out, x: x, y: 2 * strip + frames.height + pad, count: caption.count, scale: scale) == caption)
+            #expect(
+                Self.read(out, x: x, y: 2 * strip + frames.height + pad, count: caption.count, scale: scale) == caption)
         }
         #expect(out.pixel(x: 10, y: strip + 10) == (0, 0, 90), "row A sits under its strip")
         #expect(out.pixel(x: 10, y: 2 * strip + rowHeight + 10) == (0, 90, 0), "row B sits under its strip")

@@ -18,7 +18,8 @@ func uprightReencode(_ path: String, into directory: String) async throws -> Str
 
 @Suite struct FootageVisualDiff {
     /// ffmpeg autorotates both inputs of its ssim filter; so must the diff.
-    @Test("a rotated phone clip against its upright re-encode scores as ffmpeg's autorotated ssim",
+    @Test(
+        "a rotated phone clip against its upright re-encode scores as ffmpeg's autorotated ssim",
         arguments: [FootageClip.hevcRotate90, .hevcRotate270])
     func rotated(_ clip: FootageClip) async throws {
         let dir = try TemporaryDirectory("diff-rotated")
@@ -51,7 +52,8 @@ func uprightReencode(_ path: String, into directory: String) async throws -> Str
 }
 
 @Suite struct FootageCorpusFrames {
-    @Test("thumbnails at five times are ffmpeg's frames; diff --visual against an upright re-encode ≥ ffmpeg's ssim − 0.01",
+    @Test(
+        "thumbnails at five times are ffmpeg's frames; diff --visual against an upright re-encode ≥ ffmpeg's ssim − 0.01",
         arguments: FootageClip.allCases)
     func corpus(_ clip: FootageClip) async throws {
         let path = try await FootageCorpus.path(clip)

@@ -24,7 +24,8 @@ func expectFootageFrame(_ clip: FootageClip, at seconds: Double) async throws {
 
     /// 0.43 s is a B-frame shown before the I-frame it follows in decode
     /// order, and refers to the GOP before it.
-    @Test("MPEG-2 program stream (VOB): the frame at T is the frame ffmpeg shows at T",
+    @Test(
+        "MPEG-2 program stream (VOB): the frame at T is the frame ffmpeg shows at T",
         arguments: [0.2, 0.43, 1.5, 3, 5.5])
     func programStream(_ seconds: Double) async throws {
         try await expectFootageFrame(.vob, at: seconds)
@@ -41,7 +42,8 @@ func expectFootageFrame(_ clip: FootageClip, at seconds: Double) async throws {
 }
 
 @Suite struct ContactSheetGaps {
-    @Test("a sheet of a truncated clip has no black cell: cells past the cut show the last frame, and say so",
+    @Test(
+        "a sheet of a truncated clip has no black cell: cells past the cut show the last frame, and say so",
         arguments: [false, true])
     func truncated(exact: Bool) async throws {
         let dir = try TemporaryDirectory("sheet-truncated")

@@ -9,7 +9,8 @@ import Testing
         let path = try await FootageCorpus.path(clip)
         let expected = try await FootageOracle.displaySize(path)
         let size = try #require(try MediaProbe.probe(path: path).displaySize)
-        #expect(size.width == expected.width && size.height == expected.height,
+        #expect(
+            size.width == expected.width && size.height == expected.height,
             "\(clip): \(size.width)x\(size.height), ffprobe implies \(expected.width)x\(expected.height)")
     }
 }

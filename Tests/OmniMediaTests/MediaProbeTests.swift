@@ -82,7 +82,8 @@ extension ProbedMedia {
     func tenBit(_ fixture: Fixture) async throws {
         let path = try await Fixtures.path(fixture)
         let oracle = try #require(try await FFprobe.report(path).primaryVideo)
-        #expect(oracle.pixFmt?.contains("10") == true, "fixture should be 10-bit, ffprobe says \(oracle.pixFmt ?? "nil")")
+        #expect(
+            oracle.pixFmt?.contains("10") == true, "fixture should be 10-bit, ffprobe says \(oracle.pixFmt ?? "nil")")
         let video = try #require(try MediaProbe.probe(path: path).primaryVideo)
         #expect(video.pixelFormat == oracle.pixFmt)
         #expect(video.profile == oracle.profile)
@@ -97,7 +98,8 @@ extension ProbedMedia {
         #expect(try MediaProbe.probe(path: mkv).mime != "video/webm")
         #expect(try MediaProbe.probe(path: mkv, nameHint: "clip.webm").mime == "video/webm")
         #expect(try MediaProbe.probe(path: webm).mime == "video/webm")
-        #expect(Fixture.mkvVP9Opus.acceptableMimes.contains(try MediaProbe.probe(path: webm, nameHint: "clip.mkv").mime))
+        #expect(
+            Fixture.mkvVP9Opus.acceptableMimes.contains(try MediaProbe.probe(path: webm, nameHint: "clip.mkv").mime))
     }
 
     @Test("the hint does not change anything ffprobe reports")

@@ -20,12 +20,14 @@ struct TransportFixture {
         let scratch = try TemporaryDirectory("remote-transport")
         switch kind {
         case .folder:
-            return TransportFixture(transport: try FileRemote(root: scratch.file("remote.omni"), create: true), scratch: scratch)
+            return TransportFixture(
+                transport: try FileRemote(root: scratch.file("remote.omni"), create: true), scratch: scratch)
         case .s3:
             let bucket = try await RemoteServer.makeBucket()
             var environment = try await RemoteServer.environment()
             if addressing == "virtual" {
-                environment["AWS_ENDPOINT_URL"] = environment["AWS_ENDPOINT_URL"]?.replacingOccurrences(of: "127.0.0.1", with: "localhost")
+                environment["AWS_ENDPOINT_URL"] = environment["AWS_ENDPOINT_URL"]?.replacingOccurrences(
+                    of: "127.0.0.1", with: "localhost")
             }
             let transport = try Remotes.open(
                 "s3://\(bucket)/team/project", s3: Remotes.S3Options(addressing: addressing), environment: environment)
@@ -93,7 +95,9 @@ struct RemoteTransportTests {
         let base = try #require(try remote.readRef(key))
         let wins = Locked(0)
         try ParallelWork.run(8, workers: 8) { index in
-            if try remote.swapRef(key, expected: base, to: Array("writer \(index)\n".utf8)) { wins.withValue { $0 += 1 } }
+            if try remote.swapRef(key, expected: base, to: Array("writer \(index)\n".utf8)) {
+                wins.withValue { $0 += 1 }
+            }
         }
         #expect(wins.current == 1)
         #expect(try remote.readRef(key)?.value != base.value)
@@ -106,7 +110,8 @@ struct RemoteTransportTests {
         let (path, hash) = try fixture.randomFile("clip.bin", count: 3 << 20)
         let key = "objects/\(hash.prefix(2))/\(hash.dropFirst(2))"
         let sent = Locked<Int64>(0)
-        try remote.upload(key, from: path, size: 3 << 20, sha256: hash, progress: { delta in sent.withValue { $0 += delta } })
+        try remote.upload(
+            key, from: path, size: 3 << 20, sha256: hash, progress: { delta in sent.withValue { $0 += delta } })
         #expect(sent.current == 3 << 20)
         #expect(try remote.size(of: key) == 3 << 20)
         // A partial download (the first MiB, as a killed pull leaves it) is continued.

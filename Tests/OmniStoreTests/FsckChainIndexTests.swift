@@ -6,7 +6,8 @@ import Testing
 /// fsck checks the chain index against the turns' parents and rebuilds it
 /// when it is damaged, since every ancestry answer is built on it.
 @Suite struct FsckChainIndex {
-    @Test("a damaged chain index is reported by fsck, rebuilt from the parents, and answers right again",
+    @Test(
+        "a damaged chain index is reported by fsck, rebuilt from the parents, and answers right again",
         arguments: [
             "UPDATE turn SET chain_pos = chain_pos + 100 WHERE chain_pos = 2",
             "UPDATE turn SET chain = NULL, chain_pos = NULL WHERE chain_pos = 1",

@@ -11,7 +11,8 @@ import Testing
     private func resource(_ name: String) throws -> [String: Any] {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Resources/\(name)").path
-        guard let data = fileBytes(path), let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let data = fileBytes(path), let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
             throw TestSupportError("cannot read \(path)")
         }
         return object
@@ -81,7 +82,8 @@ import Testing
     func previewEstimates() throws {
         let dir = try TemporaryDirectory("lib-preview")
         let (store, _) = try Store.create(at: dir.path)
-        let rates = try #require((try resource("pricing.json")[Self.model] as? [String: Any])?["usd_per_second"] as? [String: Any])
+        let rates = try #require(
+            (try resource("pricing.json")[Self.model] as? [String: Any])?["usd_per_second"] as? [String: Any])
 
         var options = GenerationOptions(kind: "generate", instruction: "a lantern over a harbor")
         let defaults = try store.previewGeneration(options)

@@ -78,9 +78,10 @@ import Testing
             return "[ \n" + items.map { pad + scrambled($0, level: level + 1) }.joined(separator: " ,\n") + "\n ]"
         case .object(let members):
             let keys = members.keys.sorted(by: >)
-            return "{\r\n" + keys.map { key in
-                pad + JSONValue.string(key).compactText + " :\t" + scrambled(members[key]!, level: level + 1)
-            }.joined(separator: ",\n") + "\n}"
+            return "{\r\n"
+                + keys.map { key in
+                    pad + JSONValue.string(key).compactText + " :\t" + scrambled(members[key]!, level: level + 1)
+                }.joined(separator: ",\n") + "\n}"
         }
     }
 
@@ -154,8 +155,10 @@ import Testing
     func pythonRoundingEdges() async throws {
         let (dir, workspace, store, turn) = try Self.richTurn(
             "graph-canonical-edges",
-            settings: ["almost_two": .double(2.0000001), "tiny": .double(0.0000004), "neg_tiny": .double(-0.0000001),
-                "neg_almost_two": .double(-2.0000001)])
+            settings: [
+                "almost_two": .double(2.0000001), "tiny": .double(0.0000004), "neg_tiny": .double(-0.0000001),
+                "neg_almost_two": .double(-2.0000001),
+            ])
         let stored = try? store.turn(turn.id)
         #expect(stored != nil, "the stored record must hash to its id; canonical text: \(turn.canonicalText)")
         guard let stored else { return }

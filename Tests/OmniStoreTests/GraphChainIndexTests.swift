@@ -35,7 +35,8 @@ import Testing
         let places = try placements(store, names)
         #expect(places.count == expected.count, "\(context): \(places.count) turns placed")
         for (name, place) in expected {
-            #expect(places[name]?.0 == place.0 && places[name]?.1 == place.1,
+            #expect(
+                places[name]?.0 == place.0 && places[name]?.1 == place.1,
                 "\(context): \(name) is at \(String(describing: places[name])), expected \(place)")
         }
         #expect(try store.read("test") { db in try ChainIndex.problems(db) } == [], "\(context)")
@@ -138,13 +139,15 @@ import Testing
         let ws = try dir.makeDirectory("ws")
         try await OmnistoreCLI.check(["init"], in: ws)
         let rootClip = try dir.write(WAV.data(seed: 7_300), to: "root.wav")
-        let root = try JSONText.object(try await OmnistoreCLI.check(["record", rootClip, "-m", "root", "--json"], in: ws).stdout)
+        let root = try JSONText.object(
+            try await OmnistoreCLI.check(["record", rootClip, "-m", "root", "--json"], in: ws).stdout)
         let rootID = try #require(root["id"] as? String)
         let perWorker = 12
         var clips: [[String]] = [[], []]
         for worker in 0..<2 {
             for index in 0..<perWorker {
-                clips[worker].append(try dir.write(WAV.data(seed: 7_301 + worker * 100 + index), to: "\(worker)-\(index).wav"))
+                clips[worker].append(
+                    try dir.write(WAV.data(seed: 7_301 + worker * 100 + index), to: "\(worker)-\(index).wav"))
             }
         }
         // Both fork from the root every time, so they race for the one place
@@ -155,7 +158,9 @@ import Testing
                 group.addTask {
                     var out: [ProcessResult] = []
                     for (index, clip) in mine.enumerated() {
-                        out.append(try await OmnistoreCLI.run(["record", clip, "-m", "w\(worker)-\(index)", "--parent", rootID], in: ws))
+                        out.append(
+                            try await OmnistoreCLI.run(
+                                ["record", clip, "-m", "w\(worker)-\(index)", "--parent", rootID], in: ws))
                     }
                     return out
                 }
@@ -173,7 +178,9 @@ import Testing
         #expect(children.count == 2 * perWorker)
         let places = try store.read("test") { db in try ChainIndex.placements(db) }
         let rootChain = try #require(places[rootTurn]).chain
-        #expect(children.filter { places[$0]?.chain == rootChain }.count == 1, "exactly one child continues the root's chain")
+        #expect(
+            children.filter { places[$0]?.chain == rootChain }.count == 1,
+            "exactly one child continues the root's chain")
         for child in children {
             #expect(try store.resolve(child.hex + "~1").hex == rootID)
         }
@@ -182,7 +189,8 @@ import Testing
         #expect(try store.log(all: true).count == 2 * perWorker + 1)
     }
 
-    @Test("random DAGs imported in batches: count, is-ancestor, merge bases and ~N match a walk over every turn",
+    @Test(
+        "random DAGs imported in batches: count, is-ancestor, merge bases and ~N match a walk over every turn",
         arguments: [UInt64(11), 12, 13])
     func randomAgainstBruteForce(_ seed: UInt64) throws {
         let dir = try TemporaryDirectory("chain-random")
@@ -212,7 +220,8 @@ import Testing
             parents.append(chosen)
             turns.append(
                 Turn(
-                    parents: chosen.map { turns[$0].id }, kind: "edit", instruction: "t\(index)", inputs: [], output: clip,
+                    parents: chosen.map { turns[$0].id }, kind: "edit", instruction: "t\(index)", inputs: [],
+                    output: clip,
                     model: nil, interaction: nil, settings: [:], cost: nil, author: "test",
                     createdAt: "2026-11-25T10:00:00.\(String(format: "%03d", index))Z"))
         }
@@ -233,10 +242,16 @@ import Testing
         let context = "seed \(seed)"
         for _ in 0..<120 {
             let (a, b) = (rng.below(turns.count), rng.below(turns.count))
-            #expect(try store.isAncestor(turns[a].id, of: turns[b].id) == ancestors[b].contains(a), "t\(a) in t\(b), \(context)")
-            #expect(try store.countTurns([hex[a], hex[b]]) == ancestors[a].union(ancestors[b]).count, "count t\(a) t\(b), \(context)")
+            #expect(
+                try store.isAncestor(turns[a].id, of: turns[b].id) == ancestors[b].contains(a),
+                "t\(a) in t\(b), \(context)")
+            #expect(
+                try store.countTurns([hex[a], hex[b]]) == ancestors[a].union(ancestors[b]).count,
+                "count t\(a) t\(b), \(context)")
             let common = ancestors[a].intersection(ancestors[b])
-            let best = common.filter { candidate in !common.contains { $0 != candidate && ancestors[$0].contains(candidate) } }
+            let best = common.filter { candidate in
+                !common.contains { $0 != candidate && ancestors[$0].contains(candidate) }
+            }
             let bases = try store.mergeBases(hex[a], hex[b]).map { id in hex.firstIndex(of: id.hex) ?? -1 }
             #expect(Set(bases) == best && bases.count == best.count, "merge-base t\(a) t\(b), \(context)")
             // ~N along first parents.

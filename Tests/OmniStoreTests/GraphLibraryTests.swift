@@ -11,7 +11,8 @@ import Testing
         try Store.open(at: build.workspace)
     }
 
-    @Test("store.log, mergeBases and isAncestor match git log --topo-order and merge-base, with and without ties in dates",
+    @Test(
+        "store.log, mergeBases and isAncestor match git log --topo-order and merge-base, with and without ties in dates",
         arguments: [false, true])
     func log(_ equalDates: Bool) async throws {
         let dir = try TemporaryDirectory("graph-lib-log")
@@ -36,7 +37,8 @@ import Testing
         // Each entry's parents are git's parents, in order.
         for entry in try store.log(all: true) {
             let sha = build.commits[entry.instruction] ?? "?"
-            let gitParents = try await build.git.lines(["rev-list", "--parents", "-n", "1", sha]).first?
+            let gitParents =
+                try await build.git.lines(["rev-list", "--parents", "-n", "1", sha]).first?
                 .split(separator: " ").dropFirst().map { build.name(ofCommit: String($0)) ?? "?" } ?? []
             #expect(entry.parents.map { build.name(ofTurn: $0.hex) ?? "?" } == gitParents, "\(entry.instruction)")
         }
@@ -49,7 +51,9 @@ import Testing
         for name in names { gitReaches[name] = Set(try await build.git.logSubjects([build.commits[name]!])) }
         for (i, a) in names.enumerated() {
             for b in names {
-                #expect(try store.isAncestor(TurnID(build.turns[a]!)!, of: TurnID(build.turns[b]!)!) == gitReaches[b]!.contains(a),
+                #expect(
+                    try store.isAncestor(TurnID(build.turns[a]!)!, of: TurnID(build.turns[b]!)!)
+                        == gitReaches[b]!.contains(a),
                     "\(a) ancestor of \(b)")
             }
             // merge-base is symmetric, so each unordered pair once.
@@ -57,7 +61,9 @@ import Testing
                 let (ca, cb) = (build.commits[a]!, build.commits[b]!)
                 let gitBases = try await build.git.mergeBases(ca, cb).map { build.name(ofCommit: $0) ?? "?" }
                 for (x, y) in [(a, b), (b, a)] {
-                    let bases = try store.mergeBases(build.turns[x]!, build.turns[y]!).map { build.name(ofTurn: $0.hex) ?? "?" }
+                    let bases = try store.mergeBases(build.turns[x]!, build.turns[y]!).map {
+                        build.name(ofTurn: $0.hex) ?? "?"
+                    }
                     if equalDates {
                         #expect(Set(bases) == Set(gitBases) && bases.count == gitBases.count, "merge-base \(x) \(y)")
                     } else {
@@ -70,10 +76,14 @@ import Testing
         #expect(sawCrissCross)
         // Branch names and REV~N work as arguments too.
         let gitBases = try await build.git.mergeBases("cx1~1", "cx2").map { build.name(ofCommit: $0) ?? "?" }
-        #expect(try store.mergeBases("cx1~1", "cx2").map { build.name(ofTurn: $0.hex) ?? "?" }.sorted() == gitBases.sorted())
+        #expect(
+            try store.mergeBases("cx1~1", "cx2").map { build.name(ofTurn: $0.hex) ?? "?" }.sorted() == gitBases.sorted()
+        )
     }
 
-    @Test("store.resolve agrees with git rev-parse (failures are StoreErrors); branches, head and children agree with git")
+    @Test(
+        "store.resolve agrees with git rev-parse (failures are StoreErrors); branches, head and children agree with git"
+    )
     func resolve() async throws {
         let dir = try TemporaryDirectory("graph-lib-resolve")
         let build = try await GitGraphScenario.standard.build(in: dir.path, salt: 12)
@@ -101,7 +111,9 @@ import Testing
             #expect(try store.resolve(String(id.prefix(10))).hex == id)
             #expect(try store.resolve(String(id.prefix(10)).uppercased()).hex == id)
             for suffix in ["^", "~2", "^2"] {
-                let expected = try await build.git.revParse(build.commits[name]! + suffix).map { build.name(ofCommit: $0) }
+                let expected = try await build.git.revParse(build.commits[name]! + suffix).map {
+                    build.name(ofCommit: $0)
+                }
                 let actual = try? store.resolve(id + suffix)
                 #expect(actual.map { build.name(ofTurn: $0.hex) } == expected, "\(name)\(suffix)")
             }

@@ -59,7 +59,8 @@ import Testing
         var ids: [TurnID] = []
         for seed in 0..<2 {
             let clip = try dir.write(WAV.data(seed: 930 + seed), to: "c\(seed).wav")
-            ids.append(try store.record(RecordRequest(output: AssetSource(.file(clip)), instruction: "t\(seed)")).turn.id)
+            ids.append(
+                try store.record(RecordRequest(output: AssetSource(.file(clip)), instruction: "t\(seed)")).turn.id)
         }
         // A branch named after the newer turn's prefix, pointing at the older turn.
         let name = String(ids[1].hex.prefix(8))
@@ -85,7 +86,8 @@ import Testing
         var ids: [TurnID] = []
         for seed in 0..<3 {
             let clip = try dir.write(WAV.data(seed: 910 + seed), to: "c\(seed).wav")
-            ids.append(try store.record(RecordRequest(output: AssetSource(.file(clip)), instruction: "t\(seed)")).turn.id)
+            ids.append(
+                try store.record(RecordRequest(output: AssetSource(.file(clip)), instruction: "t\(seed)")).turn.id)
         }
         let unused = try #require(
             (0..<0x10000).lazy.map { String(format: "%04x", $0) }.first { p in !ids.contains { $0.hex.hasPrefix(p) } })
@@ -100,7 +102,9 @@ import Testing
         }
         #expect(try store.resolve("main~2") == ids[0])
 
-        for arguments in [["show", "main~99"], ["log", "nosuch"], ["checkout", "main~3"], ["diff", "main", "nosuch"]] {
+        for arguments in [
+            ["show", "main~99"], ["log", "nosuch"], ["checkout", "main~3"], ["diff", "main", "nosuch"],
+        ] {
             let result = try await OmnistoreCLI.run(arguments, in: workspace)
             #expect(result.exitCode == 1 && !result.signaled, "\(result)")
             #expect(result.stderrLines.count == 1 && result.stderr.hasPrefix("error: "), "\(result)")

@@ -9,7 +9,9 @@ import Testing
     /// Fixed cases, plus `GRAPH_RANDOM_SEEDS=1,2,3` (each seed with every date
     /// mode) for a longer soak run.
     static let cases: [(UInt64, GitRandomDAG.Dates)] = {
-        var cases: [(UInt64, GitRandomDAG.Dates)] = [(0xC0FFEE, .increasing), (0xBADC0DE, .fewValues), (0x5EED5, .shuffled)]
+        var cases: [(UInt64, GitRandomDAG.Dates)] = [
+            (0xC0FFEE, .increasing), (0xBADC0DE, .fewValues), (0x5EED5, .shuffled),
+        ]
         let extra = ProcessInfo.processInfo.environment["GRAPH_RANDOM_SEEDS"] ?? ""
         for seed in extra.split(separator: ",").compactMap({ UInt64($0) }) {
             for mode in GitRandomDAG.Dates.allCases { cases.append((seed, mode)) }
@@ -33,11 +35,14 @@ import Testing
         #expect(gitAll.count > 1, "\(context)")
         #expect(try store.log(all: true).map(\.instruction) == gitAll, "log --all, \(context)")
         for limit in [1, 2, 5, dag.count / 2, dag.count - 1] {
-            #expect(try store.log(all: true, limit: limit).map(\.instruction) == Array(gitAll.prefix(limit)),
+            #expect(
+                try store.log(all: true, limit: limit).map(\.instruction) == Array(gitAll.prefix(limit)),
                 "log --all -n \(limit), \(context)")
         }
         #expect(try store.log().map(\.instruction) == (try await build.git.logSubjects(["--topo-order"])), "log HEAD")
-        let gitAllCount = try await build.git.run(["rev-list", "--count", "--all"]).stdoutLines.first.flatMap { Int($0) }
+        let gitAllCount = try await build.git.run(["rev-list", "--count", "--all"]).stdoutLines.first.flatMap {
+            Int($0)
+        }
         #expect(try store.countTurns(all: true) == gitAllCount, "log --all --count, \(context)")
 
         // log from random sets of starts, given as ids and with ~N/^N.
@@ -48,12 +53,17 @@ import Testing
             let storeStarts = picks.map { build.turns[$0]! + suffix }
             let gitResult = try await build.git.run(["log", "--format=%s", "--topo-order"] + gitStarts)
             if gitResult.succeeded {
-                #expect(try store.log(storeStarts).map(\.instruction) == gitResult.stdoutLines,
+                #expect(
+                    try store.log(storeStarts).map(\.instruction) == gitResult.stdoutLines,
                     "log \(picks) \(suffix), \(context)")
                 let limit = 1 + rng.below(6)
-                #expect(try store.log(storeStarts, limit: limit).map(\.instruction) == Array(gitResult.stdoutLines.prefix(limit)),
+                #expect(
+                    try store.log(storeStarts, limit: limit).map(\.instruction)
+                        == Array(gitResult.stdoutLines.prefix(limit)),
                     "log \(picks) \(suffix) -n \(limit), \(context)")
-                let gitCount = try await build.git.run(["rev-list", "--count"] + gitStarts).stdoutLines.first.flatMap { Int($0) }
+                let gitCount = try await build.git.run(["rev-list", "--count"] + gitStarts).stdoutLines.first.flatMap {
+                    Int($0)
+                }
                 #expect(try store.countTurns(storeStarts) == gitCount, "log --count \(picks) \(suffix), \(context)")
             } else {
                 #expect(throws: StoreError.self, "\(picks) \(suffix): git fails") { try store.log(storeStarts) }
@@ -62,24 +72,29 @@ import Testing
 
         // Merge bases and ancestry for random pairs (and the branch tips against each other).
         var pairs: [(String, String)] = []
-        for _ in 0..<60 { pairs.append((GitRandomDAG.name(rng.below(dag.count)), GitRandomDAG.name(rng.below(dag.count)))) }
+        for _ in 0..<60 {
+            pairs.append((GitRandomDAG.name(rng.below(dag.count)), GitRandomDAG.name(rng.below(dag.count))))
+        }
         for (a, b) in pairs {
             let (ca, cb) = (build.commits[a]!, build.commits[b]!)
             let gitBases = commitNames(try await build.git.mergeBases(ca, cb))
             let bases = names(try store.mergeBases(build.turns[a]!, build.turns[b]!))
             if dates == .fewValues {
-                #expect(Set(bases) == Set(gitBases) && bases.count == gitBases.count, "merge-base \(a) \(b), \(context)")
+                #expect(
+                    Set(bases) == Set(gitBases) && bases.count == gitBases.count, "merge-base \(a) \(b), \(context)")
             } else {
                 #expect(bases == gitBases, "merge-base --all \(a) \(b), \(context)")
             }
             let gitAncestor = try await build.git.run(["merge-base", "--is-ancestor", ca, cb]).exitCode == 0
-            #expect(try store.isAncestor(TurnID(build.turns[a]!)!, of: TurnID(build.turns[b]!)!) == gitAncestor,
+            #expect(
+                try store.isAncestor(TurnID(build.turns[a]!)!, of: TurnID(build.turns[b]!)!) == gitAncestor,
                 "\(a) is-ancestor \(b), \(context)")
         }
         for branch in dag.branches {
             for other in dag.branches where other.name > branch.name {
                 let gitBases = commitNames(try await build.git.mergeBases(branch.name, other.name))
-                #expect(Set(names(try store.mergeBases(branch.name, other.name))) == Set(gitBases),
+                #expect(
+                    Set(names(try store.mergeBases(branch.name, other.name))) == Set(gitBases),
                     "merge-base \(branch.name) \(other.name), \(context)")
             }
         }
@@ -95,7 +110,9 @@ import Testing
             let onlyB = Array(reachB.subtracting(reachA))
             #expect(diff.onlyA.map(\.instruction).sorted() == onlyA.sorted(), "diff \(a) \(b) only A, \(context)")
             #expect(diff.onlyB.map(\.instruction).sorted() == onlyB.sorted(), "diff \(a) \(b) only B, \(context)")
-            #expect(Set(names(diff.mergeBases)) == Set(commitNames(try await build.git.mergeBases(build.commits[a]!, build.commits[b]!))))
+            #expect(
+                Set(names(diff.mergeBases))
+                    == Set(commitNames(try await build.git.mergeBases(build.commits[a]!, build.commits[b]!))))
         }
     }
 }

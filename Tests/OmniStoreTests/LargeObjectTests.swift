@@ -22,7 +22,9 @@ import Testing
         36 * mebibyte - 2,  // a last chunk two bytes short of whole
     ]
 
-    @Test("large files are stored byte-identical under their sha256sum, whatever the shape of their tail", arguments: sizes)
+    @Test(
+        "large files are stored byte-identical under their sha256sum, whatever the shape of their tail",
+        arguments: sizes)
     func storedExactly(size: Int) async throws {
         let dir = try TemporaryDirectory("large-\(size)")
         let source = try LargeWAV.write(size: size, seed: size, to: dir.file("big.wav"))

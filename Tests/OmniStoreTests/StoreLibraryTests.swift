@@ -206,7 +206,9 @@ import Testing
         }
         #expect(seen.allSatisfy { $0.batchBytesTotal == sizes.reduce(0, +) })
         #expect(seen.last?.batchBytesDone == sizes.reduce(0, +))
-        #expect(zip(seen, seen.dropFirst()).allSatisfy { $0.batchBytesDone <= $1.batchBytesDone }, "progress went backwards")
+        #expect(
+            zip(seen, seen.dropFirst()).allSatisfy { $0.batchBytesDone <= $1.batchBytesDone }, "progress went backwards"
+        )
     }
 }
 

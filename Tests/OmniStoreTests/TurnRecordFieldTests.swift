@@ -28,7 +28,10 @@ import Testing
             ("created_at", "false", "created_at must be a string"),
             ("parents", "[\"xyz\"]", "parents must hold turn ids"),
             ("cost", "{\"usd\":-1e15,\"basis\":\"usage_tokens\"}", "cost usd must be a non-negative number"),
-            ("cost", "{\"usd\":0.5,\"seconds\":-4,\"basis\":\"estimate\"}", "cost seconds must be a non-negative number"),
+            (
+                "cost", "{\"usd\":0.5,\"seconds\":-4,\"basis\":\"estimate\"}",
+                "cost seconds must be a non-negative number"
+            ),
         ] as [(String, String?, String)])
     func fieldIsNamed(_ field: String, _ value: String?, _ message: String) throws {
         let text = Self.record([field: value])

@@ -43,8 +43,10 @@ public final class FakeAPI: @unchecked Sendable {
         let state = try stateDirectory.makeDirectory("state")
         process = try RunningProcess(
             "python3",
-            [FakeAPI.scriptPath, "--port", "0", "--port-file", portFile, "--state-dir", state, "--api-key", apiKey,
-             "--max-seconds", String(maxSeconds)] + options,
+            [
+                FakeAPI.scriptPath, "--port", "0", "--port-file", portFile, "--state-dir", state, "--api-key", apiKey,
+                "--max-seconds", String(maxSeconds),
+            ] + options,
             in: stateDirectory.path, environment: ["PYTHONDONTWRITEBYTECODE": "1"], timeout: Double(maxSeconds) + 30)
         // Generous: on two loaded cores, with dozens of suites starting fakes
         // at once, a Python start-up has been seen to take over 20 s.
@@ -198,7 +200,8 @@ public final class FakeAPI: @unchecked Sendable {
 
     /// Calls the admin API and returns its JSON object.
     public func admin(_ method: String, _ path: String, body: [String: Any]? = nil) async throws -> [String: Any] {
-        let (status, data) = try await call(method, path, body: body.map { try JSONSerialization.data(withJSONObject: $0) })
+        let (status, data) = try await call(
+            method, path, body: body.map { try JSONSerialization.data(withJSONObject: $0) })
         guard (200..<300).contains(status) else {
             throw TestSupportError("admin \(method) \(path) gave \(status): \(String(decoding: data, as: UTF8.self))")
         }

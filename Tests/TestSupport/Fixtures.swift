@@ -74,29 +74,41 @@ public enum Fixture: String, CaseIterable, Sendable, CustomStringConvertible {
         let vpx = ["-deadline", "realtime", "-cpu-used", "8"]
         switch self {
         case .mp4H264AAC:
-            return ["-f", "lavfi", "-i", video, "-f", "lavfi", "-i", tone48k, "-t", "1",
-                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", output]
+            return [
+                "-f", "lavfi", "-i", video, "-f", "lavfi", "-i", tone48k, "-t", "1",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", output,
+            ]
         case .mkvVP9Opus, .webmVP9Opus:
-            return ["-f", "lavfi", "-i", video, "-f", "lavfi", "-i", tone48k, "-t", "1",
-                    "-c:v", "libvpx-vp9"] + vpx + ["-c:a", "libopus", "-shortest", output]
+            return [
+                "-f", "lavfi", "-i", video, "-f", "lavfi", "-i", tone48k, "-t", "1",
+                "-c:v", "libvpx-vp9",
+            ] + vpx + ["-c:a", "libopus", "-shortest", output]
         case .webmVP8Vorbis:
-            return ["-f", "lavfi", "-i", video, "-f", "lavfi", "-i", tone44k, "-t", "1",
-                    "-c:v", "libvpx"] + vpx + ["-c:a", "libvorbis", "-ac", "2", "-shortest", output]
+            return [
+                "-f", "lavfi", "-i", video, "-f", "lavfi", "-i", tone44k, "-t", "1",
+                "-c:v", "libvpx",
+            ] + vpx + ["-c:a", "libvorbis", "-ac", "2", "-shortest", output]
         case .movRotated90:
             // FFmpeg 5.1 sets the display matrix only through the legacy tag,
             // and only when copying streams.
             return ["-i", paths[0], "-c", "copy", "-metadata:s:v:0", "rotate=90", output]
         case .oddSize:
             // testsrc (not testsrc2) keeps odd sizes; 4:4:4 lets x264 encode them.
-            return ["-f", "lavfi", "-i", "testsrc=size=1279x719:rate=30", "-t", "0.5",
-                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p", output]
+            return [
+                "-f", "lavfi", "-i", "testsrc=size=1279x719:rate=30", "-t", "0.5",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p", output,
+            ]
         case .h264TenBit:
-            return ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=24", "-t", "1",
-                    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le", output]
+            return [
+                "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=24", "-t", "1",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le", output,
+            ]
         case .hevcTenBit:
-            return ["-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30000/1001", "-f", "lavfi", "-i", tone48k,
-                    "-t", "1", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
-                    "-pix_fmt", "yuv420p10le", "-c:a", "flac", "-shortest", output]
+            return [
+                "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30000/1001", "-f", "lavfi", "-i", tone48k,
+                "-t", "1", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
+                "-pix_fmt", "yuv420p10le", "-c:a", "flac", "-shortest", output,
+            ]
         case .png:
             return ["-f", "lavfi", "-i", "testsrc2=size=64x48", "-frames:v", "1", output]
         case .jpeg:
@@ -114,8 +126,10 @@ public enum Fixture: String, CaseIterable, Sendable, CustomStringConvertible {
         case .m4a:
             return ["-f", "lavfi", "-i", tone48k, "-t", "1.5", "-c:a", "aac", "-ac", "2", output]
         case .mp3WithCoverArt:
-            return ["-i", paths[0], "-i", paths[1], "-map", "0:a", "-map", "1:v", "-c", "copy",
-                    "-disposition:v:0", "attached_pic", "-id3v2_version", "3", output]
+            return [
+                "-i", paths[0], "-i", paths[1], "-map", "0:a", "-map", "1:v", "-c", "copy",
+                "-disposition:v:0", "attached_pic", "-id3v2_version", "3", output,
+            ]
         }
     }
 

@@ -283,7 +283,8 @@ public struct GitRandomDAG: Sendable {
         for node in 0..<count {
             let name = GitRandomDAG.name(node)
             commits.append(
-                try await git.commit(message: name, parents: parents[node].map { commits[$0] }, unixSeconds: dates[node]))
+                try await git.commit(
+                    message: name, parents: parents[node].map { commits[$0] }, unixSeconds: dates[node]))
             let clip = clips + "/\(node).wav"
             try WAV.data(seed: Int(truncatingIfNeeded: seed) &+ node).write(to: URL(fileURLWithPath: clip))
             var arguments = ["record", clip, "-m", name, "--json"]

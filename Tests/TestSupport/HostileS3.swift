@@ -22,7 +22,10 @@ public final class HostileS3: @unchecked Sendable {
         let portFile = directory.file("port")
         process = try RunningProcess(
             "python3",
-            [Self.scriptPath, "--upstream", try await RemoteServer.endpoint(), "--port-file", portFile, "--endless", endless],
+            [
+                Self.scriptPath, "--upstream", try await RemoteServer.endpoint(), "--port-file", portFile, "--endless",
+                endless,
+            ],
             in: directory.path, environment: ["PYTHONDONTWRITEBYTECODE": "1"], timeout: 600)
         let deadline = Date().addingTimeInterval(90)
         while Date() < deadline {

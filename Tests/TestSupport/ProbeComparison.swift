@@ -113,7 +113,9 @@ public func probeMismatches(_ probed: ProbedMedia, ffprobe: FFprobeReport) -> [S
     var problems: [String] = []
     func same<T: Equatable>(_ what: String, _ got: T?, _ want: T?) {
         if got != want {
-            problems.append("\(what): omnistore says \(got.map { "\($0)" } ?? "nil"), ffprobe says \(want.map { "\($0)" } ?? "nil")")
+            problems.append(
+                "\(what): omnistore says \(got.map { "\($0)" } ?? "nil"), ffprobe says \(want.map { "\($0)" } ?? "nil")"
+            )
         }
     }
     func close(_ what: String, _ got: Double?, _ want: Double?, within tolerance: Double) {
@@ -122,7 +124,8 @@ public func probeMismatches(_ probed: ProbedMedia, ffprobe: FFprobeReport) -> [S
         case (let g?, let w?) where abs(g - w) <= tolerance: return
         default:
             problems.append(
-                "\(what): omnistore says \(got.map { "\($0)" } ?? "nil"), ffprobe says \(want.map { "\($0)" } ?? "nil") (tolerance \(tolerance))")
+                "\(what): omnistore says \(got.map { "\($0)" } ?? "nil"), ffprobe says \(want.map { "\($0)" } ?? "nil") (tolerance \(tolerance))"
+            )
         }
     }
 

@@ -15,7 +15,8 @@ public enum ExactJSON {
         public static func == (lhs: Value, rhs: Value) -> Bool {
             switch (lhs, rhs) {
             case (.object(let a), .object(let b)):
-                return a.count == b.count && zip(a, b).allSatisfy { Array($0.0.utf8) == Array($1.0.utf8) && $0.1 == $1.1 }
+                return a.count == b.count
+                    && zip(a, b).allSatisfy { Array($0.0.utf8) == Array($1.0.utf8) && $0.1 == $1.1 }
             case (.array(let a), .array(let b)): return a == b
             case (.string(let a), .string(let b)): return Array(a.utf8) == Array(b.utf8)
             case (.number(let a), .number(let b)): return a == b
@@ -46,7 +47,9 @@ public enum ExactJSON {
         parser.skipSpace()
         let value = try parser.value()
         parser.skipSpace()
-        guard parser.index == parser.scalars.count else { throw TestSupportError("trailing text after JSON at \(parser.index)") }
+        guard parser.index == parser.scalars.count else {
+            throw TestSupportError("trailing text after JSON at \(parser.index)")
+        }
         return value
     }
 
@@ -59,7 +62,9 @@ public enum ExactJSON {
         }
 
         mutating func expect(_ scalar: Unicode.Scalar) throws {
-            guard index < scalars.count, scalars[index] == scalar else { throw TestSupportError("expected '\(scalar)' at \(index)") }
+            guard index < scalars.count, scalars[index] == scalar else {
+                throw TestSupportError("expected '\(scalar)' at \(index)")
+            }
             index += 1
         }
 
@@ -131,7 +136,9 @@ public enum ExactJSON {
         }
 
         mutating func hex4() throws -> UInt32 {
-            guard index + 4 <= scalars.count, let value = UInt32(String(String.UnicodeScalarView(scalars[index..<index + 4])), radix: 16) else {
+            guard index + 4 <= scalars.count,
+                let value = UInt32(String(String.UnicodeScalarView(scalars[index..<index + 4])), radix: 16)
+            else {
                 throw TestSupportError("bad \\u escape at \(index)")
             }
             index += 4
@@ -162,17 +169,23 @@ public enum ExactJSON {
                     case "t": out.append("\t")
                     case "u":
                         var code = try hex4()
-                        if (0xD800..<0xDC00).contains(code), index + 6 <= scalars.count, scalars[index] == "\\", scalars[index + 1] == "u" {
+                        if (0xD800..<0xDC00).contains(code), index + 6 <= scalars.count, scalars[index] == "\\",
+                            scalars[index + 1] == "u"
+                        {
                             index += 2
                             let low = try hex4()
                             code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                         }
-                        guard let decoded = Unicode.Scalar(code) else { throw TestSupportError("bad code point \(code)") }
+                        guard let decoded = Unicode.Scalar(code) else {
+                            throw TestSupportError("bad code point \(code)")
+                        }
                         out.append(decoded)
                     default: throw TestSupportError("bad escape \\\(escape)")
                     }
                 default:
-                    guard scalar.value >= 0x20 else { throw TestSupportError("raw control character in a string at \(index)") }
+                    guard scalar.value >= 0x20 else {
+                        throw TestSupportError("raw control character in a string at \(index)")
+                    }
                     out.append(scalar)
                 }
             }

@@ -39,7 +39,9 @@ public enum MediaMutator {
             fileExtension = seeds[Int.random(in: 0..<seeds.count, using: &random)].fileExtension
             steps.append("named .\(fileExtension)")
         }
-        return Case(data: Data(bytes), fileExtension: fileExtension, description: "\(seed.fileExtension): " + steps.joined(separator: ", "))
+        return Case(
+            data: Data(bytes), fileExtension: fileExtension,
+            description: "\(seed.fileExtension): " + steps.joined(separator: ", "))
     }
 
     /// Applies one random mutation in place and says what it did.
@@ -72,7 +74,8 @@ public enum MediaMutator {
             bytes[offset] ^= UInt8(1) << UInt8.random(in: 0..<8, using: &random)
             offsets.append(offset)
         }
-        return "flipped \(flips) bit(s) at \(offsets.prefix(4).map(String.init).joined(separator: ","))\(flips > 4 ? ",…" : "")"
+        return
+            "flipped \(flips) bit(s) at \(offsets.prefix(4).map(String.init).joined(separator: ","))\(flips > 4 ? ",…" : "")"
     }
 
     static func truncateBytes(_ bytes: inout [UInt8], using random: inout ReliabilityRandom) -> String {
@@ -122,7 +125,8 @@ public enum MediaMutator {
 
     static let hugeValues: [UInt32] = [100_000, 0x7FFF_FFFF, 0xFFFF_FFFF, 0xFFFF_0000, 0, 1]
 
-    static func hugeSize(_ bytes: inout [UInt8], fileExtension: String, using random: inout ReliabilityRandom) -> String {
+    static func hugeSize(_ bytes: inout [UInt8], fileExtension: String, using random: inout ReliabilityRandom) -> String
+    {
         let done: String?
         switch fileExtension {
         case "png": done = patchPNG(&bytes, using: &random)
@@ -175,7 +179,8 @@ public enum MediaMutator {
         let value: UInt16 = [0xFFFF, 0, 0x8000].randomElement(using: &random)!
         var offset = Bool.random(using: &random) ? 6 : 8
         var what = "screen"
-        if Bool.random(using: &random), let descriptor = bytes[13...].firstIndex(of: 0x2C), descriptor + 9 < bytes.count {
+        if Bool.random(using: &random), let descriptor = bytes[13...].firstIndex(of: 0x2C), descriptor + 9 < bytes.count
+        {
             offset = descriptor + (Bool.random(using: &random) ? 5 : 7)
             what = "image descriptor"
         }
@@ -185,7 +190,10 @@ public enum MediaMutator {
     }
 
     static func patchMP4(_ bytes: inout [UInt8], using random: inout ReliabilityRandom) -> String? {
-        let boxes = ["tkhd", "avc1", "hvc1", "hev1", "mp4a", "stsz", "stco", "stsc", "stts", "stsd", "mdhd", "mvhd", "moov", "trak", "mdat", "ctts", "elst"]
+        let boxes = [
+            "tkhd", "avc1", "hvc1", "hev1", "mp4a", "stsz", "stco", "stsc", "stts", "stsd", "mdhd", "mvhd", "moov",
+            "trak", "mdat", "ctts", "elst",
+        ]
         let found = boxes.flatMap { name in find(Array(name.utf8), in: bytes).map { (name, $0) } }
         guard !found.isEmpty else { return nil }
         let (name, at) = found.randomElement(using: &random)!
@@ -227,7 +235,8 @@ public enum MediaMutator {
 
     static func patchMatroska(_ bytes: inout [UInt8], using random: inout ReliabilityRandom) -> String? {
         let elements: [(String, [UInt8])] = [
-            ("Segment", [0x18, 0x53, 0x80, 0x67]), ("Cluster", [0x1F, 0x43, 0xB6, 0x75]), ("Tracks", [0x16, 0x54, 0xAE, 0x6B]),
+            ("Segment", [0x18, 0x53, 0x80, 0x67]), ("Cluster", [0x1F, 0x43, 0xB6, 0x75]),
+            ("Tracks", [0x16, 0x54, 0xAE, 0x6B]),
             ("TrackEntry", [0xAE]), ("Video", [0xE0]), ("CodecPrivate", [0x63, 0xA2]), ("SimpleBlock", [0xA3]),
             ("EBML", [0x1A, 0x45, 0xDF, 0xA3]),
         ]
@@ -236,12 +245,15 @@ public enum MediaMutator {
             let pixels = [[UInt8]([0xB0, 0x82]), [0xBA, 0x82], [0xB0, 0x81], [0xBA, 0x81]].flatMap { pattern in
                 find(pattern, in: bytes).map { (pattern, $0) }
             }
-            if let (pattern, at) = pixels.randomElement(using: &random), at + 2 + Int(pattern[1] & 0x0F) <= bytes.count {
+            if let (pattern, at) = pixels.randomElement(using: &random), at + 2 + Int(pattern[1] & 0x0F) <= bytes.count
+            {
                 for i in 0..<Int(pattern[1] & 0x0F) { bytes[at + 2 + i] = 0xFF }
                 return "Matroska Pixel\(pattern[0] == 0xB0 ? "Width" : "Height") = all ones"
             }
         }
-        let found = elements.flatMap { element in find(element.1, in: bytes).prefix(8).map { (element.0, element.1.count, $0) } }
+        let found = elements.flatMap { element in
+            find(element.1, in: bytes).prefix(8).map { (element.0, element.1.count, $0) }
+        }
         guard let (name, idLength, at) = found.randomElement(using: &random) else { return nil }
         let sizeAt = at + idLength
         guard sizeAt < bytes.count, bytes[sizeAt] != 0 else { return nil }

@@ -117,9 +117,12 @@ public final class ReliabilityTally: @unchecked Sendable {
         let row = [part, mode, "\(t)", "\(p)", "\(l)", elapsed, "\(seed)"]
         let widths = zip(header, row).map { max($0.count, $1.count) }
         func line(_ cells: [String]) -> String {
-            "| " + zip(cells, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: " | ") + " |"
+            "| " + zip(cells, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }.joined(separator: " | ")
+                + " |"
         }
-        var text = "\n" + line(header) + "\n" + "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|\n"
+        var text =
+            "\n" + line(header) + "\n" + "|"
+            + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|\n"
         text += line(row) + "\n"
         for note in noteLines { text += "  note: \(note)\n" }
         for failure in failureLines.prefix(10) where !failure.isEmpty {
@@ -127,10 +130,12 @@ public final class ReliabilityTally: @unchecked Sendable {
         }
         print(text)
         if let path = ProcessInfo.processInfo.environment["OMNISTORE_RELIABILITY_REPORT"], !path.isEmpty {
-            if let handle = FileHandle(forWritingAtPath: path) ?? {
-                _ = FileManager.default.createFile(atPath: path, contents: nil)
-                return FileHandle(forWritingAtPath: path)
-            }() {
+            if let handle = FileHandle(forWritingAtPath: path)
+                ?? {
+                    _ = FileManager.default.createFile(atPath: path, contents: nil)
+                    return FileHandle(forWritingAtPath: path)
+                }()
+            {
                 handle.seekToEndOfFile()
                 handle.write(Data(text.utf8))
                 try? handle.close()
@@ -167,7 +172,9 @@ public struct ReliabilityFsck: Sendable, CustomStringConvertible {
     public var description: String { result.description }
 
     /// Runs `omnistore fsck --json [--fast]` in `workspace`.
-    public static func run(in workspace: String, fast: Bool = false, timeout: Double = 300) async throws -> ReliabilityFsck {
+    public static func run(in workspace: String, fast: Bool = false, timeout: Double = 300) async throws
+        -> ReliabilityFsck
+    {
         ReliabilityFsck(
             try await OmnistoreCLI.run(["fsck", "--json"] + (fast ? ["--fast"] : []), in: workspace, timeout: timeout))
     }

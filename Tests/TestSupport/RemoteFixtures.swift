@@ -50,7 +50,8 @@ public enum RemoteFixtures {
         switch kind {
         case .folder:
             let folder = scratch.file("shared/project.omni")
-            return Remote(kind: kind, url: "file://" + folder, environment: [:], folder: folder, bucket: nil, prefix: nil)
+            return Remote(
+                kind: kind, url: "file://" + folder, environment: [:], folder: folder, bucket: nil, prefix: nil)
         case .s3:
             let bucket = try await RemoteServer.makeBucket()
             return Remote(
@@ -79,7 +80,8 @@ public enum RemoteFixtures {
         header.append(contentsOf: Array("data".utf8))
         u32(dataSize)
         _ = FileManager.default.createFile(atPath: path, contents: header)
-        guard let output = FileHandle(forWritingAtPath: path), let random = FileHandle(forReadingAtPath: "/dev/urandom") else {
+        guard let output = FileHandle(forWritingAtPath: path), let random = FileHandle(forReadingAtPath: "/dev/urandom")
+        else {
             throw TestSupportError("cannot write \(path)")
         }
         defer {

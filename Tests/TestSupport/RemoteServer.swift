@@ -23,10 +23,13 @@ public enum RemoteServer {
     /// Creates a fresh bucket and returns its name.
     public static func makeBucket(_ label: String = "t") async throws -> String {
         let base = try await endpoint()
-        let name = "omni-\(label.lowercased().filter { $0.isLetter || $0.isNumber }.prefix(20))-\(UUID().uuidString.prefix(8).lowercased())"
+        let name =
+            "omni-\(label.lowercased().filter { $0.isLetter || $0.isNumber }.prefix(20))-\(UUID().uuidString.prefix(8).lowercased())"
         let script = "import urllib.request as u; print(u.urlopen(u.Request('\(base)/\(name)', method='PUT')).status)"
         let result = try await RunningProcess.run("python3", ["-c", script], timeout: 30)
-        guard result.stdout.hasPrefix("200") else { throw TestSupportError("cannot create bucket \(name) on moto:\n\(result)") }
+        guard result.stdout.hasPrefix("200") else {
+            throw TestSupportError("cannot create bucket \(name) on moto:\n\(result)")
+        }
         return name
     }
 
@@ -78,7 +81,8 @@ extension RemoteServer {
             s3.put_object(Bucket=sys.argv[3], Key=sys.argv[4], Body=body + b"\\0" * int(sys.argv[5]))
             """
         let result = try await RunningProcess.run(
-            "python3", ["-c", script, environment["AWS_ENDPOINT_URL"] ?? "", secretMarker, bucket, key, String(count)], timeout: 60)
+            "python3", ["-c", script, environment["AWS_ENDPOINT_URL"] ?? "", secretMarker, bucket, key, String(count)],
+            timeout: 60)
         guard result.succeeded else { throw TestSupportError("cannot lengthen \(key):\n\(result)") }
     }
 }
@@ -99,9 +103,12 @@ actor MotoProcess {
         let check = try await RunningProcess.run("python3", ["-c", "import moto.server"], timeout: 60)
         if !check.succeeded {
             // CI installs it; a developer machine may not have it yet.
-            let install = try await RunningProcess.run("python3", ["-m", "pip", "install", "-q", "moto[server]"], timeout: 600)
+            let install = try await RunningProcess.run(
+                "python3", ["-m", "pip", "install", "-q", "moto[server]"], timeout: 600)
             guard install.succeeded else {
-                throw TestSupportError("moto is not installed and pip could not install it: run 'python3 -m pip install \"moto[server]\"'\n\(install)")
+                throw TestSupportError(
+                    "moto is not installed and pip could not install it: run 'python3 -m pip install \"moto[server]\"'\n\(install)"
+                )
             }
         }
         let port = try freePort()
@@ -149,7 +156,9 @@ actor MotoProcess {
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         guard bound else { throw TestSupportError("cannot find a free port") }
         return UInt16(bigEndian: address.sin_port)
@@ -164,7 +173,9 @@ actor MotoProcess {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = port.bigEndian
         return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
         }
     }
 }
