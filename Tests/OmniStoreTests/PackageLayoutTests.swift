@@ -14,7 +14,8 @@ import Testing
     }
 
     static var root: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .path
     }
 
@@ -56,7 +57,9 @@ import Testing
         let targets = try await Self.targets()
         #expect(targets["OmniCore"] != nil && targets["OmniBasics"] != nil, "\(targets.keys.sorted())")
         let core = Self.closure(of: "OmniCore", in: targets)
-        let forbidden: Set<String> = ["OmniInteractions", "OmniRemote", "OmniHTTP", "OmniGeneration", "OmniSync", "OmniStore"]
+        let forbidden: Set<String> = [
+            "OmniInteractions", "OmniRemote", "OmniHTTP", "OmniGeneration", "OmniSync", "OmniStore",
+        ]
         #expect(core.isDisjoint(with: forbidden), "OmniCore reaches \(core.intersection(forbidden).sorted())")
         let basics = Self.closure(of: "OmniBasics", in: targets)
         #expect(basics.allSatisfy { $0.hasPrefix("C") }, "OmniBasics depends on \(basics.sorted())")
@@ -81,7 +84,9 @@ import Testing
                 for line in text.split(separator: "\n") {
                     let words = line.split(separator: " ").map(String.init)
                     guard let index = words.firstIndex(of: "import"), index + 1 < words.count,
-                        words[..<index].allSatisfy({ ["@_exported", "internal", "public", "package", "@testable"].contains($0) })
+                        words[..<index].allSatisfy({
+                            ["@_exported", "internal", "public", "package", "@testable"].contains($0)
+                        })
                     else { continue }
                     let module = words[index + 1]
                     // Only this package's modules and its products' are checked:
@@ -95,6 +100,7 @@ import Testing
             }
         }
         #expect(scanned > 100, "only \(scanned) source files were found under \(Self.root)")
-        #expect(undeclared.isEmpty, "imports missing from Package.swift:\n\(undeclared.sorted().joined(separator: "\n"))")
+        #expect(
+            undeclared.isEmpty, "imports missing from Package.swift:\n\(undeclared.sorted().joined(separator: "\n"))")
     }
 }
