@@ -12,4 +12,24 @@ public enum Interrupt {
 
     /// Whether Ctrl-C came since ``catchSignal()``.
     public static var requested: Bool { cposix_interrupted() != 0 }
+
+    /// Runs `operation` as a task that Ctrl-C cancels (checked every 50 ms),
+    /// so an async API's own cancellation is what stops the work.
+    public static func cancelling<Output: Sendable>(
+        _ operation: @escaping @Sendable () async throws -> Output
+    ) async throws -> Output {
+        catchSignal()
+        let work = Task { try await operation() }
+        let watcher = Task {
+            while !Task.isCancelled {
+                if requested {
+                    work.cancel()
+                    return
+                }
+                try? await Task.sleep(nanoseconds: 50_000_000)
+            }
+        }
+        defer { watcher.cancel() }
+        return try await work.value
+    }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import OmniStore
 
-struct EditCommand: ParsableCommand {
+struct EditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edit",
         abstract: "Edit a version conversationally: continue its server state with an instruction.",
@@ -19,10 +19,10 @@ struct EditCommand: ParsableCommand {
     @Argument(help: "What to change.")
     var instruction: String
 
-    func run() throws {
+    func run() async throws {
         var options = GenerationOptions(kind: .edit, instruction: instruction)
         generation.apply(to: &options)
         options.from = from
-        try GenerationRunner(store: global.openStore(), json: global.json).run(options, dryRun: generation.dryRun)
+        try await GenerationRunner(store: global.openStore(), json: global.json).run(options, dryRun: generation.dryRun)
     }
 }

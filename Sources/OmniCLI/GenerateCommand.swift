@@ -1,7 +1,7 @@
 import ArgumentParser
 import OmniStore
 
-struct GenerateCommand: ParsableCommand {
+struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Generate a new clip from text, images or reference clips (a new root turn).",
@@ -13,9 +13,9 @@ struct GenerateCommand: ParsableCommand {
     @Argument(help: "The prompt.")
     var prompt: String
 
-    func run() throws {
+    func run() async throws {
         var options = GenerationOptions(kind: .generate, instruction: prompt)
         generation.apply(to: &options)
-        try GenerationRunner(store: global.openStore(), json: global.json).run(options, dryRun: generation.dryRun)
+        try await GenerationRunner(store: global.openStore(), json: global.json).run(options, dryRun: generation.dryRun)
     }
 }

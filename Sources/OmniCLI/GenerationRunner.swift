@@ -21,11 +21,10 @@ struct GenerationRunner {
             throw CommandFailure(message: error.message)
         }
         return InteractionsClient(
-            configuration: configuration, userAgent: "omnistore/\(OmnistoreCommand.version)", limits: limits,
-            cancelled: { Interrupt.requested })
+            configuration: configuration, userAgent: "omnistore/\(OmnistoreCommand.version)", limits: limits)
     }
 
-    func run(_ options: GenerationOptions, dryRun: Bool) throws {
+    func run(_ options: GenerationOptions, dryRun: Bool) async throws {
         if dryRun {
             let (plan, request) = try store.previewGeneration(options)
             let estimate = Self.estimateText(plan)
@@ -43,11 +42,13 @@ struct GenerationRunner {
             return
         }
         let client = try Self.client()
-        Interrupt.catchSignal()
         let progress = ProgressLine()
+        let store = self.store
         do {
-            let result = try store.generate(
-                options, client: client, events: { progress.show($0) }, shouldStop: { Interrupt.requested })
+            // The library's async API; Ctrl-C cancels its task, which stops the request in flight.
+            let result = try await Interrupt.cancelling {
+                try await store.generate(options, client: client, progress: { progress.show($0) })
+            }
             progress.finish()
             Self.report(result, json: json)
         } catch let interrupted as GenerationInterrupted {

@@ -43,7 +43,7 @@ public struct OmnistoreCommand: ParsableCommand {
 
     /// Runs the command line and exits: 0 on success, 1 on a reported failure,
     /// 64 on a usage error.
-    public static func runMain() -> Never {
+    public static func runMain() async -> Never {
         let arguments = hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst()))
         do {
             var command: any ParsableCommand
@@ -52,7 +52,11 @@ public struct OmnistoreCommand: ParsableCommand {
             } catch {
                 exitForUsage(error, arguments: arguments)
             }
-            try command.run()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
             Foundation.exit(0)
         } catch let error as StoreError {
             Terminal.error(ErrorText.of(error))

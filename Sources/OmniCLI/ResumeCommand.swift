@@ -1,7 +1,7 @@
 import ArgumentParser
 import OmniStore
 
-struct ResumeCommand: ParsableCommand {
+struct ResumeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
         abstract: "Finish interactions that were started but not stored (after Ctrl-C, a crash or a lost network).")
@@ -23,7 +23,7 @@ struct ResumeCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let store = try global.openStore()
         if dismissUnanswered {
             let count = try store.dismissUnansweredRequests()
@@ -61,12 +61,13 @@ struct ResumeCommand: ParsableCommand {
             return
         }
         let client = try GenerationRunner.client()
-        Interrupt.catchSignal()
         let line = ProgressLine()
         let results: [Result<GenerationResult, any Error>]
+        let interaction = self.interaction
         do {
-            results = try store.resume(
-                interaction, client: client, events: { line.show($0) }, shouldStop: { Interrupt.requested })
+            results = try await Interrupt.cancelling {
+                try await store.resume(interaction, client: client, progress: { line.show($0) })
+            }
         } catch let interrupted as GenerationInterrupted {
             line.finish()
             Terminal.err(ErrorText.of(interrupted))

@@ -1,7 +1,7 @@
 import ArgumentParser
 import OmniStore
 
-struct TranslateCommand: ParsableCommand {
+struct TranslateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "translate",
         abstract: "Translate the speech in a clip into another language, keeping the speaker and the picture.")
@@ -19,10 +19,10 @@ struct TranslateCommand: ParsableCommand {
         if language.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("give the target language") }
     }
 
-    func run() throws {
+    func run() async throws {
         var options = GenerationOptions.translation(into: language)
         generation.apply(to: &options)
         options.from = from
-        try GenerationRunner(store: global.openStore(), json: global.json).run(options, dryRun: generation.dryRun)
+        try await GenerationRunner(store: global.openStore(), json: global.json).run(options, dryRun: generation.dryRun)
     }
 }

@@ -1,5 +1,6 @@
-/// The media types the Interactions API documents for input parts, and how a
 import OmniCore
+
+/// The media types the Interactions API documents for input parts, and how a
 /// stored asset's type maps onto them.
 ///
 /// A store keeps the IANA type libavformat's container implies

@@ -1,5 +1,6 @@
-/// The pricing and model-limit tables, compiled in so an installed binary
 import OmniCore
+
+/// The pricing and model-limit tables, compiled in so an installed binary
 /// needs no resource bundle beside it. `Resources/pricing.json` and
 /// `Resources/model-limits.json` are the sources; a test checks that these
 /// copies match them byte for byte.

@@ -1,6 +1,7 @@
 import OmniBasics
-/// Progress of a generation, for display.
 import OmniCore
+
+/// Progress of a generation, for display.
 public enum GenerationEvent: Sendable {
     case uploading(name: String, bytes: Int64)
     /// The server accepted the create; the interaction is saved as pending.

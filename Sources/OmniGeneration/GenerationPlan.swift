@@ -1,6 +1,7 @@
 import OmniBasics
-/// What the user asked `generate`, `edit` or `translate` to do.
 import OmniCore
+
+/// What the user asked `generate`, `edit` or `translate` to do.
 public struct GenerationOptions: Sendable {
     public var kind: TurnKind
     public var instruction: String

@@ -1,5 +1,6 @@
-/// What a model accepts, from `Resources/model-limits.json` (built in).
 import OmniCore
+
+/// What a model accepts, from `Resources/model-limits.json` (built in).
 ///
 /// The live API has no dry run and bills even an empty request, so every
 /// request is checked against these limits before it is sent.

@@ -22,6 +22,8 @@ public final class InteractionsClient: Sendable {
     private let baseDelay: Double
 
     private let cancelled: @Sendable () -> Bool
+    private let userAgent: String
+    private let limits: HTTPClient.Limits
 
     /// - Parameters:
     ///   - limits: the deadline and low-speed limit of each exchange.
@@ -39,6 +41,17 @@ public final class InteractionsClient: Sendable {
         self.baseDelay = baseDelay
         self.backoff = Backoff(attempts: 5, base: baseDelay, cap: 8, jitter: 0.5...1.0)
         self.cancelled = cancelled
+        self.userAgent = userAgent
+        self.limits = limits
+    }
+
+    /// The same client, whose transfers and pauses also stop once `stop`
+    /// turns true: how a cancelled task reaches a request in flight.
+    public func stopping(when stop: @escaping @Sendable () -> Bool) -> InteractionsClient {
+        let own = cancelled
+        return InteractionsClient(
+            configuration: configuration, userAgent: userAgent, baseDelay: baseDelay, limits: limits,
+            cancelled: { own() || stop() })
     }
 
     /// `https` only, unless the base URL is itself `http` on loopback (a local test server).

@@ -2,7 +2,7 @@ import OmniCLI
 
 @main
 struct Entrypoint {
-    static func main() {
-        OmnistoreCommand.runMain()
+    static func main() async {
+        await OmnistoreCommand.runMain()
     }
 }
