@@ -3,9 +3,21 @@ import PackageDescription
 
 let package = Package(
     name: "omnistore",
-    platforms: [.macOS(.v13)],
+    // Linux only: the store relies on Linux calls (copy_file_range, FICLONE,
+    // fallocate, syncfs) and loads FFmpeg and libcurl by their Linux names.
+    // OmniBasics stops any other build with one clear #error.
     products: [
+        // The umbrella: the core and every capability under one import.
         .library(name: "OmniStore", targets: ["OmniStore"]),
+        // Each module on its own, for a tool that needs only part of it.
+        .library(name: "OmniCore", targets: ["OmniCore"]),
+        .library(name: "OmniGeneration", targets: ["OmniGeneration"]),
+        .library(name: "OmniSync", targets: ["OmniSync"]),
+        .library(name: "OmniMedia", targets: ["OmniMedia"]),
+        .library(name: "OmniInteractions", targets: ["OmniInteractions"]),
+        .library(name: "OmniRemote", targets: ["OmniRemote"]),
+        .library(name: "OmniHTTP", targets: ["OmniHTTP"]),
+        .library(name: "OmniBasics", targets: ["OmniBasics"]),
         .executable(name: "omnistore", targets: ["omnistore"]),
     ],
     dependencies: [

@@ -169,7 +169,7 @@ import Testing
         let root = try record("B1", parents: [])  // a second root: kept on a side branch
         let side = try #require(root.sideBranch)
         #expect(root.turn.parents.isEmpty)
-        _ = try store.checkout(side.name)
+        _ = try await store.checkout(side.name)
         _ = try record("B2", parents: nil)
 
         let git = try await GitScratchRepo.create(at: dir.file("git"))

@@ -19,13 +19,19 @@ import Testing
             .path
     }
 
-    /// The manifest's targets, as `swift package dump-package` gives them.
-    static func targets() async throws -> [String: Target] {
+    /// The manifest, as `swift package dump-package` gives it.
+    static func manifest() async throws -> [String: Any] {
         let scratch = try TemporaryDirectory("package-layout")
         // Its own scratch path: the build folder is locked by the running tests.
         let dumped = try await Tool.check(
             "swift", ["package", "--package-path", root, "--scratch-path", scratch.path, "dump-package"], timeout: 300)
         let manifest = try JSONText.object(dumped.stdout)
+        return manifest
+    }
+
+    /// The manifest's targets, by name.
+    static func targets() async throws -> [String: Target] {
+        let manifest = try await manifest()
         var found: [String: Target] = [:]
         for case let target as [String: Any] in manifest["targets"] as? [Any] ?? [] {
             guard let name = target["name"] as? String else { continue }
@@ -102,5 +108,26 @@ import Testing
         #expect(scanned > 100, "only \(scanned) source files were found under \(Self.root)")
         #expect(
             undeclared.isEmpty, "imports missing from Package.swift:\n\(undeclared.sorted().joined(separator: "\n"))")
+    }
+
+    @Test("every Swift library module is in a library product, so a dependent can import it by name")
+    func everyLibraryIsAProduct() async throws {
+        let manifest = try await Self.manifest()
+        var inProducts: Set<String> = []
+        for case let product as [String: Any] in manifest["products"] as? [Any] ?? [] {
+            guard (product["type"] as? [String: Any])?["library"] != nil else { continue }
+            for case let target as String in product["targets"] as? [Any] ?? [] { inProducts.insert(target) }
+        }
+        // The CLI's module and the tests' support are not API; C modules are wrapped by one Swift module each.
+        let internalModules: Set<String> = ["OmniCLI", "TestSupport"]
+        var missing: [String] = []
+        for case let target as [String: Any] in manifest["targets"] as? [Any] ?? [] {
+            guard let name = target["name"] as? String, target["type"] as? String == "regular",
+                !internalModules.contains(name), !name.hasPrefix("C")
+            else { continue }
+            if !inProducts.contains(name) { missing.append(name) }
+        }
+        #expect(inProducts.contains("OmniStore") && inProducts.contains("OmniCore"), "\(inProducts.sorted())")
+        #expect(missing.isEmpty, "library modules in no product: \(missing.sorted())")
     }
 }

@@ -1,8 +1,9 @@
 import OmniMedia
+import OmniStore
 
 extension ContactSheet {
     /// The JSON form `sheet --json` prints, for the sheet written to `path`.
-    public func json(asset: AssetID, path: String) -> JSONValue {
+    func json(asset: AssetID, path: String) -> JSONValue {
         .object([
             "asset": .string(asset.hex),
             "path": .string(path),
@@ -28,7 +29,7 @@ extension ContactSheet {
 extension VisualDiff {
     /// The JSON form `diff --visual --json` adds under `visual`; PSNR values
     /// of identical pictures (infinite) are null.
-    public func json(assetA: AssetID, assetB: AssetID, picture: String?) -> JSONValue {
+    func json(assetA: AssetID, assetB: AssetID, picture: String?) -> JSONValue {
         func stats(_ value: Stats) -> JSONValue {
             .object(["mean": .double(value.mean), "min": .double(value.min), "max": .double(value.max)])
         }
