@@ -73,7 +73,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         // The library product: the core and every capability, under one import.
-        .target(name: "OmniStore", dependencies: ["OmniBasics", "OmniCore", "OmniGeneration", "OmniSync"]),
+        .target(
+            name: "OmniStore",
+            dependencies: ["OmniBasics", "OmniCore", "OmniGeneration", "OmniSync", "OmniInteractions", "OmniMedia"]),
         .target(
             name: "OmniCLI",
             dependencies: [
