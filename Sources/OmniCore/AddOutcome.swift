@@ -1,4 +1,4 @@
-/// What happened to one path given to ``Store/add(_:recursive:progress:)``.
+/// What happened to one path given to ``Store/add(_:recursive:rehash:progress:)``.
 public enum AddOutcome: Sendable {
     /// The bytes were new and are now stored.
     case added(Asset, path: String)
@@ -15,7 +15,7 @@ public enum AddOutcome: Sendable {
     }
 }
 
-/// Where a running ``Store/add(_:recursive:progress:)`` is, for progress display.
+/// Where a running ``Store/add(_:recursive:rehash:progress:)`` is, for progress display.
 public struct AddProgress: Sendable {
     /// The file being copied.
     public let path: String

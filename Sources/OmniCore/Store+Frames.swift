@@ -28,6 +28,7 @@ extension Store {
     /// ratio not applied).
     ///
     /// - Parameters:
+    ///   - asset: the image or clip.
     ///   - time: when; ignored for a still image.
     ///   - width: output width in pixels (the height follows); nil keeps the decoded size, upright.
     public func frame(of asset: Asset, at time: FrameTime, width: Int? = nil) throws -> RGBFrame {
@@ -85,6 +86,9 @@ extension Store {
     /// asset, decoded in-process on every core.
     ///
     /// - Parameters:
+    ///   - asset: the clip (or image).
+    ///   - columns: frames across.
+    ///   - rows: frames down.
     ///   - tileWidth: each frame's width in pixels.
     ///   - exact: exact frames instead of the keyframes at or before each time.
     public func contactSheet(
@@ -101,7 +105,7 @@ extension Store {
     /// `ssim` and `psnr` filters compute them, and the most changed moments.
     ///
     /// Both clips are decoded at once on their own threads; frames are paired
-    /// by timestamp, and ``VisualDiff/notes`` says how when the clips differ
+    /// by timestamp, and `VisualDiff.notes` says how when the clips differ
     /// in frame rate, duration or size.
     public func visualDiff(_ a: Asset, _ b: Asset, moments: Int = 3) throws -> VisualDiff {
         try requirePictures(a)

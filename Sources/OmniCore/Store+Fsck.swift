@@ -14,7 +14,9 @@ extension Store {
     /// `.omnistore/quarantine/`, never deleted; leftover temp files of killed
     /// writers are removed.
     ///
-    /// - Parameter progress: bytes re-hashed so far and the total.
+    /// - Parameters:
+    ///   - fast: check each object's existence and size only, without hashing.
+    ///   - progress: bytes re-hashed so far and the total.
     public func fsck(fast: Bool = false, progress: ((Int64, Int64) -> Void)? = nil) throws -> FsckReport {
         var report = FsckReport()
         report.cleanedTemporaries = objects.removeAbandonedTemporaries()

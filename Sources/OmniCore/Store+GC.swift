@@ -45,7 +45,7 @@ extension Store {
     /// and no path added within the grace period uses, plus object files no
     /// asset names, expired reflog entries and the caches.
     ///
-    /// gc holds the store's gc lock exclusively (see ``WriterLease``): every
+    /// gc holds the store's gc lock exclusively (see `WriterLease`): every
     /// add, record and generation holds it shared from before its first
     /// write to its end, so an asset can never be removed between being added
     /// and being referenced by the turn or pending interaction that needs it.

@@ -278,7 +278,7 @@ extension Store {
     }
 }
 
-/// What ``Store/checkout(_:newBranch:to:force:)`` did.
+/// What `Store.checkout(_:newBranch:to:force:)` did.
 public struct CheckoutResult: Sendable {
     public let head: Head
     public let turn: Turn

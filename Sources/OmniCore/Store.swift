@@ -17,7 +17,7 @@ import OmniBasics
 /// store at the same time.
 ///
 /// ## Topics
-/// - ``add(_:recursive:progress:)``
+/// - ``add(_:recursive:rehash:progress:)``
 /// - ``asset(_:)``
 /// - ``assets(kind:)``
 /// - ``export(_:to:)``

@@ -3,7 +3,7 @@ import OmniBasics
 /// The error type of the `OmniStore` library.
 ///
 /// An error is a ``Code`` (the class of failure), a one-line ``reason`` in
-/// the library's own terms, and, where there is something to do, a ``Hint``
+/// the library's own terms, and, where there is something to do, a `Hint`
 /// whose remedies the caller names in its own terms: the CLI as commands to
 /// type, ``message`` as library calls.
 public struct StoreError: Error, CustomStringConvertible, Sendable, Equatable {

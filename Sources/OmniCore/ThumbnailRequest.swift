@@ -2,7 +2,7 @@ import OmniMedia
 
 /// What `thumbnail` asks for: one frame at a time, or several spread evenly.
 public struct ThumbnailRequest: Sendable, Equatable {
-    /// Where to take the one thumbnail; nil means ``FrameTime/defaultThumbnail`` (10%).
+    /// Where to take the one thumbnail; nil means `FrameTime.defaultThumbnail` (10%).
     public var time: FrameTime?
     /// How many thumbnails, spread evenly over the clip; more than 1 ignores ``time``.
     public var count: Int

@@ -311,7 +311,11 @@ extension Store {
     /// Runs a generation end to end: validate, send, save as pending, poll,
     /// download, add the clip, record the turn.
     ///
-    /// - Parameter shouldStop: polled while waiting; returning true leaves the
+    /// - Parameters:
+    ///   - options: what to make: the kind, instruction, references and settings.
+    ///   - client: the Interactions API client.
+    ///   - events: progress, called on this thread.
+    ///   - shouldStop: polled while waiting; returning true leaves the
     ///   interaction pending and throws ``GenerationInterrupted``.
     public func generate(
         _ options: GenerationOptions, client: InteractionsClient,

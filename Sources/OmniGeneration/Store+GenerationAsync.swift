@@ -6,15 +6,15 @@ import OmniInteractions
 public typealias GenerationProgress = Progress<GenerationEvent, GenerationResult>
 
 extension Store {
-    /// Generates, edits or translates (as ``generate(_:client:events:shouldStop:)``),
+    /// Generates, edits or translates (as `generate(_:client:events:shouldStop:)`),
     /// as a stream of progress events that ends with the stored turn.
     ///
     /// The work runs on a thread of its own, off Swift's cooperative pool.
     /// Cancelling the consuming task (or leaving the loop) stops it within a
     /// second, also in the middle of an HTTP transfer, at a point where the
-    /// store stays consistent; the stream then throws ``GenerationInterrupted``,
+    /// store stays consistent; the stream then throws `GenerationInterrupted`,
     /// which says what became of the request: pending (finish it with
-    /// ``resume(_:client:)``), or kept as an attempt that may be billed.
+    /// `resume(_:client:)`), or kept as an attempt that may be billed.
     ///
     /// ```swift
     /// for try await step in store.generation(options, client: client) {
@@ -36,7 +36,7 @@ extension Store {
 
     /// Generates, edits or translates, awaiting the stored turn; `progress`
     /// is called with each event, on the generation's own thread.
-    /// Cancelling the task stops the work as ``generation(_:client:)`` says.
+    /// Cancelling the task stops the work as `generation(_:client:)` says.
     public func generate(
         _ options: GenerationOptions, client: InteractionsClient,
         progress: @escaping @Sendable (GenerationEvent) -> Void = { _ in }
@@ -48,7 +48,7 @@ extension Store {
     }
 
     /// Finishes pending interactions (one, or all), as
-    /// ``resume(_:client:events:shouldStop:)``, awaiting their turns.
+    /// `resume(_:client:events:shouldStop:)`, awaiting their turns.
     public func resume(
         _ id: String? = nil, client: InteractionsClient,
         progress: @escaping @Sendable (GenerationEvent) -> Void = { _ in }

@@ -131,7 +131,9 @@ public final class HTTPClient: @unchecked Sendable {
 
     /// Sends a request and buffers the response body.
     ///
-    /// - Parameter maxBodyBytes: a larger body (64 MiB at most) stops the
+    /// - Parameters:
+    ///   - request: the method, URL, headers and body.
+    ///   - maxBodyBytes: a larger body (64 MiB at most) stops the
     ///   transfer with an ``HTTPError`` of code `.refused`.
     public func send(_ request: HTTPRequest, maxBodyBytes: Int = 64 << 20) throws -> HTTPResponse {
         let state = TransferState()
@@ -145,7 +147,11 @@ public final class HTTPClient: @unchecked Sendable {
     ///
     /// - Returns: the response (with an empty `body`) and the bytes written.
     ///
-    /// - Parameter maxBytes: a larger body stops the transfer with an ``HTTPError`` of code `.refused`.
+    /// - Parameters:
+    ///   - request: the method, URL, headers and body.
+    ///   - descriptor: an open file descriptor the body is written to.
+    ///   - progress: called with the bytes written so far.
+    ///   - maxBytes: a larger body stops the transfer with an ``HTTPError`` of code `.refused`.
     public func send(
         _ request: HTTPRequest, bodyTo descriptor: Int32, maxBytes: Int64 = .max, progress: ((Int64) -> Void)? = nil
     ) throws -> (HTTPResponse, Int64) {

@@ -26,6 +26,9 @@ public final class InteractionsClient: Sendable {
     private let limits: HTTPClient.Limits
 
     /// - Parameters:
+    ///   - configuration: the API key, base URL and version.
+    ///   - userAgent: the User-Agent header.
+    ///   - baseDelay: the pause before the first retry, in seconds.
     ///   - limits: the deadline and low-speed limit of each exchange.
     ///   - cancelled: asked during every transfer and every pause between
     ///     retries (at least once a second); true stops the call with an
@@ -94,7 +97,10 @@ public final class InteractionsClient: Sendable {
 
     /// Creates an interaction (`POST /{version}/interactions`).
     ///
-    /// - Parameter maxVideoBytes: the most the clip may weigh, should the
+    /// - Parameters:
+    ///   - body: the request body, as segments (JSON and file parts).
+    ///   - spillDirectory: where a large reply is written while it is parsed.
+    ///   - maxVideoBytes: the most the clip may weigh, should the
     ///   reply carry it inline; a larger reply is refused.
     public func create(body: [BodySegment], spillDirectory: String, maxVideoBytes: Int64 = 2 << 30) throws
         -> Interaction
@@ -133,7 +139,10 @@ public final class InteractionsClient: Sendable {
     /// Reads an interaction (`GET /{version}/interactions/{id}`), streaming the
     /// response to disk so an inline video never sits in memory.
     ///
-    /// - Parameter maxVideoBytes: the most the clip may weigh, should the
+    /// - Parameters:
+    ///   - id: the interaction id.
+    ///   - spillDirectory: where a large reply is written while it is parsed.
+    ///   - maxVideoBytes: the most the clip may weigh, should the
     ///   reply carry it inline; a larger reply is refused.
     public func get(_ id: String, spillDirectory: String, maxVideoBytes: Int64 = 2 << 30) throws -> Interaction {
         try scrubbed { try getUnscrubbed(id, spillDirectory: spillDirectory, maxVideoBytes: maxVideoBytes) }
@@ -249,7 +258,11 @@ public final class InteractionsClient: Sendable {
     /// goes only to the API's own origin) and resuming with `Range` after a
     /// dropped connection.
     ///
-    /// - Parameter maxBytes: the most the video may be; a larger one stops the
+    /// - Parameters:
+    ///   - uri: the video's link, as the API gave it.
+    ///   - descriptor: an open file descriptor the video is written to.
+    ///   - progress: called with the bytes downloaded so far.
+    ///   - maxBytes: the most the video may be; a larger one stops the
     ///   download with an error of kind `.refused`.
     public func download(
         _ uri: String, to descriptor: Int32, maxBytes: Int64 = .max, progress: ((Int64) -> Void)? = nil

@@ -46,6 +46,9 @@ public struct ContactSheet: Sendable {
     /// no cell is left black.
     ///
     /// - Parameters:
+    ///   - path: the video file.
+    ///   - columns: frames across.
+    ///   - rows: frames down.
     ///   - tileWidth: each frame's width in pixels; its height follows the picture.
     ///   - exact: exact frames at evenly spaced times instead of the keyframes before them.
     /// - Throws: ``MediaError`` when the file cannot be read or no frame at all decodes.

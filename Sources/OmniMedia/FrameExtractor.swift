@@ -69,6 +69,10 @@ public final class FrameExtractor {
 
     /// The keyframe at or before `seconds`: much faster than an exact frame,
     /// since only one picture is decoded, but up to a GOP earlier.
+    ///
+    /// - Parameters:
+    ///   - seconds: the time, from the clip's start.
+    ///   - width: output width in pixels (the height follows); nil keeps the decoded size.
     public func keyframe(at seconds: Double, width: Int? = nil) throws -> RGBFrame {
         try keyframeTyped(at: seconds, width: width)
     }
@@ -76,7 +80,10 @@ public final class FrameExtractor {
     /// Frames at several times, decoded in time order so that times within
     /// one GOP share the decoding; returned in the order asked.
     ///
-    /// - Parameter exact: exact frames, or the keyframe at or before each time.
+    /// - Parameters:
+    ///   - seconds: the times, from the clip's start, in any order.
+    ///   - width: output width in pixels (the height follows); nil keeps the decoded size.
+    ///   - exact: exact frames, or the keyframe at or before each time.
     public func frames(at seconds: [Double], width: Int? = nil, exact: Bool = true) throws -> [RGBFrame] {
         try framesTyped(at: seconds, width: width, exact: exact)
     }

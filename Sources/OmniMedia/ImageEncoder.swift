@@ -10,6 +10,7 @@ public enum ImageEncoder {
     /// Encodes `frame` as a complete file.
     ///
     /// - Parameters:
+    ///   - frame: the picture, upright RGB.
     ///   - format: PNG (lossless, RGB) or JPEG (4:2:0, full range, BT.601).
     ///   - jpegQuality: the JPEG quantizer, 2 (best) to 31 (smallest), as `-q:v`.
     /// - Throws: ``MediaError`` when the encoder fails.

@@ -76,7 +76,10 @@ public struct VisualDiff: Sendable {
 
     /// Compares two clips.
     ///
-    /// - Parameter moments: how many most-changed moments to pick.
+    /// - Parameters:
+    ///   - pathA: the first clip.
+    ///   - pathB: the second clip.
+    ///   - moments: how many most-changed moments to pick.
     /// - Throws: ``MediaError`` when either clip cannot be decoded, or no two frames overlap in time.
     public static func compare(_ pathA: String, _ pathB: String, moments: Int = 3) throws -> VisualDiff {
         try compareTyped(pathA, pathB, moments: moments)
@@ -189,7 +192,10 @@ public struct VisualDiff: Sendable {
     /// A picture of the most changed moments: A's frames in the top row, B's
     /// below, one column per moment.
     ///
-    /// - Parameter tileWidth: each frame's width in pixels.
+    /// - Parameters:
+    ///   - pathA: the first clip, as given to the comparison.
+    ///   - pathB: the second clip.
+    ///   - tileWidth: each frame's width in pixels.
     public func picture(pathA: String, pathB: String, tileWidth: Int = 320) throws -> RGBFrame {
         guard !moments.isEmpty else {
             throw MediaError(.outOfRange, path: nil, "the clips do not differ: there is no changed moment to show")

@@ -20,7 +20,9 @@ public final class FileRemote: RemoteTransport {
     /// Seconds to wait for another push's ref lock before giving up.
     static let lockWait: Double = 20
 
-    /// - Parameter create: create the folder when missing.
+    /// - Parameters:
+    ///   - root: the folder holding the remote.
+    ///   - create: create the folder when missing.
     public init(root: String, create: Bool) throws {
         self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
         var isDirectory: ObjCBool = false

@@ -45,8 +45,10 @@ public protocol RemoteTransport: Sendable {
 
     /// A small file's bytes, or nil when it is absent.
     ///
-    /// - Parameter limit: the most bytes such a file can hold (``RemoteLimits``);
-    ///   a longer one is refused before more than that is held in memory.
+    /// - Parameters:
+    ///   - key: the file's path in the remote (`turns/<id>`).
+    ///   - limit: the most bytes such a file can hold (``RemoteLimits``);
+    ///     a longer one is refused before more than that is held in memory.
     func read(_ key: String, limit: Int) throws -> [UInt8]?
 
     /// Writes a small immutable file (a turn or asset record).
@@ -139,6 +141,9 @@ public enum Remotes {
     /// environment now and live only in memory.
     ///
     /// - Parameters:
+    ///   - url: a folder path, `file://` URL or `s3://bucket/prefix` URL.
+    ///   - s3: the endpoint, region and addressing of an S3 remote.
+    ///   - environment: where S3 credentials are read from.
     ///   - create: for a folder, create it when missing (push and clone targets).
     public static func open(
         _ url: String, s3: S3Options = S3Options(), environment: [String: String] = ProcessInfo.processInfo.environment,

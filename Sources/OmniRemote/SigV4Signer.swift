@@ -45,7 +45,7 @@ public struct SigV4Signer: Sendable {
     ///   - headers: every header to sign, including `host` and `x-amz-date`
     ///     (and `x-amz-security-token` for temporary credentials).
     ///   - payloadHash: the hex SHA-256 of the body, or `UNSIGNED-PAYLOAD`.
-    ///   - date: the moment in `x-amz-date`, as `yyyyMMdd'T'HHmmss'Z'`.
+    ///   - amzDate: the moment in `x-amz-date`, as `yyyyMMdd'T'HHmmss'Z'`.
     public func sign(
         method: String, path: String, query: [(String, String)], headers: [(String, String)], payloadHash: String,
         amzDate: String

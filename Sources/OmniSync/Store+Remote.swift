@@ -211,8 +211,10 @@ extension Store {
     /// refused (pull first) unless `force`.
     ///
     /// - Parameters:
+    ///   - force: overwrite remote branches that have turns this store lacks.
+    ///   - progress: transfer progress, called from the transfer threads.
     ///   - remoteName: the remote; nil for the default (``remote(_:)``).
-    ///   - branches: branch names; empty for the current branch.
+    ///   - names: branch names; empty for the current branch.
     public func push(
         to remoteName: String? = nil, branches names: [String] = [], force: Bool = false,
         progress: SyncProgressHandler? = nil

@@ -162,7 +162,10 @@ extension Store {
     /// Downloads the objects of the turns named by revisions (their output
     /// and inputs), for a lazy clone that will need them offline.
     ///
-    /// - Parameter all: every object this lazy clone has not downloaded.
+    /// - Parameters:
+    ///   - revisions: the turns whose output and inputs to download.
+    ///   - progress: transfer progress, called from the transfer threads.
+    ///   - all: every object this lazy clone has not downloaded.
     public func fetchObjects(_ revisions: [String], all: Bool = false, progress: SyncProgressHandler? = nil) throws
         -> Int
     {
@@ -183,7 +186,7 @@ extension Store {
 }
 
 /// A lazy clone's missing objects, downloaded from the remote each was
-/// recorded from. Set it as a store's ``Store/lazyObjectSource`` so that
+/// recorded from. Set it as a store's `Store.lazyObjectSource` so that
 /// `export`, `checkout` and frames fetch what they need on demand.
 public struct RemoteObjectSource: LazyObjectSource {
     public init() {}

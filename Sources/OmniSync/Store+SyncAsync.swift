@@ -5,10 +5,10 @@ import OmniCore
 public typealias SyncStep<Output: Sendable> = Progress<SyncProgress, Output>
 
 /// Sync for async code: each call runs its synchronous counterpart on a
-/// thread of its own (``BlockingWork``), so transfers never block a thread
+/// thread of its own (`BlockingWork`), so transfers never block a thread
 /// of Swift's cooperative pool.
 extension Store {
-    /// Sends branches to a remote, as ``push(to:branches:force:progress:)``,
+    /// Sends branches to a remote, as `push(to:branches:force:progress:)`,
     /// as a stream of transfer progress that ends with the result.
     public func pushing(to remote: String? = nil, branches: [String] = [], force: Bool = false)
         -> AsyncThrowingStream<SyncStep<SyncResult>, any Error>
@@ -16,7 +16,7 @@ extension Store {
         BlockingWork.stream { emit, _ in try self.push(to: remote, branches: branches, force: force, progress: emit) }
     }
 
-    /// Fetches branches from a remote, as ``pull(from:branches:rebase:progress:)``,
+    /// Fetches branches from a remote, as `pull(from:branches:rebase:progress:)`,
     /// as a stream of transfer progress that ends with the result.
     public func pulling(from remote: String? = nil, branches: [String] = [], rebase: Bool = false)
         -> AsyncThrowingStream<SyncStep<SyncResult>, any Error>
@@ -26,14 +26,14 @@ extension Store {
         }
     }
 
-    /// Sends branches to a remote, as ``push(to:branches:force:progress:)``.
+    /// Sends branches to a remote, as `push(to:branches:force:progress:)`.
     public func push(to remote: String? = nil, branches: [String] = [], force: Bool = false) async throws
         -> SyncResult
     {
         try await BlockingWork.run { _ in try self.push(to: remote, branches: branches, force: force, progress: nil) }
     }
 
-    /// Fetches branches from a remote, as ``pull(from:branches:rebase:progress:)``.
+    /// Fetches branches from a remote, as `pull(from:branches:rebase:progress:)`.
     public func pull(from remote: String? = nil, branches: [String] = [], rebase: Bool = false) async throws
         -> SyncResult
     {
@@ -42,7 +42,7 @@ extension Store {
         }
     }
 
-    /// Makes a new store from a remote, as ``clone(from:into:lazy:endpoint:region:addressing:progress:)``.
+    /// Makes a new store from a remote, as `clone(from:into:lazy:endpoint:region:addressing:progress:)`.
     public static func clone(
         from url: String, into directory: String, lazy: Bool = false, endpoint: String? = nil, region: String? = nil,
         addressing: String? = nil
