@@ -38,8 +38,8 @@ def load(path):
 
 
 def describe(error, indent="  "):
-    where = error.json_path
-    lines = [f"{indent}at {where}: {error.message}"]
+    message = error.message if len(error.message) <= 300 else error.message[:300] + "..."
+    lines = [f"{indent}at {error.json_path}: {message}"]
     for sub in sorted(error.context or [], key=lambda e: list(e.relative_schema_path)):
         lines.append(f"{indent}  - (branch {list(sub.relative_schema_path)[:1]}) at {sub.json_path}: {sub.message}")
     return lines
