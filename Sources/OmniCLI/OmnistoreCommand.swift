@@ -5,7 +5,7 @@ import OmniStore
 
 /// The `omnistore` command line: a thin layer over the `OmniStore` library.
 public struct OmnistoreCommand: ParsableCommand {
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 
     public static let configuration = CommandConfiguration(
         commandName: "omnistore",
@@ -45,6 +45,13 @@ public struct OmnistoreCommand: ParsableCommand {
     /// 64 on a usage error.
     public static func runMain() async -> Never {
         let arguments = hoistingGlobalOptions(Array(CommandLine.arguments.dropFirst()))
+        // `--version --json`: the version, and every published schema's, for tools to check against.
+        if Set(arguments) == ["--version", "--json"] {
+            var schemas: [String: JSONValue] = [:]
+            for schema in SchemaVersions.all { schemas[schema.name] = .int(Int64(schema.version)) }
+            Terminal.json(.object(["version": .string(version), "schemas": .object(schemas)]))
+            Foundation.exit(0)
+        }
         do {
             var command: any ParsableCommand
             do {

@@ -47,5 +47,6 @@ enum SchemaVersions {
         (name: "translate", version: 1),
         (name: "translate-dry-run", version: 1),
         (name: "turn", version: 1),
+        (name: "version", version: 1),
     ]
 }

@@ -67,7 +67,7 @@ public final class HTTPClient: @unchecked Sendable {
     }
 
     /// - Parameters:
-    ///   - userAgent: sent on every request, such as `omnistore/0.1.0`.
+    ///   - userAgent: sent on every request, such as `omnistore/0.2.0`.
     ///   - limits: the deadline and low-speed limit of every exchange.
     ///   - schemes: the schemes requests and redirects may use.
     ///   - cancelled: asked at least once a second during a transfer; true

@@ -17,6 +17,11 @@ import Testing
         let path = try dir.makeDirectory("ws")
         try await outputs.run("init", ["init", path], in: dir.path)
         try await outputs.run("init", ["init", path], in: dir.path)
+        let version = try await outputs.run("version", ["--version", "--json"], in: dir.path) as? [String: Any]
+        let listed = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: SchemaFiles.directory + "/index.json")))
+        let reported = NSDictionary(dictionary: version?["schemas"] as? [String: Any] ?? [:])
+        #expect(reported.isEqual(to: listed as? [String: Any] ?? ["-": 0]), "\(reported)")
         let ws = CLIWorkspace(dir: dir, path: path)
 
         let shot1 = try await makeTestClip(ws.file("shot1.mp4"), seconds: 2, tone: 440)
@@ -290,12 +295,13 @@ import Testing
             "schemas for commands without --json: \(covered.subtracting(withJSON).sorted())")
     }
 
-    /// Schemas of records, not of one command's output.
-    static let recordSchemas: Set<String> = ["turn", "asset"]
+    /// Schemas of records, and of `--version --json`: not of a subcommand's output.
+    static let recordSchemas: Set<String> = ["turn", "asset", "version"]
 
     /// What ``storeOutputs()`` validates.
     static let storeSchemas: Set<String> = [
-        "add", "asset", "assets", "branch", "branch-create", "checkout", "clone", "config", "cost", "diff", "export",
+        "add", "asset", "assets", "branch", "version", "branch-create", "checkout", "clone", "config", "cost", "diff",
+        "export",
         "fetch-objects", "fsck", "fsck-rebuild-index", "gc", "init", "log", "log-attempts", "log-count", "merge-base",
         "probe", "pull", "push", "record", "reflog", "remote", "rev-parse", "sheet", "show-asset", "show-turn",
         "status", "thumbnail", "turn",
