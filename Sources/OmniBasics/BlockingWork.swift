@@ -20,7 +20,7 @@ public enum BlockingWork {
         let stop = Locked(false)
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Output, any Error>) in
-                start { continuation.resume(with: Result { try body { stop.value } }) }
+                start(stop: { stop.value }) { continuation.resume(with: Result { try body { stop.value } }) }
             }
         } onCancel: {
             stop.withValue { $0 = true }
@@ -39,7 +39,7 @@ public enum BlockingWork {
         AsyncThrowingStream { continuation in
             let stop = Locked(false)
             continuation.onTermination = { _ in stop.withValue { $0 = true } }
-            start {
+            start(stop: { stop.value }) {
                 do {
                     let output = try body({ continuation.yield(.event($0)) }, { stop.value })
                     continuation.yield(.finished(output))
@@ -51,8 +51,26 @@ public enum BlockingWork {
         }
     }
 
-    private static func start(_ work: @escaping @Sendable () -> Void) {
-        let thread = Thread(block: work)
+    /// The stop check of the blocking work running on this thread (false
+    /// outside one): how code far below the call, such as `ParallelWork`,
+    /// learns that the awaiting task was cancelled.
+    package static var currentStopCheck: @Sendable () -> Bool {
+        guard let box = Thread.current.threadDictionary[stopKey] as? StopCheck else { return { false } }
+        return box.check
+    }
+
+    private static let stopKey = "omnistore.BlockingWork.stop"
+
+    private final class StopCheck: Sendable {
+        let check: @Sendable () -> Bool
+        init(_ check: @escaping @Sendable () -> Bool) { self.check = check }
+    }
+
+    private static func start(stop: @escaping @Sendable () -> Bool, _ work: @escaping @Sendable () -> Void) {
+        let thread = Thread {
+            Thread.current.threadDictionary[stopKey] = StopCheck(stop)
+            work()
+        }
         // Generations and transfers spend their time waiting; 8 MiB keeps
         // FFmpeg's and SQLite's deeper call chains safe on a non-main thread.
         thread.stackSize = 8 << 20

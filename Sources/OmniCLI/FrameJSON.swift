@@ -59,3 +59,25 @@ extension VisualDiff {
         ])
     }
 }
+
+extension ThumbnailResult {
+    /// The JSON form; `paths` are where the CLI wrote each item, in order.
+    func json(paths: [String]) -> JSONValue {
+        .object([
+            "asset": .string(asset.hex),
+            "duration": JSONValue(duration),
+            "thumbnails": .array(
+                zip(items, paths).map { item, path in
+                    .object([
+                        "path": .string(path),
+                        "time": .double(item.thumbnail.time),
+                        "width": .int(Int64(item.thumbnail.width)),
+                        "height": .int(Int64(item.thumbnail.height)),
+                        "format": .string(item.thumbnail.format.fileExtension),
+                        "bytes": .int(Int64(item.thumbnail.data.count)),
+                        "cached": .bool(item.cached),
+                    ])
+                }),
+        ])
+    }
+}

@@ -13,24 +13,4 @@ public struct ThumbnailResult: Sendable {
     /// The clip's duration in seconds (nil when unknown, 0 for an image).
     public let duration: Double?
     public let items: [Item]
-
-    /// The JSON form; `paths` are where the CLI wrote each item, in order.
-    public func json(paths: [String]) -> JSONValue {
-        .object([
-            "asset": .string(asset.hex),
-            "duration": JSONValue(duration),
-            "thumbnails": .array(
-                zip(items, paths).map { item, path in
-                    .object([
-                        "path": .string(path),
-                        "time": .double(item.thumbnail.time),
-                        "width": .int(Int64(item.thumbnail.width)),
-                        "height": .int(Int64(item.thumbnail.height)),
-                        "format": .string(item.thumbnail.format.fileExtension),
-                        "bytes": .int(Int64(item.thumbnail.data.count)),
-                        "cached": .bool(item.cached),
-                    ])
-                }),
-        ])
-    }
 }
