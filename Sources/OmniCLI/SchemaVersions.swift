@@ -39,6 +39,7 @@ enum SchemaVersions {
         (name: "resume-dismiss-unanswered", version: 1),
         (name: "resume-list", version: 1),
         (name: "rev-parse", version: 1),
+        (name: "rm", version: 1),
         (name: "sheet", version: 1),
         (name: "show-asset", version: 1),
         (name: "show-turn", version: 1),

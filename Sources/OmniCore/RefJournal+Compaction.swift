@@ -25,6 +25,12 @@ extension Store {
         for row in try Row.fetchAll(db, sql: "SELECT asset, remote FROM lazy_object ORDER BY asset") {
             lines.append(RefJournal.Line.lazy(row["asset"], remote: row["remote"]))
         }
+        for row in try Row.fetchAll(db, sql: "SELECT asset, added_at FROM library ORDER BY asset") {
+            lines.append(RefJournal.Line.library(row["asset"], member: true, at: row["added_at"]))
+        }
+        // From here on the journal holds the whole library; before it, a
+        // rebuild takes every asset as a member, as the v12 migration did.
+        lines.append(.object(["op": .string("library-journaled")]))
         lines.append(.object(["op": .string("settings-journaled")]))
         return lines
     }

@@ -168,6 +168,7 @@ enum Schema {
         registerDisplaySize(in: &migrator)
         registerUnansweredIndex(in: &migrator)
         registerJournalState(in: &migrator)
+        registerLibrary(in: &migrator)
         return migrator
     }
 }

@@ -47,7 +47,7 @@ extension Store {
         var batchDone: Int64 = 0
         for (index, file) in files.enumerated() {
             let before = batchDone
-            let outcome = addOne(file.path, trustFingerprint: !rehash) { done, total in
+            let outcome = addOne(file.path, intoLibrary: true, trustFingerprint: !rehash) { done, total in
                 progress?(
                     AddProgress(
                         path: file.path, fileIndex: index, fileCount: files.count, fileBytesDone: done,
@@ -78,12 +78,15 @@ extension Store {
         }
     }
 
+    /// - Parameter intoLibrary: the asset joins the library (what `add` does;
+    ///   a clip recorded or generated belongs to its turn instead).
     private func addOne(
-        _ path: String, recordedPath: String? = nil, trustFingerprint: Bool, progress: (Int64, Int64) -> Void
+        _ path: String, recordedPath: String? = nil, intoLibrary: Bool = false, trustFingerprint: Bool,
+        progress: (Int64, Int64) -> Void
     ) -> AddOutcome {
         do {
             try lease.acquireShared()
-            if trustFingerprint, let unchanged = try addUnchanged(path) {
+            if trustFingerprint, let unchanged = try addUnchanged(path, intoLibrary: intoLibrary) {
                 progress(unchanged.size, unchanged.size)
                 return .alreadyStored(unchanged, path: path)
             }
@@ -135,6 +138,7 @@ extension Store {
                 if recordedPath == nil {
                     try Store.rememberFingerprint(of: absolutePath, staged: staged, db: db)
                 }
+                if intoLibrary { try Store.joinLibrary([id], db) }
                 return inserted || repairing
             }
             let asset = try asset(id: id)
@@ -149,7 +153,7 @@ extension Store {
     /// The asset a path was last added as, if the file is unchanged since
     /// (same inode, size and times) and its object is here; its path is
     /// touched as a re-add would, restarting gc's grace period.
-    private func addUnchanged(_ path: String) throws -> Asset? {
+    private func addUnchanged(_ path: String, intoLibrary: Bool) throws -> Asset? {
         guard let fingerprint = FileFingerprint.of(path) else { return nil }
         let absolutePath = Store.absolute(path)
         guard let id = try fingerprintedAsset(at: absolutePath, fingerprint) else { return nil }
@@ -158,6 +162,7 @@ extension Store {
         let now = Timestamp.format(Date())
         try write("cannot record '\(path)' in the store") { db in
             try Store.rememberPath(absolutePath, of: id, at: now, db: db)
+            if intoLibrary { try Store.joinLibrary([id], db) }
         }
         return try asset(id: id)
     }

@@ -77,6 +77,7 @@ extension Store {
                     SELECT a.id, a.size FROM asset a
                     WHERE NOT EXISTS (SELECT 1 FROM turn t WHERE t.output = a.id)
                       AND NOT EXISTS (SELECT 1 FROM turn_input i WHERE i.asset = a.id)
+                      AND NOT EXISTS (SELECT 1 FROM library l WHERE l.asset = a.id)
                       AND coalesce((SELECT max(coalesce(p.touched_at, p.added_at)) FROM asset_path p WHERE p.asset_id = a.id), a.added_at) < ?
                     """, arguments: [cutoff]
             ).map { (AssetID(validatedHex: $0["id"]), $0["size"] as Int64) }

@@ -369,7 +369,7 @@ extension Store {
                 if let before = entry["before"]?.stringValue {
                     try db.execute(sql: "DELETE FROM reflog WHERE at < ?", arguments: [before])
                 }
-            case "config", "remote", "lazy", "settings-journaled":
+            case "config", "remote", "lazy", "settings-journaled", "library", "library-journaled":
                 settings.append(entry)
             case "dismiss-unanswered":
                 for (_, sent) in unanswered {
@@ -430,10 +430,24 @@ extension Store {
             ]), db)
     }
 
-    /// Applies the journal's `config`, `remote` and `lazy` lines in order.
+    /// Applies the journal's `config`, `remote`, `lazy` and `library` lines in order.
     private static func replaySettings(_ entries: [JSONValue], _ layout: StoreLayout, _ db: Database) throws {
+        // A journal from before the library was journaled: every asset is a
+        // member, as the v12 migration made it; later lines then apply.
+        if !entries.contains(where: { $0["op"]?.stringValue == "library-journaled" }) {
+            try db.execute(sql: "INSERT OR IGNORE INTO library (asset, added_at) SELECT id, added_at FROM asset")
+        }
         for entry in entries {
             switch entry["op"]?.stringValue {
+            case "library":
+                guard let hex = entry["asset"]?.stringValue, AssetID(hex) != nil else { continue }
+                if entry["member"]?.boolValue == true {
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO library (asset, added_at) VALUES (?, ?)",
+                        arguments: [hex, entry["at"]?.stringValue ?? ""])
+                } else {
+                    try db.execute(sql: "DELETE FROM library WHERE asset = ?", arguments: [hex])
+                }
             case "config":
                 guard let key = entry["key"]?.stringValue else { continue }
                 if let value = entry["value"]?.stringValue {

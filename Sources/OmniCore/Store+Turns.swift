@@ -36,6 +36,10 @@ extension Store {
             let (id, name) = try storeAsset(source)
             return Turn.Input(asset: id, name: name)
         }
+        // A reference given as a file is added to the library, as `add` would.
+        let addedReferences = zip(request.inputs, inputs).compactMap { source, input -> AssetID? in
+            if case .file = source.origin { return input.asset } else { return nil }
+        }
         let author = try self.author()
         let explicitParents = try request.parents.map { revisions in try revisions.map { try resolve($0) } }
         let newBranch = try request.newBranch.map { try BranchName($0) }
@@ -53,6 +57,7 @@ extension Store {
         }
 
         let result = try write("cannot record the turn") { db -> (Turn, BranchName?, BranchName?, TurnID?) in
+            try Store.joinLibrary(addedReferences, db)
             let head = try Store.head(db)
             let parents = explicitParents ?? (head.turn.map { [$0] } ?? [])
             if Set(parents).count != parents.count {

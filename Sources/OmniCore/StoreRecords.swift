@@ -289,6 +289,11 @@ package struct RefJournal {
         static func lazy(_ asset: String, remote: String?) -> JSONValue {
             .object(["op": .string("lazy"), "asset": .string(asset), "remote": JSONValue(remote)])
         }
+
+        /// An asset put into the library (`member`), or taken out of it.
+        static func library(_ asset: String, member: Bool, at: String) -> JSONValue {
+            .object(["op": .string("library"), "asset": .string(asset), "member": .bool(member), "at": .string(at)])
+        }
     }
 
     // MARK: staging, from inside a write transaction
@@ -360,6 +365,11 @@ package struct RefJournal {
     /// An object that a lazy clone has not fetched (`remote`), or has now (nil).
     package static func lazy(_ asset: AssetID, remote: String?) {
         RecordStage.current?.stage(journal: Line.lazy(asset.hex, remote: remote))
+    }
+
+    /// An asset put into the library, or taken out of it.
+    static func library(_ asset: AssetID, member: Bool, at: String) {
+        RecordStage.current?.stage(journal: Line.library(asset.hex, member: member, at: at))
     }
 
     /// Every unanswered request so far is dismissed by the user.

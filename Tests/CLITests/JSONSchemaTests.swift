@@ -49,6 +49,7 @@ import Testing
         try await OmnistoreCLI.check(["config", "author", "Ann Editor"], in: path)
         try await OmnistoreCLI.check(["config", "model", "gemini-omni-1.1-flash"], in: path)
         try await outputs.run("config", ["config", "--list"], in: path)
+        try await outputs.run("rm", ["rm", tone], in: path)
 
         // History: main gets two turns, alt branches off the first.
         let first = try await outputs.run(
@@ -303,7 +304,7 @@ import Testing
         "add", "asset", "assets", "branch", "version", "branch-create", "checkout", "clone", "config", "cost", "diff",
         "export",
         "fetch-objects", "fsck", "fsck-rebuild-index", "gc", "init", "log", "log-attempts", "log-count", "merge-base",
-        "probe", "pull", "push", "record", "reflog", "remote", "rev-parse", "sheet", "show-asset", "show-turn",
+        "probe", "pull", "push", "record", "reflog", "remote", "rev-parse", "rm", "sheet", "show-asset", "show-turn",
         "status", "thumbnail", "turn",
     ]
 

@@ -27,8 +27,12 @@ import Testing
         let ws = try dir.makeDirectory("ws")
         try await OmnistoreCLI.check(["init"], in: ws)
         let files = StoreFiles(workspace: ws)
-        // Always unreferenced: gc removes it again and again while writers re-add it.
-        let common = try dir.write(WAV.data(seed: 71_000, sampleCount: 300), to: "src/common.wav")
+        // Each writer's own file, added and taken out of the library again at
+        // once, and used by no turn: gc removes it again and again while its
+        // writer re-adds it.
+        let commons = try (0..<writers).map {
+            try dir.write(WAV.data(seed: 71_000 + $0, sampleCount: 300), to: "src/common-\($0).wav")
+        }
 
         let stop = Locked(false)
         let gcLoop = Task { () -> [ProcessResult] in
@@ -53,9 +57,11 @@ import Testing
                             WAV.data(seed: base + 1, sampleCount: 300), to: "src/w\(writer)/c\(index).wav")
                         let ref = try dir.write(
                             WAV.data(seed: base + 2, sampleCount: 300), to: "src/w\(writer)/r\(index).wav")
-                        // add: a new file and the one gc keeps removing.
+                        // add: a new file and the one gc keeps removing, which leaves the library again.
+                        let common = commons[writer]
                         let add = try await OmnistoreCLI.run(["add", "--json", unique, common], in: ws, timeout: 300)
                         results.append(add)
+                        results.append(try await OmnistoreCLI.run(["rm", common], in: ws, timeout: 300))
                         // record: a new clip with a reference file, and the previous turn's output by id
                         // (used by a turn, so gc must keep it).
                         let message = "gc race writer \(writer) turn \(index)"
@@ -127,6 +133,11 @@ import Testing
         try await OmnistoreCLI.check(["gc", "--prune=now"], in: ws)
         let afterGC = try await ReliabilityStore.badObjects(needed.sorted(), files: files)
         #expect(afterGC.isEmpty, "a quiet gc removed assets turns use: \(afterGC)")
+        // What was added and not removed is kept, through every gc of the race.
+        let uniques = (0..<writers).flatMap { writer in (0..<iterations).map { dir.file("src/w\(writer)/u\($0).wav") } }
+        let uniqueIDs = try await SHA256Sum.hashes(uniques)
+        let missing = Set(uniqueIDs).subtracting(files.objectIDs())
+        #expect(missing.isEmpty, "gc removed \(missing.count) added files of the library")
         tally.note(
             "\(gcRuns.count) gc runs during \(writers) writers × \(iterations) add+record; gc removed \(removedDuringRace) unused assets meanwhile"
         )
