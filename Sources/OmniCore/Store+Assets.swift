@@ -69,9 +69,14 @@ extension Store {
 
     /// Adds one file, remembering `recordedPath` (such as `interaction:v1_…`)
     /// instead of the temp file's path.
-    package func add(file path: String, recordedPath: String?) throws -> (asset: Asset, isNew: Bool) {
+    package func add(file path: String, recordedPath: String?, intoLibrary: Bool = false) throws -> (
+        asset: Asset, isNew: Bool
+    ) {
         objects.removeAbandonedTemporaries()
-        switch addOne(path, recordedPath: recordedPath, trustFingerprint: recordedPath == nil, progress: { _, _ in }) {
+        switch addOne(
+            path, recordedPath: recordedPath, intoLibrary: intoLibrary, trustFingerprint: recordedPath == nil,
+            progress: { _, _ in })
+        {
         case .added(let asset, _): return (asset, true)
         case .alreadyStored(let asset, _): return (asset, false)
         case .failed(_, let error): throw error

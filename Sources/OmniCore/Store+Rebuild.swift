@@ -442,9 +442,10 @@ extension Store {
             case "library":
                 guard let hex = entry["asset"]?.stringValue, AssetID(hex) != nil else { continue }
                 if entry["member"]?.boolValue == true {
+                    // Only an asset the rebuild found: a line may outlive its bytes' record.
                     try db.execute(
-                        sql: "INSERT OR IGNORE INTO library (asset, added_at) VALUES (?, ?)",
-                        arguments: [hex, entry["at"]?.stringValue ?? ""])
+                        sql: "INSERT OR IGNORE INTO library (asset, added_at) SELECT id, ? FROM asset WHERE id = ?",
+                        arguments: [entry["at"]?.stringValue ?? "", hex])
                 } else {
                     try db.execute(sql: "DELETE FROM library WHERE asset = ?", arguments: [hex])
                 }

@@ -33,12 +33,8 @@ extension Store {
         for source in [outputSource] + request.inputs { try preflight(source) }
         let output = try storeAsset(outputSource).id
         let inputs = try request.inputs.map { source -> Turn.Input in
-            let (id, name) = try storeAsset(source)
+            let (id, name) = try storeAsset(source, intoLibrary: true)
             return Turn.Input(asset: id, name: name)
-        }
-        // A reference given as a file is added to the library, as `add` would.
-        let addedReferences = zip(request.inputs, inputs).compactMap { source, input -> AssetID? in
-            if case .file = source.origin { return input.asset } else { return nil }
         }
         let author = try self.author()
         let explicitParents = try request.parents.map { revisions in try revisions.map { try resolve($0) } }
@@ -57,7 +53,6 @@ extension Store {
         }
 
         let result = try write("cannot record the turn") { db -> (Turn, BranchName?, BranchName?, TurnID?) in
-            try Store.joinLibrary(addedReferences, db)
             let head = try Store.head(db)
             let parents = explicitParents ?? (head.turn.map { [$0] } ?? [])
             if Set(parents).count != parents.count {
@@ -222,10 +217,12 @@ extension Store {
         }
     }
 
-    package func storeAsset(_ source: AssetSource) throws -> (id: AssetID, name: String) {
+    /// Stores a clip or reference; a reference given as a file (`intoLibrary`)
+    /// joins the library, as `add` would.
+    package func storeAsset(_ source: AssetSource, intoLibrary: Bool = false) throws -> (id: AssetID, name: String) {
         switch source.origin {
         case .file(let path):
-            let (asset, _) = try add(file: path)
+            let (asset, _) = try add(file: path, recordedPath: nil, intoLibrary: intoLibrary)
             return (asset.id, source.name ?? (path as NSString).lastPathComponent)
         case .asset(let prefix):
             let id = try resolveAssetID(prefix)

@@ -113,7 +113,7 @@ extension Store {
                 .invalidArgument, "a clip lasts \(limits.minDuration) to \(limits.maxDuration) seconds, not \(seconds)")
         }
         for source in options.references {
-            let (id, name) = try storeAsset(source)
+            let (id, name) = try storeAsset(source, intoLibrary: true)
             media.append(try mediaPart(asset(id: id), name: name, limits: limits, rehydrated: false))
         }
         let references = media.filter { !$0.isRehydratedSource }

@@ -54,7 +54,9 @@ import Testing
         // The server holds the edit's create until a recorded clip has moved main.
         try await world.fake.fault(["kind": "hold", "method": "POST", "path": "^/v1/interactions$"])
         let before = try await world.fake.requests().last?.seq ?? 0
-        let editing = try world.start(["edit", "make the light warm"])
+        // The hold sends nothing until the record below is done, which on a loaded
+        // machine can outlast the default 60 s low-speed window.
+        let editing = try world.start(["edit", "make the light warm"], extra: ["OMNISTORE_HTTP_SPEED_TIME": "600"])
         try await world.waitForRequests { $0.isCreate && $0.seq > before }
         let manual = try await Fixtures.copy(.mp4H264AAC, into: world.ws.path, as: "manual.mp4")
         let recorded = try await world.object(["record", manual, "-m", "a hand-made cut"])

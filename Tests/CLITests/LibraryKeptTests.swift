@@ -70,4 +70,19 @@ struct LibraryKeptTests {
         #expect(ws.files.objectIDs().contains(ids[5]))
         try await OmnistoreCLI.check(["fsck"], in: ws.path)
     }
+
+    @Test("a --ref file of a generation joins the library; its generated clip belongs to the turn, not the library")
+    func generationReferenceJoins() async throws {
+        let world = try await GenerationWorld.make("library-gen-ref")
+        let png = try await Fixtures.copy(.png, into: world.ws.path)
+        let pngID = try await SHA256Sum.hash(png)
+        // A dry run stores the reference and sends nothing.
+        try await world.check(["generate", "animate the logo", "--ref", png, "--duration", "4", "--dry-run"])
+        try await world.check(["gc", "--prune=now"])
+        #expect(world.ws.files.objectIDs().contains(pngID), "gc removed a --ref file")
+        // Taken out of the library and used by no turn, it goes.
+        try await world.check(["rm", png])
+        try await world.check(["gc", "--prune=now"])
+        #expect(!world.ws.files.objectIDs().contains(pngID))
+    }
 }
