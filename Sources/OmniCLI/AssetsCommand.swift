@@ -1,25 +1,125 @@
 import ArgumentParser
+import Foundation
 import OmniMedia
 import OmniStore
 
 extension MediaKind: ExpressibleByArgument {}
+extension AssetQuery.Orientation: ExpressibleByArgument {}
+extension AssetQuery.Sort: ExpressibleByArgument {}
 
 struct AssetsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "assets",
-        abstract: "List stored assets: id, kind, size in pixels, duration, first path.")
+        abstract: "List stored assets: id, kind, size in pixels, duration, first path.",
+        discussion: """
+            Filters combine with AND. Sizes are display sizes, with rotation applied (a portrait phone \
+            clip is portrait). Examples: --orientation portrait --duration 3s..10s; --codec hevc \
+            --added-since 7d; --path '*/logos/*.png' --unused.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
     @Option(help: "Only assets of this kind: image, video or audio.")
     var kind: MediaKind?
 
+    @Option(
+        help: ArgumentHelp(
+            "Only assets added from a path matching this shell glob (relative to the current folder unless absolute).",
+            valueName: "GLOB"))
+    var path: String?
+
+    @Option(help: "Only portrait, landscape or square pictures.")
+    var orientation: AssetQuery.Orientation?
+
+    @Option(help: ArgumentHelp("Only pictures at least this wide, in pixels.", valueName: "PIXELS"))
+    var minWidth: Int?
+
+    @Option(help: ArgumentHelp("Only pictures at least this tall, in pixels.", valueName: "PIXELS"))
+    var minHeight: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Only clips whose duration is in this range: 3s..10s, ..10s, 2.5s.. (seconds; the s is optional).",
+            valueName: "RANGE"))
+    var duration: String?
+
+    @Option(help: ArgumentHelp("Only assets with a stream in this codec (h264, hevc, aac, png…).", valueName: "NAME"))
+    var codec: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Only assets added since this age (30m, 12h, 7d, 2w) or date (2026-11-01, or RFC 3339).",
+            valueName: "WHEN"))
+    var addedSince: String?
+
+    @Flag(help: "Only assets a turn uses (as its output or an input).")
+    var used = false
+
+    @Flag(help: "Only assets no turn uses.")
+    var unused = false
+
+    @Option(help: "Order: added (oldest first, the default), size, duration or width (largest first).")
+    var sort: AssetQuery.Sort = .added
+
+    func validate() throws {
+        if used && unused { throw ValidationError("give --used or --unused, not both") }
+        if let duration, Self.durationRange(duration) == nil {
+            throw ValidationError("--duration takes a range such as 3s..10s, ..10s or 2.5s.., not '\(duration)'")
+        }
+        if let addedSince, Self.moment(addedSince, now: Date()) == nil {
+            throw ValidationError(
+                "--added-since takes an age such as 7d or 12h, or a date such as 2026-11-01, not '\(addedSince)'")
+        }
+        for (name, value) in [("--min-width", minWidth), ("--min-height", minHeight)] {
+            if let value, value < 1 { throw ValidationError("\(name) takes a positive number of pixels") }
+        }
+    }
+
     func run() throws {
-        let assets = try global.openStore().assets(kind: kind)
+        var query = AssetQuery()
+        query.kind = kind
+        query.pathGlob = path.map { $0.hasPrefix("/") ? $0 : FileManager.default.currentDirectoryPath + "/" + $0 }
+        query.orientation = orientation
+        query.minWidth = minWidth
+        query.minHeight = minHeight
+        if let range = duration.flatMap(Self.durationRange) { (query.minDuration, query.maxDuration) = range }
+        query.codec = codec
+        query.addedSince = addedSince.flatMap { Self.moment($0, now: Date()) }
+        query.used = used ? true : unused ? false : nil
+        query.sort = sort
+        let assets = try global.openStore().assets(matching: query)
         if global.json {
             Terminal.json(.array(assets.map(\.json)))
         } else {
             Formatting.table(assets.map(Formatting.assetRow)).forEach(Terminal.out)
         }
+    }
+
+    /// `3s..10s`, `..10`, `2.5s..`: inclusive bounds in seconds; nil when malformed.
+    static func durationRange(_ text: String) -> (Double?, Double?)? {
+        let parts = text.components(separatedBy: "..")
+        guard parts.count == 2 else { return nil }
+        func seconds(_ part: String) -> Double?? {
+            let trimmed = part.hasSuffix("s") ? String(part.dropLast()) : part
+            if trimmed.isEmpty { return .some(nil) }
+            guard let value = Double(trimmed), value >= 0, value.isFinite else { return nil }
+            return .some(value)
+        }
+        guard let low = seconds(parts[0]), let high = seconds(parts[1]), low != nil || high != nil else { return nil }
+        if let low, let high, low > high { return nil }
+        return (low, high)
+    }
+
+    /// An age before `now` (`30m`, `12h`, `7d`, `2w`) or a date, as RFC 3339 UTC; nil when malformed.
+    static func moment(_ text: String, now: Date) -> String? {
+        let units: [Character: Double] = ["m": 60, "h": 3600, "d": 86_400, "w": 604_800]
+        if let unit = text.last.flatMap({ units[$0] }), let count = Double(text.dropLast()), count >= 0 {
+            return Timestamp.format(now.addingTimeInterval(-count * unit))
+        }
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return Timestamp.format(date) }
+        formatter.formatOptions = [.withFullDate]
+        if let date = formatter.date(from: text) { return Timestamp.format(date) }
+        return nil
     }
 }

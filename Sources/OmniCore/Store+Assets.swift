@@ -336,16 +336,24 @@ extension Store {
 
     /// Every asset, oldest first, optionally of one kind.
     public func assets(kind: MediaKind? = nil) throws -> [Asset] {
+        var query = AssetQuery()
+        query.kind = kind
+        return try assets(matching: query)
+    }
+
+    /// The assets every filter of `query` holds for, in its order.
+    public func assets(matching query: AssetQuery) throws -> [Asset] {
         try read("cannot list assets") { db in
-            let rows: [Row]
-            if let kind {
-                rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM asset WHERE kind = ? ORDER BY added_at, id", arguments: [kind.rawValue])
-            } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM asset ORDER BY added_at, id")
-            }
+            let (whereClause, arguments) = query.sql()
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT a.* FROM asset a WHERE \(whereClause) ORDER BY \(query.orderBy)", arguments: arguments)
             var pathsByAsset: [String: [String]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT asset_id, path FROM asset_path ORDER BY added_at, rowid") {
+            // Only the paths of the assets listed: a selective filter reads little.
+            let pathsSQL = """
+                SELECT asset_id, path FROM asset_path
+                WHERE asset_id IN (SELECT a.id FROM asset a WHERE \(whereClause)) ORDER BY added_at, rowid
+                """
+            for row in try Row.fetchAll(db, sql: pathsSQL, arguments: arguments) {
                 pathsByAsset[row["asset_id"], default: []].append(row["path"])
             }
             return try rows.map { row in

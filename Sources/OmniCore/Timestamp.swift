@@ -5,7 +5,7 @@ import Foundation
 package enum Timestamp {
     /// Rounds to the millisecond first: Foundation's formatter truncates, and
     /// binary fractions such as .001 would otherwise print as .000.
-    static func format(_ date: Date) -> String {
+    package static func format(_ date: Date) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
         var seconds = milliseconds / 1000
         var fraction = milliseconds % 1000
