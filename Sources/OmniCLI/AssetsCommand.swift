@@ -58,10 +58,25 @@ struct AssetsCommand: ParsableCommand {
     @Flag(help: "Only assets no turn uses.")
     var unused = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Only assets with this tag, or a tag under it (brand matches brand/logo); repeat for all of several.",
+            valueName: "TAG"))
+    var tag: [String] = []
+
+    @Option(help: ArgumentHelp("Only assets rated in this range: 4.. , ..2 or 3..5 (0 to 5).", valueName: "RANGE"))
+    var rating: String?
+
     @Option(help: "Order: added (oldest first, the default), size, duration or width (largest first).")
     var sort: AssetQuery.Sort = .added
 
     func validate() throws {
+        for tag in tag {
+            if let problem = Store.tagProblem(tag) { throw ValidationError(problem) }
+        }
+        if let rating, Self.ratingRange(rating) == nil {
+            throw ValidationError("--rating takes a range of 0 to 5 such as 4.., ..2 or 3..5, not '\(rating)'")
+        }
         if used && unused { throw ValidationError("give --used or --unused, not both") }
         if let duration, Self.durationRange(duration) == nil {
             throw ValidationError("--duration takes a range such as 3s..10s, ..10s or 2.5s.., not '\(duration)'")
@@ -86,6 +101,8 @@ struct AssetsCommand: ParsableCommand {
         query.codec = codec
         query.addedSince = addedSince.flatMap { Self.moment($0, now: Date()) }
         query.used = used ? true : unused ? false : nil
+        query.tags = tag
+        if let range = rating.flatMap(Self.ratingRange) { (query.minRating, query.maxRating) = range }
         query.sort = sort
         let assets = try global.openStore().assets(matching: query)
         if global.json {
@@ -93,6 +110,21 @@ struct AssetsCommand: ParsableCommand {
         } else {
             Formatting.table(assets.map(Formatting.assetRow)).forEach(Terminal.out)
         }
+    }
+
+    /// `4..`, `..2`, `3..5` or `4`: inclusive bounds within 0–5; nil when malformed.
+    static func ratingRange(_ text: String) -> (Int?, Int?)? {
+        let parts = text.components(separatedBy: "..")
+        if parts.count == 1, let value = Int(text), (0...5).contains(value) { return (value, value) }
+        guard parts.count == 2 else { return nil }
+        func bound(_ part: String) -> Int?? {
+            if part.isEmpty { return .some(nil) }
+            guard let value = Int(part), (0...5).contains(value) else { return nil }
+            return .some(value)
+        }
+        guard let low = bound(parts[0]), let high = bound(parts[1]), low != nil || high != nil else { return nil }
+        if let low, let high, low > high { return nil }
+        return (low, high)
     }
 
     /// `3s..10s`, `..10`, `2.5s..`: inclusive bounds in seconds; nil when malformed.

@@ -15,7 +15,8 @@ public struct OmnistoreCommand: ParsableCommand {
             CommandGroup(
                 name: "Files",
                 subcommands: [
-                    InitCommand.self, AddCommand.self, RmCommand.self, AssetsCommand.self, ShowCommand.self,
+                    InitCommand.self, AddCommand.self, RmCommand.self, AssetsCommand.self, MetaCommand.self,
+                    ShowCommand.self,
                     ExportCommand.self, ProbeCommand.self, ConfigCommand.self,
                 ]),
             CommandGroup(

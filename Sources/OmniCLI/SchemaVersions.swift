@@ -29,6 +29,7 @@ enum SchemaVersions {
         (name: "log-attempts", version: 1),
         (name: "log-count", version: 1),
         (name: "merge-base", version: 1),
+        (name: "meta", version: 1),
         (name: "probe", version: 1),
         (name: "pull", version: 1),
         (name: "push", version: 1),

@@ -42,6 +42,12 @@ public struct AssetQuery: Sendable, Equatable {
     public var used: Bool? = nil
     /// In the library, or out of it (kept only by turns).
     public var inLibrary: Bool? = nil
+    /// Tags the asset must all have; a tag also matches the tags under it
+    /// (`brand` matches `brand/logo/dark`).
+    public var tags: [String] = []
+    /// Inclusive bounds of the rating (0–5); an unrated asset matches neither.
+    public var minRating: Int? = nil
+    public var maxRating: Int? = nil
     public var sort: Sort = .added
 
     public init() {}
@@ -101,6 +107,20 @@ extension AssetQuery {
                  OR EXISTS (SELECT 1 FROM turn_input i WHERE i.asset = a.id))
                 """
             clauses.append(used ? exists : "NOT " + exists)
+        }
+        for tag in tags {
+            // Two index ranges of asset_tag_by_tag: the tag itself, and the tags under it.
+            clauses.append(
+                "a.id IN (SELECT t.asset FROM asset_tag t WHERE t.tag = ? OR (t.tag > ? AND t.tag < ?))")
+            arguments.append(tag)
+            arguments.append(tag + "/")
+            arguments.append(tag + "0")  // '0' follows '/' in byte order
+        }
+        if minRating != nil || maxRating != nil {
+            clauses.append(
+                "a.id IN (SELECT r.asset FROM asset_rating r WHERE r.rating BETWEEN ? AND ?)")
+            arguments.append(minRating ?? 0)
+            arguments.append(maxRating ?? 5)
         }
         if let inLibrary {
             clauses.append((inLibrary ? "" : "NOT ") + "EXISTS (SELECT 1 FROM library l WHERE l.asset = a.id)")

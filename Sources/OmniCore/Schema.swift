@@ -169,6 +169,7 @@ enum Schema {
         registerUnansweredIndex(in: &migrator)
         registerJournalState(in: &migrator)
         registerLibrary(in: &migrator)
+        registerMeta(in: &migrator)
         return migrator
     }
 }

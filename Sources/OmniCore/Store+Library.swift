@@ -52,25 +52,9 @@ extension Store {
         return ids.filter { seen.insert($0).inserted }
     }
 
-    /// The library member a name means: a path the store recorded for it
-    /// (as given, or absolute), else an asset id or unique prefix.
+    /// The library member a name means (see ``assetNamed(_:)``).
     private func libraryMember(named name: String) throws -> AssetID {
-        let absolute = Store.absolute(name)
-        let byPath = try read("cannot look up '\(name)'") { db in
-            try String.fetchOne(
-                db, sql: "SELECT asset_id FROM asset_path WHERE path IN (?, ?) ORDER BY added_at DESC LIMIT 1",
-                arguments: [absolute, name])
-        }
-        let id: AssetID
-        if let byPath, let found = AssetID(byPath) {
-            id = found
-        } else if let found = try? resolveAssetID(name) {
-            id = found
-        } else {
-            throw StoreError(
-                .notFound, "'\(BranchName.printable(name))' names no asset: no file was added from that path",
-                hint: Hint("run {} to list them", .listAssets))
-        }
+        let id = try assetNamed(name)
         guard try isInLibrary(id) else {
             throw StoreError(.notFound, "asset \(id.short) ('\(BranchName.printable(name))') is not in the library")
         }

@@ -21,6 +21,8 @@ public struct RebuildReport: Sendable {
     /// Object files no record names (written by a command killed before it
     /// committed): left unindexed, for gc to remove after its grace period.
     public var unrecordedObjects = 0
+    /// Metadata records read from `meta/` (tags, notes, ratings).
+    public var metaRecords = 0
     /// Tables copied from the old database because no file holds them yet
     /// (settings, remotes, pending interactions and attempts, lazy objects).
     public var copiedTables: [String] = []
@@ -34,7 +36,7 @@ public struct RebuildReport: Sendable {
             "assets": .int(Int64(assets)), "paths": .int(Int64(paths)), "turns": .int(Int64(turns)),
             "refs": .int(Int64(refs)), "reflog_entries": .int(Int64(reflogEntries)), "pending": .int(Int64(pending)),
             "unanswered_requests": .int(Int64(unansweredRequests)),
-            "unrecorded_objects": .int(Int64(unrecordedObjects)),
+            "unrecorded_objects": .int(Int64(unrecordedObjects)), "meta_records": .int(Int64(metaRecords)),
             "copied_tables": .array(copiedTables.map(JSONValue.string)), "old_database": JSONValue(oldDatabase),
             "lost": .array(lost.map(JSONValue.string)),
         ])
@@ -137,6 +139,9 @@ extension Store {
             try queue.write { db in
                 try rebuildAssets(layout, db, needed: needed, &report)
                 try insertTurns(turns, db, &report)
+                let meta = try rebuildMeta(layout, db)
+                report.metaRecords = meta.records
+                report.lost += meta.damaged.map { "metadata record \($0.prefix(12)) is damaged and was skipped" }
                 try replayJournal(layout, db, settings: &settings, &report)
             }
             try copyUnjournaledTables(layout, into: queue, journaledSettings: !settings.isEmpty, &report)

@@ -9,6 +9,7 @@ import Foundation
 ///     omnistore.db        SQLite, WAL mode: an index, rebuilt from the files below
 ///     turns/<id>          each turn's canonical record
 ///     assets/<sha256>     asset records and paths, one pack per write
+///     meta/<sha256>       metadata records: library membership, tags, notes, ratings
 ///     refs.journal        every change of a ref, HEAD and the reflog
 ///     objects/ab/cdef…    asset bytes, read-only, named by SHA-256
 ///     objects/tmp_obj_*   in-flight writes; never visible under an object path
@@ -32,6 +33,8 @@ public struct StoreLayout: Sendable, Equatable {
     var turnsDirectory: String { storeDirectory + "/turns" }
     /// Asset packs, `assets/<sha256>`, as on a folder remote.
     var assetPacksDirectory: String { storeDirectory + "/assets" }
+    /// Metadata records, `meta/<sha256>`, as on a remote (see ``MetaRecord``).
+    var metaRecordsDirectory: String { storeDirectory + "/meta" }
     var refJournalPath: String { storeDirectory + "/refs.journal" }
 
     /// A validated id only, so the path stays inside `turns/`.

@@ -31,6 +31,8 @@ final class RecordStage: @unchecked Sendable {
     private var assets: [JSONValue] = []
     private var paths: [JSONValue] = []
     private var journalLines: [String] = []
+    /// Metadata records to write to `meta/` (made here or pulled).
+    private var metaRecords: [MetaRecord] = []
     /// Record files this stage created, removed again if the commit fails.
     private(set) var created: [String] = []
     /// The journal's size after this stage's lines, recorded in the same
@@ -47,6 +49,9 @@ final class RecordStage: @unchecked Sendable {
     func stage(path: String, of id: AssetID, at time: String) {
         paths.append(.object(["asset": .string(id.hex), "path": .string(path), "at": .string(time)]))
     }
+
+    /// A metadata record, written to `meta/`.
+    func stage(metaRecord record: MetaRecord) { metaRecords.append(record) }
 
     /// One change for the ref journal (see ``RefJournal``).
     func stage(journal entry: JSONValue) { journalLines.append(CanonicalJSON.text(entry)) }
@@ -68,6 +73,21 @@ final class RecordStage: @unchecked Sendable {
             let folder = try FileDescriptor.openDirectory(layout.turnsDirectory)
             guard cposix_syncfs(folder.raw) == 0 else {
                 throw FileDescriptor.posixError(errno, "cannot sync the turn records")
+            }
+        }
+        let metaBatch = metaRecords.count > 8
+        for record in metaRecords {
+            let path = layout.metaRecordsDirectory + "/" + record.id
+            if FileManager.default.fileExists(atPath: path) { continue }
+            try StoreRecords.writeFile(
+                Array(record.canonicalText.utf8), to: path, creating: layout.metaRecordsDirectory,
+                durable: !metaBatch)
+            created.append(path)
+        }
+        if metaBatch {
+            let folder = try FileDescriptor.openDirectory(layout.metaRecordsDirectory)
+            guard cposix_syncfs(folder.raw) == 0 else {
+                throw FileDescriptor.posixError(errno, "cannot sync the metadata records")
             }
         }
         if !assets.isEmpty || !paths.isEmpty {
@@ -97,6 +117,7 @@ final class RecordStage: @unchecked Sendable {
         assets = []
         paths = []
         journalLines = []
+        metaRecords = []
     }
 }
 

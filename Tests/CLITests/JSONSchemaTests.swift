@@ -49,6 +49,8 @@ import Testing
         try await OmnistoreCLI.check(["config", "author", "Ann Editor"], in: path)
         try await OmnistoreCLI.check(["config", "model", "gemini-omni-1.1-flash"], in: path)
         try await outputs.run("config", ["config", "--list"], in: path)
+        try await outputs.run(
+            "meta", ["meta", imageID, "--tag", "brand/logo", "--note", "the dark one", "--rate", "4"], in: path)
         try await outputs.run("rm", ["rm", tone], in: path)
 
         // History: main gets two turns, alt branches off the first.
@@ -304,7 +306,8 @@ import Testing
         "add", "asset", "assets", "branch", "version", "branch-create", "checkout", "clone", "config", "cost", "diff",
         "export",
         "fetch-objects", "fsck", "fsck-rebuild-index", "gc", "init", "log", "log-attempts", "log-count", "merge-base",
-        "probe", "pull", "push", "record", "reflog", "remote", "rev-parse", "rm", "sheet", "show-asset", "show-turn",
+        "meta", "probe", "pull", "push", "record", "reflog", "remote", "rev-parse", "rm", "sheet", "show-asset",
+        "show-turn",
         "status", "thumbnail", "turn",
     ]
 
