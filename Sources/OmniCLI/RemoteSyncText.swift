@@ -73,6 +73,8 @@ enum RemoteSyncText {
             "bytes": .int(result.bytes),
             "turns": .int(Int64(result.turns)),
             "lazy_objects": .int(Int64(result.lazyObjects)),
+            "meta_records": .int(Int64(result.metaRecords)),
+            "library_assets": .int(Int64(result.libraryAssets)),
             "skipped_branches": .array(
                 result.skippedBranches.map { .object(["name": .string($0.name), "reason": .string($0.reason)]) }),
             "branches": .array(
@@ -107,6 +109,8 @@ enum RemoteSyncText {
     static func summary(_ result: SyncResult, sent: Bool, seconds: Double) -> String {
         let verb = sent ? "sent" : "received"
         var text = "\(verb) \(result.objects) object(s) (\(Formatting.bytes(result.bytes))), \(result.turns) turn(s)"
+        if result.libraryAssets > 0 { text += ", \(result.libraryAssets) of them library asset(s) no turn uses" }
+        if result.metaRecords > 0 { text += ", \(result.metaRecords) metadata record(s)" }
         if result.lazyObjects > 0 { text += "; \(result.lazyObjects) object(s) left on the remote until needed" }
         if result.bytes > 0 && seconds > 0 { text += " at \(Formatting.rate(Double(result.bytes) / seconds))" }
         return text

@@ -9,7 +9,7 @@ import OmniMedia
 /// An asset row as a remote describes it (or as probing the bytes finds it).
 package struct AssetRow {
     let id: AssetID
-    let size: Int64
+    package let size: Int64
     let kind: String
     let mime: String
     let format: String

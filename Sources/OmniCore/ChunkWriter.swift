@@ -99,10 +99,13 @@ final class ChunkWriter: @unchecked Sendable {
     }
 
     /// Waits for every write, then fsyncs.
-    func finish() throws(StoreError) {
+    /// - Parameter durable: fsync the file; false when the caller makes a
+    ///   whole batch durable at once (its writeback has been started).
+    func finish(durable: Bool = true) throws(StoreError) {
         queue.sync {}
         let code = currentFailure()
         if code != 0 { throw FileDescriptor.posixError(code, "cannot write '\(path)'") }
+        guard durable else { return }
         guard fsync(fd) == 0 else { throw FileDescriptor.posixError(errno, "cannot flush '\(path)' to disk") }
     }
 

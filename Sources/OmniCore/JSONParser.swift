@@ -188,6 +188,11 @@ extension JSONValue {
         return nil
     }
 
+    public var int64Value: Int64? {
+        if case .int(let value) = self { return value }
+        return nil
+    }
+
     public var doubleValue: Double? {
         switch self {
         case .int(let value): return Double(value)

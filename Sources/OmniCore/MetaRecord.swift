@@ -13,6 +13,8 @@ public enum MetaField: Sendable, Hashable, CustomStringConvertible {
     case note
     /// A rating 0–5. One per asset: the latest wins.
     case rating
+    /// A path the asset was added from, relative to the workspace. Many per asset.
+    case path
     /// A field a newer omnistore wrote: kept in the record and replicated, not interpreted.
     case unknown(String)
 
@@ -22,6 +24,7 @@ public enum MetaField: Sendable, Hashable, CustomStringConvertible {
         case "tag": self = .tag
         case "note": self = .note
         case "rating": self = .rating
+        case "path": self = .path
         default: self = .unknown(name)
         }
     }
@@ -32,6 +35,7 @@ public enum MetaField: Sendable, Hashable, CustomStringConvertible {
         case .tag: "tag"
         case .note: "note"
         case .rating: "rating"
+        case .path: "path"
         case .unknown(let name): name
         }
     }

@@ -23,8 +23,10 @@ package struct ObjectStore: Sendable {
     /// Copies `sourcePath` into a temp file in `objects/`, hashing in the same
     /// pass, and fsyncs it. Nothing is visible under an object path until
     /// ``StagedObject/publish()``.
+    /// - Parameter durable: fsync the copy; false when the caller syncs a
+    ///   batch at once (``syncBatch()``) before publishing it.
     func stage(
-        from sourcePath: String, progress: (_ done: Int64, _ total: Int64) -> Void
+        from sourcePath: String, durable: Bool = true, progress: (_ done: Int64, _ total: Int64) -> Void
     ) throws(StoreError) -> StagedObject {
         let source = try FileDescriptor.openForReading(sourcePath)
         let info = try source.status()
@@ -76,11 +78,21 @@ package struct ObjectStore: Sendable {
             progress(done, total)
             slot = (slot + 1) % ChunkWriter.slots
         }
-        try writer.finish()
+        try writer.finish(durable: durable)
         let digest = hasher.finalize()
         staged.id = AssetID(digest: digest)
         staged.size = done
         return staged
+    }
+
+    /// Makes every file written to the objects' filesystem durable: one
+    /// flush for a batch of staged copies (or of renames), as git's
+    /// `core.fsyncMethod=batch` does, instead of an fsync for each.
+    func syncBatch() throws(StoreError) {
+        let folder = try FileDescriptor.openDirectory(layout.objectsDirectory)
+        guard cposix_syncfs(folder.raw) == 0 else {
+            throw FileDescriptor.posixError(errno, "cannot flush the new objects to disk")
+        }
     }
 
     /// The source's extension if it is short and plain (letters and digits), else "".

@@ -50,7 +50,10 @@ package final class StagedObject {
     ///
     /// - Returns: true when this call stored the object, false when it was
     ///   already stored.
-    func publish() throws(StoreError) -> Bool {
+    ///
+    /// - Parameter durable: fsync the folders the rename changed; false when
+    ///   the caller syncs a whole batch of renames at once.
+    func publish(durable: Bool = true) throws(StoreError) -> Bool {
         defer { discard() }
         let layout = objects.layout
         let finalPath = layout.objectPath(id)
@@ -65,6 +68,7 @@ package final class StagedObject {
             throw FileDescriptor.posixError(errno, "cannot store object \(id.short)")
         }
         finished = true
+        guard durable else { return true }
         // The rename is durable only once the directory entry is on disk.
         try FileDescriptor.openDirectory(fanout).sync()
         if createdFanout { try FileDescriptor.openDirectory(layout.objectsDirectory).sync() }

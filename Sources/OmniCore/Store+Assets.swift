@@ -44,20 +44,99 @@ extension Store {
             }
         }
         let batchTotal = files.reduce(0) { $0 + $1.size }
-        var batchDone: Int64 = 0
-        for (index, file) in files.enumerated() {
-            let before = batchDone
-            let outcome = addOne(file.path, intoLibrary: true, trustFingerprint: !rehash) { done, total in
-                progress?(
-                    AddProgress(
-                        path: file.path, fileIndex: index, fileCount: files.count, fileBytesDone: done,
-                        fileBytesTotal: total, batchBytesDone: before + done, batchBytesTotal: batchTotal))
+        let fileCount = files.count
+        let batchDone = Locked(Int64(0))
+        // Hash, copy and probe on every core; record a chunk of files in one
+        // transaction (one asset pack, one metadata record), so a folder of
+        // small files costs a few commits instead of one per file.
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        var chunkStart = 0
+        while chunkStart < files.count {
+            let base = chunkStart
+            let chunk = Array(files[chunkStart..<min(files.count, chunkStart + Store.addChunk)])
+            chunkStart += chunk.count
+            // Many small files: sync their copies with one flush, rename
+            // them all, then flush the renames once, before the transaction
+            // that names them (git's core.fsyncMethod=batch).
+            let batch = chunk.count >= 8 ? UnpublishedObjects() : nil
+            let prepared = Locked([Int: Result<PreparedFile, StoreError>]())
+            try? ParallelWork.run(chunk.count, workers: workers) { index in
+                let file = chunk[index]
+                let reported = Locked(Int64(0))
+                let result: Result<PreparedFile, StoreError>
+                do throws(StoreError) {
+                    result = .success(
+                        try self.prepare(file.path, trustFingerprint: !rehash, batch: batch) { done, total in
+                            let delta =
+                                done
+                                - reported.withValue { old in
+                                    defer { old = done }
+                                    return old
+                                }
+                            // Under the lock, so the batch total never goes backwards between threads.
+                            batchDone.withValue { value in
+                                value += delta
+                                progress?(
+                                    AddProgress(
+                                        path: file.path, fileIndex: base + index, fileCount: fileCount,
+                                        fileBytesDone: done, fileBytesTotal: total, batchBytesDone: value,
+                                        batchBytesTotal: batchTotal))
+                            }
+                        })
+                } catch {
+                    result = .failure(error)
+                }
+                prepared.withValue { $0[index] = result }
             }
-            batchDone = before + file.size
-            outcomes[file.slot] = outcome
+            if let batch {
+                let failures = batch.publishAll(objects)
+                for (index, file) in chunk.enumerated() {
+                    if let error = failures[file.path] { prepared.withValue { $0[index] = .failure(error) } }
+                }
+            }
+            let ready = chunk.indices.compactMap { index -> (path: String, file: PreparedFile)? in
+                guard case .success(let file) = prepared.value[index] else { return nil }
+                return (chunk[index].path, file)
+            }
+            var recorded: [String: Result<(asset: Asset, isNew: Bool), StoreError>] = [:]
+            do {
+                for (entry, asset) in zip(ready, try record(ready, intoLibrary: true)) {
+                    recorded[entry.path] = .success(asset)
+                }
+            } catch let error as StoreError {
+                for entry in ready { recorded[entry.path] = .failure(error) }
+            } catch {
+                let failure = StoreError(.io, "cannot record the added files: \(error)")
+                for entry in ready { recorded[entry.path] = .failure(failure) }
+            }
+            for (index, file) in chunk.enumerated() {
+                switch prepared.value[index] {
+                case .failure(let error):
+                    outcomes[file.slot] = .failed(path: file.path, error: error)
+                case .success:
+                    switch recorded[file.path] {
+                    case .success(let done)?:
+                        outcomes[file.slot] =
+                            done.isNew
+                            ? .added(done.asset, path: file.path) : .alreadyStored(done.asset, path: file.path)
+                    case .failure(let error)?:
+                        outcomes[file.slot] = .failed(path: file.path, error: error)
+                    case nil:
+                        outcomes[file.slot] = .failed(
+                            path: file.path, error: StoreError(.io, "cannot add '\(file.path)': it was not recorded"))
+                    }
+                case nil:
+                    // Cancelled before this file started.
+                    outcomes[file.slot] = .failed(
+                        path: file.path, error: StoreError(.io, "cannot add '\(file.path)': the add was stopped"))
+                }
+            }
         }
         return (0..<slot).compactMap { outcomes[$0] }
     }
+
+    /// How many files one transaction of a folder add records.
+    static let addChunk = 512
 
     /// Adds one file and returns its asset, throwing instead of reporting.
     ///
@@ -69,33 +148,106 @@ extension Store {
 
     /// Adds one file, remembering `recordedPath` (such as `interaction:v1_…`)
     /// instead of the temp file's path.
+    ///
+    /// - Parameter intoLibrary: the asset joins the library (what `add` does;
+    ///   a clip recorded or generated belongs to its turn instead).
     package func add(file path: String, recordedPath: String?, intoLibrary: Bool = false) throws -> (
         asset: Asset, isNew: Bool
     ) {
         objects.removeAbandonedTemporaries()
-        switch addOne(
-            path, recordedPath: recordedPath, intoLibrary: intoLibrary, trustFingerprint: recordedPath == nil,
-            progress: { _, _ in })
-        {
-        case .added(let asset, _): return (asset, true)
-        case .alreadyStored(let asset, _): return (asset, false)
-        case .failed(_, let error): throw error
+        let prepared = try prepare(
+            path, recordedPath: recordedPath, trustFingerprint: recordedPath == nil, progress: { _, _ in })
+        guard let done = try record([(path, prepared)], intoLibrary: intoLibrary).first else {
+            throw StoreError(.database, "cannot record '\(path)' in the store: run the command again")
+        }
+        return done
+    }
+
+    /// Copies staged by the jobs of one chunk, published together once synced.
+    final class UnpublishedObjects: @unchecked Sendable {
+        // @unchecked: `staged` is only touched under `lock`; each staged
+        // object is handed over once by the job that made it, then used by
+        // the one thread that publishes the batch.
+        private let lock = NSLock()
+        private var staged: [(path: String, object: StagedObject)] = []
+
+        func keep(_ object: StagedObject, for path: String) {
+            lock.lock()
+            staged.append((path, object))
+            lock.unlock()
+        }
+
+        /// Syncs every copy with one flush, renames each into place, and
+        /// syncs the renames with one more.
+        ///
+        /// - Returns: the error of each path whose object could not be stored.
+        func publishAll(_ objects: ObjectStore) -> [String: StoreError] {
+            lock.lock()
+            let all = staged
+            staged = []
+            lock.unlock()
+            guard !all.isEmpty else { return [:] }
+            var failures: [String: StoreError] = [:]
+            do throws(StoreError) {
+                try objects.syncBatch()
+                for (path, object) in all {
+                    do throws(StoreError) {
+                        _ = try object.publish(durable: false)
+                    } catch {
+                        failures[path] = error
+                    }
+                }
+                try objects.syncBatch()
+            } catch {
+                for (path, object) in all {
+                    object.discard()
+                    failures[path] = error
+                }
+            }
+            return failures
         }
     }
 
-    /// - Parameter intoLibrary: the asset joins the library (what `add` does;
-    ///   a clip recorded or generated belongs to its turn instead).
-    private func addOne(
-        _ path: String, recordedPath: String? = nil, intoLibrary: Bool = false, trustFingerprint: Bool,
+    /// A file whose bytes are stored (or were already), not yet recorded in the index.
+    struct PreparedFile: Sendable {
+        var id: AssetID
+        var absolutePath: String
+        /// Set when the bytes were stored by this call (or repair a missing object).
+        var stored: StoredBytes?
+        /// Whether the recorded path is a file's, whose fingerprint is remembered.
+        var fingerprinted: Bool
+
+        struct StoredBytes: Sendable {
+            var size: Int64
+            var media: MediaInfo
+            var probeText: String
+            var repairing: Bool
+            var fingerprint: FileFingerprint?
+            var hashStartedAt: Int64
+        }
+    }
+
+    /// Copies, hashes, probes and publishes one file's bytes (or finds it
+    /// unchanged since it was last added), touching no index row.
+    ///
+    /// - Parameter batch: leave the copy unsynced and unpublished, in
+    ///   `unpublished`, for the caller to sync with a whole batch first.
+    private func prepare(
+        _ path: String, recordedPath: String? = nil, trustFingerprint: Bool, batch: UnpublishedObjects? = nil,
         progress: (Int64, Int64) -> Void
-    ) -> AddOutcome {
+    ) throws(StoreError) -> PreparedFile {
         do {
             try lease.acquireShared()
-            if trustFingerprint, let unchanged = try addUnchanged(path, intoLibrary: intoLibrary) {
-                progress(unchanged.size, unchanged.size)
-                return .alreadyStored(unchanged, path: path)
+            let absolutePath = recordedPath ?? Store.absolute(path)
+            if trustFingerprint, let fingerprint = FileFingerprint.of(path),
+                let id = try fingerprintedAsset(at: absolutePath, fingerprint),
+                // A quarantined or not-yet-fetched object is repaired by a real add.
+                objects.contains(id)
+            {
+                progress(fingerprint.size, fingerprint.size)
+                return PreparedFile(id: id, absolutePath: absolutePath, stored: nil, fingerprinted: false)
             }
-            let staged = try objects.stage(from: path, progress: progress)
+            let staged = try objects.stage(from: path, durable: batch == nil, progress: progress)
             let media: MediaInfo
             do {
                 media = try MediaProbe.probe(path: staged.temporaryPath, nameHint: path)
@@ -111,65 +263,85 @@ extension Store {
                         db, sql: "SELECT EXISTS (SELECT 1 FROM asset WHERE id = ?)", arguments: [staged.id.hex])
                         ?? false
                 } && !objects.contains(staged.id)
-            _ = try staged.publish()
-            let id = staged.id
-            let now = Timestamp.format(Date())
-            let absolutePath = recordedPath ?? Store.absolute(path)
-            let probeText = try String(decoding: JSONEncoder().encode(media), as: UTF8.self)
-            let video = media.primaryVideo
-            let isNew = try write("cannot record '\(path)' in the store") { db -> Bool in
-                try db.execute(
-                    sql: """
-                        INSERT OR IGNORE INTO asset
-                            (id, size, kind, mime, format, duration, bit_rate, width, height, fps, probe, added_at,
-                             display_width, display_height)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        id.hex, staged.size, media.kind.rawValue, media.mime, media.formatName, media.duration,
-                        media.bitRate, video?.width, video?.height, video?.fps, probeText, now,
-                        media.displaySize?.width, media.displaySize?.height,
-                    ])
-                let inserted = db.changesCount > 0
-                if inserted {
-                    RecordStage.current?.stage(
-                        asset: StoreRecords.assetRecord(
-                            id: id, size: staged.size, kind: media.kind.rawValue, mime: media.mime,
-                            format: media.formatName, duration: media.duration, bitRate: media.bitRate,
-                            width: video?.width.map(Int64.init), height: video?.height.map(Int64.init), fps: video?.fps,
-                            probe: probeText, addedAt: now))
-                }
-                try Store.rememberPath(absolutePath, of: id, at: now, db: db)
-                if recordedPath == nil {
-                    try Store.rememberFingerprint(of: absolutePath, staged: staged, db: db)
-                }
-                if intoLibrary { try Store.joinLibrary([id], db) }
-                return inserted || repairing
+            let source = staged.source
+            if let batch {
+                batch.keep(staged, for: path)
+            } else {
+                _ = try staged.publish()
             }
-            let asset = try asset(id: id)
-            return isNew ? .added(asset, path: path) : .alreadyStored(asset, path: path)
+            let probeText = try String(decoding: JSONEncoder().encode(media), as: UTF8.self)
+            return PreparedFile(
+                id: staged.id, absolutePath: absolutePath,
+                stored: .init(
+                    size: staged.size, media: media, probeText: probeText, repairing: repairing,
+                    fingerprint: source?.fingerprint, hashStartedAt: source?.hashStartedAt ?? 0),
+                fingerprinted: recordedPath == nil)
         } catch let error as StoreError {
-            return .failed(path: path, error: error)
+            throw error
         } catch {
-            return .failed(path: path, error: StoreError(.io, "cannot add '\(path)': \(error)"))
+            throw StoreError(.io, "cannot add '\(path)': \(error)")
         }
     }
 
-    /// The asset a path was last added as, if the file is unchanged since
-    /// (same inode, size and times) and its object is here; its path is
-    /// touched as a re-add would, restarting gc's grace period.
-    private func addUnchanged(_ path: String, intoLibrary: Bool) throws -> Asset? {
-        guard let fingerprint = FileFingerprint.of(path) else { return nil }
-        let absolutePath = Store.absolute(path)
-        guard let id = try fingerprintedAsset(at: absolutePath, fingerprint) else { return nil }
-        // A quarantined or not-yet-fetched object is repaired by a real add.
-        guard objects.contains(id) else { return nil }
-        let now = Timestamp.format(Date())
-        try write("cannot record '\(path)' in the store") { db in
-            try Store.rememberPath(absolutePath, of: id, at: now, db: db)
-            if intoLibrary { try Store.joinLibrary([id], db) }
+    /// Records prepared files in one transaction: their assets, paths and
+    /// fingerprints, and (`intoLibrary`) their library membership and paths
+    /// as one metadata record.
+    ///
+    /// - Returns: each file's asset, and whether its bytes were new, in order.
+    private func record(_ files: [(path: String, file: PreparedFile)], intoLibrary: Bool) throws -> [(
+        asset: Asset, isNew: Bool
+    )] {
+        guard !files.isEmpty else { return [] }
+        let root = layout.workspace
+        let author = intoLibrary ? try self.author() : ""
+        let news = try write("cannot record '\(files[0].path)' in the store") { db -> [Bool] in
+            var news: [Bool] = []
+            var members: [AssetID] = []
+            var newPaths: [(AssetID, String)] = []
+            for (_, file) in files {
+                let now = Timestamp.format(Date())
+                var isNew = false
+                if let stored = file.stored {
+                    let media = stored.media
+                    let video = media.primaryVideo
+                    try db.execute(
+                        sql: """
+                            INSERT OR IGNORE INTO asset
+                                (id, size, kind, mime, format, duration, bit_rate, width, height, fps, probe, added_at,
+                                 display_width, display_height)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            file.id.hex, stored.size, media.kind.rawValue, media.mime, media.formatName,
+                            media.duration, media.bitRate, video?.width, video?.height, video?.fps, stored.probeText,
+                            now, media.displaySize?.width, media.displaySize?.height,
+                        ])
+                    let inserted = db.changesCount > 0
+                    if inserted {
+                        RecordStage.current?.stage(
+                            asset: StoreRecords.assetRecord(
+                                id: file.id, size: stored.size, kind: media.kind.rawValue, mime: media.mime,
+                                format: media.formatName, duration: media.duration, bitRate: media.bitRate,
+                                width: video?.width.map(Int64.init), height: video?.height.map(Int64.init),
+                                fps: video?.fps, probe: stored.probeText, addedAt: now))
+                    }
+                    isNew = inserted || stored.repairing
+                    if file.fingerprinted {
+                        try Store.rememberFingerprint(
+                            stored.fingerprint, hashStartedAt: stored.hashStartedAt, of: file.absolutePath,
+                            as: file.id, db: db)
+                    }
+                }
+                if try Store.rememberPath(file.absolutePath, of: file.id, at: now, db: db) {
+                    newPaths.append((file.id, file.absolutePath))
+                }
+                members.append(file.id)
+                news.append(isNew)
+            }
+            if intoLibrary { try Store.joinLibrary(members, newPaths: newPaths, root: root, author: author, db) }
+            return news
         }
-        return try asset(id: id)
+        return try zip(files, news).map { (try asset(id: $0.file.id), $1) }
     }
 
     /// The asset whose bytes the file at `absolutePath` held when it last had
@@ -191,7 +363,14 @@ extension Store {
 
     /// Adds a path to the asset's list; adding it again refreshes its time,
     /// which restarts gc's grace period.
-    static func rememberPath(_ absolutePath: String, of id: AssetID, at now: String, db: Database) throws {
+    ///
+    /// - Returns: whether the asset had no such path before.
+    @discardableResult
+    static func rememberPath(_ absolutePath: String, of id: AssetID, at now: String, db: Database) throws -> Bool {
+        let known =
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM asset_path WHERE asset_id = ? AND path = ?)",
+                arguments: [id.hex, absolutePath]) ?? false
         try db.execute(
             sql: """
                 INSERT INTO asset_path (asset_id, path, added_at, touched_at) VALUES (?, ?, ?, ?)
@@ -199,6 +378,7 @@ extension Store {
                 """,
             arguments: [id.hex, absolutePath, now, now])
         RecordStage.current?.stage(path: absolutePath, of: id, at: now)
+        return !known
     }
 
     /// Remembers what the source looked like when it was hashed, if it had

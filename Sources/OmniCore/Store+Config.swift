@@ -8,6 +8,8 @@ extension Store {
         "author": "the name recorded on turns and reflog entries (default: $OMNISTORE_AUTHOR or the login name)",
         "model": "the default generation model",
         "retention_days": "days the API keeps interaction state before omnistore rehydrates from the store",
+        "library_filter":
+            "which library assets pull brings, chosen when the store was cloned, as JSON",
     ]
 
     /// A store setting, or nil when unset.
@@ -50,6 +52,13 @@ extension Store {
             // 0 means "never trust server state": every edit re-sends its source.
             guard let days = Int(value), (0...365).contains(days) else {
                 return (quoted, "retention_days is a whole number of days from 0 to 365; the API keeps 55")
+            }
+        case "library_filter":
+            if LibraryFilter(settingText: value) == nil {
+                return (
+                    quoted,
+                    #"the filter is JSON such as {"max_size":10000000,"only_used":false,"tags":["launch"]}"#
+                )
             }
         default:
             break

@@ -159,6 +159,57 @@ extension Store {
                     FROM meta_line WHERE field = 'rating' AND \(scope))
                 WHERE latest = 1 AND op = 'add' AND value IN ('0', '1', '2', '3', '4', '5');
                 """)
+        try replayLibrary(scope: scope, db)
+    }
+
+    /// Recomputes library membership for the assets that `library` lines
+    /// name (in `scope`): the latest line wins. Assets no record names keep
+    /// the membership the journal gave them (stores from before membership
+    /// was recorded), and an asset this store does not hold is no member.
+    private static func replayLibrary(scope: String, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                DELETE FROM library WHERE asset IN (
+                    SELECT DISTINCT asset FROM meta_line WHERE field = 'library' AND \(scope));
+                INSERT OR REPLACE INTO library (asset, added_at)
+                SELECT asset, at FROM (
+                    SELECT asset, op, at, row_number() OVER (
+                        PARTITION BY asset ORDER BY at DESC, record DESC, n DESC) AS latest
+                    FROM meta_line WHERE field = 'library' AND \(scope))
+                WHERE latest = 1 AND op = 'add' AND asset IN (SELECT id FROM asset);
+                """)
+    }
+
+    /// Recomputes the library of every asset from the records: for a
+    /// rebuild, after the journal's membership lines.
+    package static func replayLibrary(_ db: Database) throws { try replayLibrary(scope: "1", db) }
+
+    /// Records, for assets this store holds, the paths that `path` lines
+    /// give (relative to the workspace where they were added), under this
+    /// workspace. Nothing is read or written at those paths: they only name
+    /// the asset, as the paths `add` remembers do. A line that is absolute
+    /// or climbs out with `..` is ignored.
+    ///
+    /// - Parameter assets: the assets to look at; nil for all.
+    package static func adoptRecordedPaths(_ assets: Set<AssetID>?, root: String, _ db: Database) throws {
+        var sql = """
+            SELECT asset, value, min(at) AS at FROM meta_line
+            WHERE field = 'path' AND op = 'add' AND asset IN (SELECT id FROM asset)
+            """
+        if let assets {
+            guard !assets.isEmpty else { return }
+            sql += " AND asset IN (\(assets.map { "'\($0.hex)'" }.joined(separator: ",")))"
+        }
+        sql += " GROUP BY asset, value"
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        let insert = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO asset_path (asset_id, path, added_at, touched_at) VALUES (?, ?, ?, ?)")
+        for row in try Row.fetchAll(db, sql: sql) {
+            let value: String = row["value"]
+            guard Store.isPortablePath(value) else { continue }
+            let at: String = row["at"]
+            try insert.execute(arguments: [row["asset"] as String, prefix + value, at, at])
+        }
     }
 
     /// An asset's tags, note and rating.

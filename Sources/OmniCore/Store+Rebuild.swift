@@ -147,7 +147,13 @@ extension Store {
             try copyUnjournaledTables(layout, into: queue, journaledSettings: !settings.isEmpty, &report)
             // The journal's settings, remotes and lazy markers go over what
             // the old index had: it holds every change since they were journaled.
-            try queue.write { db in try replaySettings(settings, layout, db) }
+            try queue.write { db in
+                try replaySettings(settings, layout, db)
+                // Membership and paths that records carry (made here or
+                // pulled) go over what the journal's membership lines say.
+                try replayLibrary(db)
+                try adoptRecordedPaths(nil, root: layout.workspace, db)
+            }
             let check = try queue.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
             guard check == "ok" else {
                 throw StoreError(

@@ -84,6 +84,8 @@ public enum RemoteLimits {
     public static let turn = 1 << 20
     /// An asset pack (`assets/<id>`): one per push, its records a few hundred bytes each.
     public static let assetPack = 256 << 20
+    /// A metadata record (`meta/<id>`): one per command, a line per asset changed.
+    public static let metaRecord = 64 << 20
 }
 
 /// Opening a transport from a remote URL.

@@ -108,6 +108,10 @@ public struct SyncResult: Sendable {
     public var turns = 0
     /// Objects recorded but left on the remote (lazy clone).
     public var lazyObjects = 0
+    /// Metadata records sent or brought (tags, notes, ratings, library membership and paths).
+    public var metaRecords = 0
+    /// Library assets sent or brought that no turn being synced uses.
+    public var libraryAssets = 0
     /// Remote branches left alone because their names are not valid here.
     public var skippedBranches: [SkippedBranch] = []
 

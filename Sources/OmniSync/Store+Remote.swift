@@ -228,7 +228,9 @@ extension Store {
             guard let current = head.branch else {
                 throw StoreError(.invalidArgument, "HEAD is detached: name the branch to push")
             }
-            branchNames = [current.name]
+            // An unborn branch (a store that only holds a library) sends the library alone.
+            let born = try read("cannot read branch") { db in try Store.refTarget(db, current.ref) } != nil
+            branchNames = born ? [current.name] : []
         }
         // Decide each branch before sending anything.
         var plans:
@@ -307,8 +309,18 @@ extension Store {
         for turn in turnsToSend {
             for id in [turn.output] + turn.inputs.map(\.asset) where seen.insert(id).inserted { assetIDs.append(id) }
         }
+        // The library travels too: every member, whether or not a turn uses it.
+        try recordLibraryBaseline()
+        let turnAssetCount = assetIDs.count
+        for id in try libraryMembers() where seen.insert(id).inserted { assetIDs.append(id) }
         let presentObjects = try existing(assetIDs.map(Store.objectKey), prefix: "objects/", on: transport)
         let objectsToSend = assetIDs.filter { !presentObjects.contains(Store.objectKey($0)) }
+        let sendingSet = Set(objectsToSend)
+        // Records for the turns' assets (as before), and for library assets the remote lacks.
+        let packIDs =
+            Array(assetIDs.prefix(turnAssetCount))
+            + assetIDs.dropFirst(turnAssetCount).filter { sendingSet.contains($0) }
+        result.libraryAssets = assetIDs.dropFirst(turnAssetCount).filter { sendingSet.contains($0) }.count
         // A lazy clone first fetches what it has not downloaded.
         try fetchLazyObjects(objectsToSend.filter { !objects.contains($0) })
         let sizes = try read("cannot read asset sizes") { db in
@@ -320,8 +332,8 @@ extension Store {
             phase: .uploading, files: objectsToSend.count, bytes: sizes.reduce(0, +), handler: progress)
         let jobs = S3Remote.jobs()
         // What lazy clones learn about the assets: before anything that names them.
-        if !assetIDs.isEmpty {
-            let pack = try assetPack(assetIDs)
+        if !packIDs.isEmpty {
+            let pack = try assetPack(packIDs)
             try remoteCall { try transport.write(pack.key, bytes: pack.bytes) }
         }
         // Each turn goes up as soon as the last of its missing objects is
@@ -360,6 +372,8 @@ extension Store {
         result.objects = objectsToSend.count
         result.bytes = sizes.reduce(0, +)
         result.turns = turnsToSend.count
+        // Metadata records after the objects they name, before the refs.
+        result.metaRecords = try pushMetaRecords(to: transport)
         // Refs last, each by compare-and-swap.
         let author = try self.author()
         for plan in plans {
@@ -389,6 +403,25 @@ extension Store {
         }
         return result
     }
+
+    /// Sends the metadata records the remote lacks (`meta/<sha256>`).
+    ///
+    /// - Returns: how many were sent.
+    func pushMetaRecords(to transport: any RemoteTransport) throws -> Int {
+        let local = try metaRecordIDs()
+        guard !local.isEmpty else { return 0 }
+        let remote = Set(try remoteCall { try transport.list("meta/") }.map { String($0.key.dropFirst("meta/".count)) })
+        let missing = local.subtracting(remote).sorted()
+        try remoteCall {
+            try ParallelWork.run(missing.count, workers: S3Remote.jobs()) { index in
+                let bytes = try self.metaRecordBytes(missing[index])
+                try transport.write(Store.metaKey(missing[index]), bytes: bytes)
+            }
+        }
+        return missing.count
+    }
+
+    static func metaKey(_ id: String) -> String { "meta/" + id }
 
     func hasTurn(_ id: TurnID) throws -> Bool {
         try read("cannot look up turn \(id.short)") { db in try Store.turnExists(db, id.hex) }

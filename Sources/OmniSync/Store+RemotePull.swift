@@ -62,22 +62,41 @@ extension Store {
         let turns = try fetchTurns(
             Array(Set(tips.value.values)), transport: transport, remoteName: config.name, progress: progress)
         result.turns = turns.count
+        // Metadata records first (they are small, and say which library assets to bring).
+        result.metaRecords = try fetchMetaRecords(transport: transport, remoteName: config.name)
         // Assets the new turns use that this store does not have.
         var needed: [AssetID] = []
         var seen: Set<AssetID> = []
         for turn in turns {
             for id in [turn.output] + turn.inputs.map(\.asset) where seen.insert(id).inserted { needed.append(id) }
         }
+        // Then the library assets the records name, within this store's filter.
+        let filter = try libraryFilter()
+        var libraryOnly: Set<AssetID> = []
+        for member in try recordedMembersMissing()
+        where filter.admits(size: nil, tags: member.tags) && seen.insert(member.id).inserted {
+            needed.append(member.id)
+            libraryOnly.insert(member.id)
+        }
         let known = try read("cannot read assets") { db in
             Set(try String.fetchAll(db, sql: "SELECT id FROM asset"))
         }
         let lazyKnown = try lazyObjectIDs()
-        let newAssets = needed.filter { !known.contains($0.hex) }
+        var newAssets = needed.filter { !known.contains($0.hex) }
         // A lazy fetch learns about assets from the remote's records; a full
         // one probes the bytes it downloads, as 'add' does.
         var rows: [AssetID: AssetRow] = [:]
         if lazy && !newAssets.isEmpty {
             rows = try assetRecords(Set(newAssets), transport: transport, remoteName: config.name)
+            // Too large for the filter: the library asset stays on the remote.
+            if let maxSize = filter.maxSize {
+                for id in libraryOnly where (rows[id]?.size ?? 0) > maxSize {
+                    rows[id] = nil
+                    libraryOnly.remove(id)
+                    needed.removeAll { $0 == id }
+                    newAssets.removeAll { $0 == id }
+                }
+            }
         }
         // Objects: everything new unless lazy, plus any whose file is missing here.
         let sizes = try read("cannot read asset sizes") { db in
@@ -115,6 +134,17 @@ extension Store {
                 listed = found.value
             }
             for id in unsized {
+                if libraryOnly.contains(id) {
+                    // A library asset the remote lacks, or one too large for the filter, stays behind.
+                    guard let size = listed[Store.objectKey(id)], size <= (filter.maxSize ?? .max) else {
+                        libraryOnly.remove(id)
+                        needed.removeAll { $0 == id }
+                        newAssets.removeAll { $0 == id }
+                        continue
+                    }
+                    downloads.append((id, size))
+                    continue
+                }
                 guard let size = listed[Store.objectKey(id)] else {
                     throw StoreError(
                         .notFound,
@@ -133,6 +163,8 @@ extension Store {
         result.objects = downloads.count
         result.bytes = downloads.reduce(0) { $0 + $1.1 }
         result.lazyObjects = lazy ? newAssets.filter { !objects.contains($0) }.count : 0
+        result.libraryAssets = libraryOnly.count
+        let root = layout.workspace
         // Index: assets, then turns (parents first), then the tracking refs, in one transaction.
         let author = try self.author()
         let ordered = Store.parentsFirst(turns)
@@ -148,6 +180,8 @@ extension Store {
                     RefJournal.lazy(id, remote: config.name)
                 }
             }
+            // Their membership, tags and paths, as the records give them.
+            try Store.adoptArrivedAssets(Set(newAssets), root: root, db)
             for turn in ordered { _ = try Store.insert(turn, db) }
             for key in refKeys {
                 guard let tip = tips.value[key] else { continue }
@@ -162,6 +196,34 @@ extension Store {
             }
         }
         return fetched
+    }
+
+    /// Brings the metadata records this store lacks (`meta/<sha256>`), each
+    /// checked against its name, and stores them.
+    ///
+    /// - Returns: how many were new.
+    func fetchMetaRecords(transport: any RemoteTransport, remoteName: String) throws -> Int {
+        let local = try metaRecordIDs()
+        let missing = try remoteCall { try transport.list("meta/") }.map { String($0.key.dropFirst("meta/".count)) }
+            .filter { !local.contains($0) && $0.count == 64 && $0.allSatisfy(\.isHexDigit) }
+        let found = Locked([MetaRecord]())
+        try remoteCall {
+            try ParallelWork.run(missing.count, workers: S3Remote.jobs()) { index in
+                let id = missing[index]
+                guard let bytes = try transport.read(Store.metaKey(id), limit: RemoteLimits.metaRecord) else { return }
+                guard CanonicalJSON.hexDigest(bytes) == id,
+                    let value = try? JSONParser.parse(String(decoding: bytes, as: UTF8.self)),
+                    let record = try? MetaRecord(json: value), record.id == id
+                else {
+                    throw StoreError(
+                        .corrupt,
+                        "metadata record \(id.prefix(12)) on \(remoteName) is damaged: push to the remote again from a full store"
+                    )
+                }
+                found.withValue { $0.append(record) }
+            }
+        }
+        return try storeMetaRecords(found.value.sorted { $0.id < $1.id })
     }
 
     /// Reads the remote's asset records (every `assets/` pack) for `wanted`.
@@ -418,7 +480,7 @@ extension Store {
     /// recorded, and downloaded when a command first needs their bytes.
     public static func clone(
         from url: String, into directory: String, lazy: Bool = false, endpoint: String? = nil, region: String? = nil,
-        addressing: String? = nil, progress: SyncProgressHandler? = nil
+        addressing: String? = nil, filter: LibraryFilter = LibraryFilter(), progress: SyncProgressHandler? = nil
     ) throws -> (store: Store, result: SyncResult) {
         let path = Store.absolute(directory)
         if FileManager.default.fileExists(atPath: path + "/" + StoreLayout.directoryName) {
@@ -430,6 +492,7 @@ extension Store {
             store.lazyObjectSource = RemoteObjectSource()
             try store.addRemote(
                 "origin", url: url, endpoint: endpoint, region: region, addressing: addressing, lazy: lazy)
+            try store.setLibraryFilter(filter)
             let config = try store.remote("origin")
             let transport = try store.openTransport(config)
             var result = SyncResult(remote: "origin")

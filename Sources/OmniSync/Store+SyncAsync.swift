@@ -42,15 +42,15 @@ extension Store {
         }
     }
 
-    /// Makes a new store from a remote, as `clone(from:into:lazy:endpoint:region:addressing:progress:)`.
+    /// Makes a new store from a remote, as `clone(from:into:lazy:endpoint:region:addressing:filter:progress:)`.
     public static func clone(
         from url: String, into directory: String, lazy: Bool = false, endpoint: String? = nil, region: String? = nil,
-        addressing: String? = nil
+        addressing: String? = nil, filter: LibraryFilter = LibraryFilter()
     ) async throws -> (store: Store, result: SyncResult) {
         try await BlockingWork.run { _ in
             try Store.clone(
                 from: url, into: directory, lazy: lazy, endpoint: endpoint, region: region, addressing: addressing,
-                progress: nil)
+                filter: filter, progress: nil)
         }
     }
 }
