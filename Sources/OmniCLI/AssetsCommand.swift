@@ -67,6 +67,11 @@ struct AssetsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only assets rated in this range: 4.. , ..2 or 3..5 (0 to 5).", valueName: "RANGE"))
     var rating: String?
 
+    @Option(
+        name: .customLong("on"),
+        help: ArgumentHelp("Only assets the turns of this branch use (its whole history).", valueName: "BRANCH"))
+    var branch: String?
+
     @Option(help: "Order: added (oldest first, the default), size, duration or width (largest first).")
     var sort: AssetQuery.Sort = .added
 
@@ -102,14 +107,26 @@ struct AssetsCommand: ParsableCommand {
         query.addedSince = addedSince.flatMap { Self.moment($0, now: Date()) }
         query.used = used ? true : unused ? false : nil
         query.tags = tag
+        query.branch = branch
         if let range = rating.flatMap(Self.ratingRange) { (query.minRating, query.maxRating) = range }
         query.sort = sort
-        let assets = try global.openStore().assets(matching: query)
+        let store = try global.openStore()
+        let assets = try store.assets(matching: query)
         if global.json {
-            Terminal.json(.array(assets.map(\.json)))
+            // The full records: the asset, its metadata, and whether it is in the library.
+            let listing = try store.listing(of: assets.map(\.id))
+            Terminal.json(.array(assets.map { Self.json($0, listing[$0.id]) }))
         } else {
             Formatting.table(assets.map(Formatting.assetRow)).forEach(Terminal.out)
         }
+    }
+
+    static func json(_ asset: Asset, _ listed: (metadata: AssetMetadata, inLibrary: Bool)?) -> JSONValue {
+        guard case .object(var fields) = asset.json else { return asset.json }
+        // `tags` already holds the container's tags (creation_time, encoder).
+        fields["meta"] = (listed?.metadata ?? AssetMetadata()).json
+        fields["in_library"] = .bool(listed?.inLibrary ?? false)
+        return .object(fields)
     }
 
     /// `4..`, `..2`, `3..5` or `4`: inclusive bounds within 0–5; nil when malformed.

@@ -42,6 +42,9 @@ public struct AssetQuery: Sendable, Equatable {
     public var used: Bool? = nil
     /// In the library, or out of it (kept only by turns).
     public var inLibrary: Bool? = nil
+    /// Used (as output or input) by the turns of this branch: its tip and
+    /// every turn it descends from.
+    public var branch: String? = nil
     /// Tags the asset must all have; a tag also matches the tags under it
     /// (`brand` matches `brand/logo/dark`).
     public var tags: [String] = []
@@ -121,6 +124,19 @@ extension AssetQuery {
                 "a.id IN (SELECT r.asset FROM asset_rating r WHERE r.rating BETWEEN ? AND ?)")
             arguments.append(minRating ?? 0)
             arguments.append(maxRating ?? 5)
+        }
+        if let branch {
+            // The branch's history, walked once through turn_parent's primary key.
+            clauses.append(
+                """
+                a.id IN (
+                    WITH RECURSIVE history(seq) AS (
+                        SELECT t.seq FROM ref r JOIN turn t ON t.id = r.target WHERE r.name = ?
+                        UNION SELECT p.parent FROM turn_parent p JOIN history h ON p.child = h.seq)
+                    SELECT t.output FROM turn t WHERE t.seq IN history
+                    UNION SELECT i.asset FROM turn_input i WHERE i.turn IN history)
+                """)
+            arguments.append("refs/heads/" + branch)
         }
         if let inLibrary {
             clauses.append((inLibrary ? "" : "NOT ") + "EXISTS (SELECT 1 FROM library l WHERE l.asset = a.id)")

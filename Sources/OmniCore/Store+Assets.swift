@@ -136,7 +136,7 @@ extension Store {
     }
 
     /// How many files one transaction of a folder add records.
-    static let addChunk = 512
+    static let addChunk = 256
 
     /// Adds one file and returns its asset, throwing instead of reporting.
     ///
@@ -523,7 +523,15 @@ extension Store {
 
     /// The assets every filter of `query` holds for, in its order.
     public func assets(matching query: AssetQuery) throws -> [Asset] {
-        try read("cannot list assets") { db in
+        if let branch = query.branch {
+            let name = try BranchName(branch)
+            guard try read("cannot read branch", { db in try Store.refTarget(db, name.ref) }) != nil else {
+                throw StoreError(
+                    .notFound, "no branch named '\(BranchName.printable(branch))' (or it has no turn yet)",
+                    hint: Hint("run {} to list them", .listBranches))
+            }
+        }
+        return try read("cannot list assets") { db in
             let (whereClause, arguments) = query.sql()
             let rows = try Row.fetchAll(
                 db, sql: "SELECT a.* FROM asset a WHERE \(whereClause) ORDER BY \(query.orderBy)", arguments: arguments)

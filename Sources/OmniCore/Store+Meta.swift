@@ -217,6 +217,38 @@ extension Store {
         try read("cannot read the metadata of \(id.short)") { db in try Store.metadata(of: id, db) }
     }
 
+    /// The tags, note and rating of many assets at once (three indexed
+    /// queries per 500 assets), and whether each is in the library.
+    public func listing(of ids: [AssetID]) throws -> [AssetID: (metadata: AssetMetadata, inLibrary: Bool)] {
+        try read("cannot read the metadata") { db in
+            var found: [AssetID: (metadata: AssetMetadata, inLibrary: Bool)] = [:]
+            for id in ids { found[id] = (AssetMetadata(), false) }
+            var start = 0
+            while start < ids.count {
+                let slice = ids[start..<min(ids.count, start + 500)]
+                start += slice.count
+                let list = slice.map { "'\($0.hex)'" }.joined(separator: ",")
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT asset, tag FROM asset_tag WHERE asset IN (\(list)) ORDER BY asset, tag")
+                {
+                    found[AssetID(validatedHex: row["asset"])]?.metadata.tags.append(row["tag"])
+                }
+                for row in try Row.fetchAll(db, sql: "SELECT asset, note FROM asset_note WHERE asset IN (\(list))") {
+                    found[AssetID(validatedHex: row["asset"])]?.metadata.note = row["note"]
+                }
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT asset, rating FROM asset_rating WHERE asset IN (\(list))")
+                {
+                    found[AssetID(validatedHex: row["asset"])]?.metadata.rating = row["rating"]
+                }
+                for hex in try String.fetchAll(db, sql: "SELECT asset FROM library WHERE asset IN (\(list))") {
+                    found[AssetID(validatedHex: hex)]?.inLibrary = true
+                }
+            }
+            return found
+        }
+    }
+
     static func metadata(of id: AssetID, _ db: Database) throws -> AssetMetadata {
         AssetMetadata(
             tags: try String.fetchAll(
