@@ -22,7 +22,14 @@ public struct AssetID: Hashable, Sendable, Comparable, CustomStringConvertible, 
 
     /// The id of bytes whose SHA-256 is `digest`.
     init(digest: SHA256Digest) {
-        hex = digest.map { String(format: "%02x", $0) }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)
+        for byte in digest {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0F)])
+        }
+        hex = String(decoding: bytes, as: UTF8.self)
     }
 
     /// The first 12 digits, the short form used in listings.

@@ -26,6 +26,9 @@ final class ChunkWriter: @unchecked Sendable {
 
     private let fd: Int32
     private let path: String
+    /// Bytes per buffer: the store's chunk, or less for a small file (a
+    /// folder of thumbnails would otherwise map and unmap 32 MiB a file).
+    let chunkSize: Int
     private let buffers: [UnsafeMutableRawPointer]
     private let available: [DispatchSemaphore]
     private let queue = DispatchQueue(label: "omnistore.object-writer")
@@ -35,11 +38,17 @@ final class ChunkWriter: @unchecked Sendable {
 
     /// - Parameter directIO: write with O_DIRECT where the filesystem allows
     ///   it; the writer falls back to buffered writes by itself.
-    init(fd: Int32, path: String, directIO: Bool) {
+    ///   - expectedSize: the file's size when it was opened; it may still grow.
+    init(fd: Int32, path: String, directIO: Bool, expectedSize: Int64) {
         self.fd = fd
         self.path = path
+        let alignment = ChunkWriter.directAlignment
+        // One block more than the file, so that a file read whole ends in its first buffer.
+        let fitted = (Int(clamping: expectedSize) / alignment + 1) * alignment
+        let chunkSize = min(ObjectStore.chunkSize, max(alignment, fitted))
+        self.chunkSize = chunkSize
         buffers = (0..<ChunkWriter.slots).map { _ in
-            UnsafeMutableRawPointer.allocate(byteCount: ObjectStore.chunkSize, alignment: ChunkWriter.directAlignment)
+            UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: alignment)
         }
         available = (0..<ChunkWriter.slots).map { _ in DispatchSemaphore(value: 1) }
         direct = directIO && cposix_set_direct_io(fd, 1) == 0

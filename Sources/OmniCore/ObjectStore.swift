@@ -54,7 +54,8 @@ package struct ObjectStore: Sendable {
             }
         }
         let writer = ChunkWriter(
-            fd: staged.file.raw, path: staged.temporaryPath, directIO: total >= ObjectStore.directIOThreshold)
+            fd: staged.file.raw, path: staged.temporaryPath, directIO: total >= ObjectStore.directIOThreshold,
+            expectedSize: total)
         defer { writer.release() }
         var hasher = SHA256()
         var done: Int64 = 0
@@ -63,7 +64,7 @@ package struct ObjectStore: Sendable {
             let buffer = writer.acquire(slot)
             let n: Int
             do {
-                n = try source.readFully(into: buffer, count: ObjectStore.chunkSize)
+                n = try source.readFully(into: buffer, count: writer.chunkSize)
             } catch {
                 writer.free(slot)
                 throw error
@@ -85,14 +86,26 @@ package struct ObjectStore: Sendable {
         return staged
     }
 
-    /// Makes every file written to the objects' filesystem durable: one
-    /// flush for a batch of staged copies (or of renames), as git's
-    /// `core.fsyncMethod=batch` does, instead of an fsync for each.
-    func syncBatch() throws(StoreError) {
-        let folder = try FileDescriptor.openDirectory(layout.objectsDirectory)
-        guard cposix_syncfs(folder.raw) == 0 else {
-            throw FileDescriptor.posixError(errno, "cannot flush the new objects to disk")
+    /// Makes a batch of staged copies durable as git's
+    /// `core.fsyncMethod=batch` does: each file's data is written out
+    /// (writeout only, no cache flush), then one fsync of a new file in
+    /// `objects/` commits the filesystem's journal, with every allocation in
+    /// it, and flushes the device's cache once for all of them.
+    func syncBatch(_ staged: [StagedObject]) throws(StoreError) {
+        for object in staged where cposix_wait_writeout(object.file.raw) != 0 {
+            throw FileDescriptor.posixError(errno, "cannot write '\(object.temporaryPath)' out")
         }
+        try flushJournal()
+    }
+
+    /// One full fsync for everything written so far (renames included):
+    /// of a new, empty file, so that the journal holds a change to commit.
+    func flushJournal() throws(StoreError) {
+        let path =
+            "\(layout.objectsDirectory)/\(ObjectStore.temporaryPrefix)flush_\(UUID().uuidString.prefix(13).lowercased())"
+        let file = try FileDescriptor.createExclusive(path, mode: 0o600)
+        defer { unlink(path) }
+        try file.sync()
     }
 
     /// The source's extension if it is short and plain (letters and digits), else "".

@@ -55,10 +55,12 @@ extension Store {
             let base = chunkStart
             let chunk = Array(files[chunkStart..<min(files.count, chunkStart + Store.addChunk)])
             chunkStart += chunk.count
-            // Many small files: sync their copies with one flush, rename
+            // Many small files: write their copies out, flush once, rename
             // them all, then flush the renames once, before the transaction
             // that names them (git's core.fsyncMethod=batch).
             let batch = chunk.count >= 8 ? UnpublishedObjects() : nil
+            // One read for the chunk's fingerprints instead of one a file.
+            let remembered = rehash ? [:] : ((try? storedFingerprints(chunk.map { Store.absolute($0.path) })) ?? [:])
             let prepared = Locked([Int: Result<PreparedFile, StoreError>]())
             try? ParallelWork.run(chunk.count, workers: workers) { index in
                 let file = chunk[index]
@@ -66,7 +68,9 @@ extension Store {
                 let result: Result<PreparedFile, StoreError>
                 do throws(StoreError) {
                     result = .success(
-                        try self.prepare(file.path, trustFingerprint: !rehash, batch: batch) { done, total in
+                        try self.prepare(
+                            file.path, trustFingerprint: !rehash, remembered: remembered, batch: batch
+                        ) { done, total in
                             let delta =
                                 done
                                 - reported.withValue { old in
@@ -89,9 +93,17 @@ extension Store {
                 prepared.withValue { $0[index] = result }
             }
             if let batch {
-                let failures = batch.publishAll(objects)
-                for (index, file) in chunk.enumerated() {
-                    if let error = failures[file.path] { prepared.withValue { $0[index] = .failure(error) } }
+                let (failures, published) = batch.publishAll(objects)
+                prepared.withValue { results in
+                    for (index, file) in chunk.enumerated() {
+                        if let error = failures[file.path] {
+                            results[index] = .failure(error)
+                        } else if case .success(var done) = results[index], var stored = done.stored {
+                            stored.repairs = stored.repairs && published.contains(file.path)
+                            done.stored = stored
+                            results[index] = .success(done)
+                        }
+                    }
                 }
             }
             let ready = chunk.indices.compactMap { index -> (path: String, file: PreparedFile)? in
@@ -180,31 +192,34 @@ extension Store {
         /// Syncs every copy with one flush, renames each into place, and
         /// syncs the renames with one more.
         ///
-        /// - Returns: the error of each path whose object could not be stored.
-        func publishAll(_ objects: ObjectStore) -> [String: StoreError] {
+        /// - Returns: the error of each path whose object could not be
+        ///   stored, and the paths whose object this call stored (not already there).
+        func publishAll(_ objects: ObjectStore) -> (failures: [String: StoreError], published: Set<String>) {
             lock.lock()
             let all = staged
             staged = []
             lock.unlock()
-            guard !all.isEmpty else { return [:] }
+            guard !all.isEmpty else { return ([:], []) }
             var failures: [String: StoreError] = [:]
+            var published: Set<String> = []
             do throws(StoreError) {
-                try objects.syncBatch()
+                try objects.syncBatch(all.map(\.object))
                 for (path, object) in all {
                     do throws(StoreError) {
-                        _ = try object.publish(durable: false)
+                        if try object.publish(durable: false) { published.insert(path) }
                     } catch {
                         failures[path] = error
                     }
                 }
-                try objects.syncBatch()
+                // The renames, durable before the transaction that names them commits.
+                try objects.flushJournal()
             } catch {
                 for (path, object) in all {
                     object.discard()
                     failures[path] = error
                 }
             }
-            return failures
+            return (failures, published)
         }
     }
 
@@ -221,7 +236,9 @@ extension Store {
             var size: Int64
             var media: MediaInfo
             var probeText: String
-            var repairing: Bool
+            /// The object file was missing and this call stored it (racing
+            /// another process that adds the same new bytes is not a repair).
+            var repairs: Bool
             var fingerprint: FileFingerprint?
             var hashStartedAt: Int64
         }
@@ -232,15 +249,23 @@ extension Store {
     ///
     /// - Parameter batch: leave the copy unsynced and unpublished, in
     ///   `unpublished`, for the caller to sync with a whole batch first.
+    ///   - remembered: the stored fingerprints of a chunk's paths, read at
+    ///     once; nil to look this path's up.
     private func prepare(
-        _ path: String, recordedPath: String? = nil, trustFingerprint: Bool, batch: UnpublishedObjects? = nil,
+        _ path: String, recordedPath: String? = nil, trustFingerprint: Bool,
+        remembered: [String: (AssetID, FileFingerprint)]? = nil, batch: UnpublishedObjects? = nil,
         progress: (Int64, Int64) -> Void
     ) throws(StoreError) -> PreparedFile {
         do {
             try lease.acquireShared()
             let absolutePath = recordedPath ?? Store.absolute(path)
+            let knownAsset = { (fingerprint: FileFingerprint) throws -> AssetID? in
+                guard let remembered else { return try self.fingerprintedAsset(at: absolutePath, fingerprint) }
+                guard let (id, stored) = remembered[absolutePath], stored == fingerprint else { return nil }
+                return id
+            }
             if trustFingerprint, let fingerprint = FileFingerprint.of(path),
-                let id = try fingerprintedAsset(at: absolutePath, fingerprint),
+                let id = try knownAsset(fingerprint),
                 // A quarantined or not-yet-fetched object is repaired by a real add.
                 objects.contains(id)
             {
@@ -255,25 +280,21 @@ extension Store {
                 throw StoreError(.media, "cannot add '\(path)': \(error.message)")
             }
             // Re-adding the bytes of an asset whose object went missing (say,
-            // quarantined by fsck) repairs it and counts as adding; racing
-            // another process that adds the same new bytes does not.
-            let repairing =
-                try read("cannot look up the asset") { db in
-                    try Bool.fetchOne(
-                        db, sql: "SELECT EXISTS (SELECT 1 FROM asset WHERE id = ?)", arguments: [staged.id.hex])
-                        ?? false
-                } && !objects.contains(staged.id)
+            // quarantined by fsck) repairs it and counts as adding (see record).
+            let objectWasMissing = !objects.contains(staged.id)
             let source = staged.source
+            var publishedHere = false
             if let batch {
                 batch.keep(staged, for: path)
             } else {
-                _ = try staged.publish()
+                publishedHere = try staged.publish()
             }
             let probeText = try String(decoding: JSONEncoder().encode(media), as: UTF8.self)
             return PreparedFile(
                 id: staged.id, absolutePath: absolutePath,
                 stored: .init(
-                    size: staged.size, media: media, probeText: probeText, repairing: repairing,
+                    size: staged.size, media: media, probeText: probeText,
+                    repairs: objectWasMissing && (batch != nil || publishedHere),
                     fingerprint: source?.fingerprint, hashStartedAt: source?.hashStartedAt ?? 0),
                 fingerprinted: recordedPath == nil)
         } catch let error as StoreError {
@@ -294,7 +315,7 @@ extension Store {
         guard !files.isEmpty else { return [] }
         let root = layout.workspace
         let author = intoLibrary ? try self.author() : ""
-        let news = try write("cannot record '\(files[0].path)' in the store") { db -> [Bool] in
+        let news = try write("cannot record '\(files[0].path)' in the store") { db -> [(asset: Asset, isNew: Bool)] in
             var news: [Bool] = []
             var members: [AssetID] = []
             var newPaths: [(AssetID, String)] = []
@@ -325,7 +346,9 @@ extension Store {
                                 width: video?.width.map(Int64.init), height: video?.height.map(Int64.init),
                                 fps: video?.fps, probe: stored.probeText, addedAt: now))
                     }
-                    isNew = inserted || stored.repairing
+                    // A row without its object file: this add repaired it.
+                    // The same bytes twice in one call: only the first is new.
+                    isNew = (inserted || stored.repairs) && !members.contains(file.id)
                     if file.fingerprinted {
                         try Store.rememberFingerprint(
                             stored.fingerprint, hashStartedAt: stored.hashStartedAt, of: file.absolutePath,
@@ -339,9 +362,51 @@ extension Store {
                 news.append(isNew)
             }
             if intoLibrary { try Store.joinLibrary(members, newPaths: newPaths, root: root, author: author, db) }
-            return news
+            // The assets as stored, read in the same transaction: one query for the chunk.
+            let list = Set(members).map { "'\($0.hex)'" }.joined(separator: ",")
+            var paths: [String: [String]] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT asset_id, path FROM asset_path WHERE asset_id IN (\(list)) ORDER BY added_at, rowid")
+            {
+                paths[row["asset_id"], default: []].append(row["path"])
+            }
+            var assets: [String: Asset] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM asset WHERE id IN (\(list))") {
+                let hex: String = row["id"]
+                assets[hex] = try Store.decodeAsset(row, paths: paths[hex] ?? [])
+            }
+            return try zip(members, news).map { id, isNew in
+                guard let asset = assets[id.hex] else {
+                    throw StoreError(.database, "asset \(id.short) vanished while adding: run the command again")
+                }
+                return (asset, isNew)
+            }
         }
-        return try zip(files, news).map { (try asset(id: $0.file.id), $1) }
+        return news
+    }
+
+    /// The fingerprints stored for these paths, with their assets: one query.
+    func storedFingerprints(_ absolutePaths: [String]) throws -> [String: (AssetID, FileFingerprint)] {
+        guard !absolutePaths.isEmpty else { return [:] }
+        return try read("cannot look up the added paths") { db in
+            var found: [String: (AssetID, FileFingerprint)] = [:]
+            let marks = Array(repeating: "?", count: absolutePaths.count).joined(separator: ",")
+            for row in try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT path, asset_id, device, inode, size, mtime_ns, ctime_ns FROM path_stat WHERE path IN (\(marks))",
+                arguments: StatementArguments(absolutePaths))
+            {
+                found[row["path"]] = (
+                    AssetID(validatedHex: row["asset_id"]),
+                    FileFingerprint(
+                        device: row["device"], inode: row["inode"], size: row["size"],
+                        modifiedNanoseconds: row["mtime_ns"], changedNanoseconds: row["ctime_ns"])
+                )
+            }
+            return found
+        }
     }
 
     /// The asset whose bytes the file at `absolutePath` held when it last had
@@ -443,24 +508,44 @@ extension Store {
                 StoreError(.invalidArgument, "cannot add '\(path)': it is a directory; use -r to add the files in it"))
         }
         var found: [(String, Int64)] = []
-        let base = URL(fileURLWithPath: path)
-        guard
-            let walker = FileManager.default.enumerator(
-                at: base, includingPropertiesForKeys: [.isRegularFileKey, .fileSizeKey],
-                options: [.skipsHiddenFiles])
-        else {
-            return .failure(StoreError(.io, "cannot list '\(path)'"))
-        }
-        for case let url as URL in walker {
-            guard let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey]),
-                values.isRegularFile == true
-            else { continue }
-            let relative = String(url.path.dropFirst(base.path.count))
-            let shown = path.hasSuffix("/") ? path + relative.drop { $0 == "/" } : path + relative
-            found.append((shown, Int64(values.fileSize ?? 0)))
-        }
+        let base = path.hasSuffix("/") ? String(path.dropLast()) : path
+        guard walk(base, into: &found) else { return .failure(StoreError(.io, "cannot list '\(path)'")) }
         found.sort { $0.0 < $1.0 }
         return .success(found)
+    }
+
+    /// Adds the regular files under `folder` (hidden ones and hidden
+    /// folders skipped, symbolic links not followed) with their sizes: one
+    /// readdir per folder and one stat per file, as git's index refresh.
+    ///
+    /// - Returns: false when `folder` itself cannot be listed.
+    private static func walk(_ folder: String, into found: inout [(String, Int64)]) -> Bool {
+        guard let directory = opendir(folder) else { return false }
+        defer { closedir(directory) }
+        var folders: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name.hasPrefix(".") { continue }
+            let child = folder + "/" + name
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_DIR):
+                folders.append(child)
+            case Int32(DT_REG), Int32(DT_UNKNOWN):
+                var info = stat()
+                guard lstat(child, &info) == 0 else { continue }
+                switch info.st_mode & S_IFMT {
+                case S_IFREG: found.append((child, Int64(info.st_size)))
+                case S_IFDIR: folders.append(child)
+                default: break
+                }
+            default:
+                break  // symbolic links, pipes, sockets, devices
+            }
+        }
+        for child in folders { _ = walk(child, into: &found) }
+        return true
     }
 
     /// Finds an asset by full id or a unique prefix of at least 4 hex digits.

@@ -89,10 +89,11 @@ public enum MediaProbe {
 
     /// The most pixels one picture may have: `OMNISTORE_MAX_PIXELS`, default
     /// 100 million (a medium-format camera's photo), about 400 MB decoded.
-    public static var maxPixels: Int {
+    /// Read once per process: building the environment dictionary costs
+    /// more than probing a small PNG.
+    public static let maxPixels: Int =
         ProcessInfo.processInfo.environment["OMNISTORE_MAX_PIXELS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
-            ?? 100_000_000
-    }
+        ?? 100_000_000
 
     private static func checkPixels(width: Int, height: Int, path: String) throws(MediaError) {
         let limit = maxPixels

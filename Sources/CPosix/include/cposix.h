@@ -19,6 +19,11 @@ ssize_t cposix_copy_file_range(int src, int dst, size_t length);
 /// SYNC_FILE_RANGE_WRITE), so a later fsync has less left to do.
 int cposix_start_writeback(int fd, long long offset, long long length);
 
+/// Writes a whole file's data out and waits for it, without flushing its
+/// metadata or the device's cache (sync_file_range, all three flags): the
+/// writeout-only half of git's core.fsyncMethod=batch. 0, or -1 and errno.
+int cposix_wait_writeout(int fd);
+
 /// Turns O_DIRECT on or off for `fd`; 0, or an errno value (EINVAL where the
 /// filesystem has no direct I/O).
 int cposix_set_direct_io(int fd, int enabled);
