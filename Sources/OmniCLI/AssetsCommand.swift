@@ -52,6 +52,12 @@ struct AssetsCommand: ParsableCommand {
             valueName: "WHEN"))
     var addedSince: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Only footage shot on or after this date (2026-11-01) or within this age (7d), by its QuickTime or container capture time.",
+            valueName: "DATE|AGE"))
+    var takenSince: String?
+
     @Flag(help: "Only assets a turn uses (as its output or an input).")
     var used = false
 
@@ -86,6 +92,10 @@ struct AssetsCommand: ParsableCommand {
         if let duration, Self.durationRange(duration) == nil {
             throw ValidationError("--duration takes a range such as 3s..10s, ..10s or 2.5s.., not '\(duration)'")
         }
+        if let takenSince, Self.moment(takenSince, now: Date()) == nil {
+            throw ValidationError(
+                "--taken-since takes an age such as 7d or 12h, or a date such as 2026-11-01, not '\(takenSince)'")
+        }
         if let addedSince, Self.moment(addedSince, now: Date()) == nil {
             throw ValidationError(
                 "--added-since takes an age such as 7d or 12h, or a date such as 2026-11-01, not '\(addedSince)'")
@@ -105,6 +115,7 @@ struct AssetsCommand: ParsableCommand {
         if let range = duration.flatMap(Self.durationRange) { (query.minDuration, query.maxDuration) = range }
         query.codec = codec
         query.addedSince = addedSince.flatMap { Self.moment($0, now: Date()) }
+        query.takenSince = takenSince.flatMap { Self.moment($0, now: Date()) }
         query.used = used ? true : unused ? false : nil
         query.tags = tag
         query.branch = branch
@@ -126,6 +137,7 @@ struct AssetsCommand: ParsableCommand {
         // `tags` already holds the container's tags (creation_time, encoder).
         fields["meta"] = (listed?.metadata ?? AssetMetadata()).json
         fields["in_library"] = .bool(listed?.inLibrary ?? false)
+        fields["taken_at"] = JSONValue(asset.media.capturedAt)
         return .object(fields)
     }
 

@@ -38,6 +38,9 @@ public struct AssetQuery: Sendable, Equatable {
     public var codec: String? = nil
     /// RFC 3339 UTC: added (or re-added) at or after this moment.
     public var addedSince: String? = nil
+    /// RFC 3339 UTC: shot at or after this moment (``MediaInfo/capturedAt``);
+    /// an asset whose file does not say when it was shot does not match.
+    public var takenSince: String? = nil
     /// Used by a turn (as its output or an input), or by none.
     public var used: Bool? = nil
     /// In the library, or out of it (kept only by turns).
@@ -103,6 +106,10 @@ extension AssetQuery {
                          a.added_at) >= ?
                 """)
             arguments.append(addedSince)
+        }
+        if let takenSince {
+            clauses.append("a.taken_at >= ?")
+            arguments.append(takenSince)
         }
         if let used {
             let exists = """

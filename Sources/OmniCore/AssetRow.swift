@@ -23,6 +23,8 @@ package struct AssetRow {
     /// From the probe, not the record: what the row shows is what the bytes say.
     let displayWidth: Int64?
     let displayHeight: Int64?
+    /// When the footage was shot (``MediaInfo/capturedAt``).
+    let takenAt: String?
 
     package init(id: AssetID, record value: JSONValue, remote: String) throws {
         func bad(_ what: String) -> StoreError {
@@ -40,6 +42,7 @@ package struct AssetRow {
         }
         displayWidth = media.displaySize.map { Int64($0.width) }
         displayHeight = media.displaySize.map { Int64($0.height) }
+        takenAt = media.capturedAt
         self.id = id
         self.size = Int64(size)
         self.kind = kind
@@ -76,6 +79,7 @@ package struct AssetRow {
         fps = media.primaryVideo?.fps
         displayWidth = media.displaySize.map { Int64($0.width) }
         displayHeight = media.displaySize.map { Int64($0.height) }
+        takenAt = media.capturedAt
         probe = (try? String(decoding: JSONEncoder().encode(media), as: UTF8.self)) ?? "{}"
         addedAt = Store.now()
     }
@@ -96,11 +100,11 @@ package struct AssetRow {
         try db.execute(
             sql: """
                 UPDATE asset SET size = ?, kind = ?, mime = ?, format = ?, duration = ?, bit_rate = ?, width = ?, height = ?,
-                    fps = ?, probe = ?, display_width = ?, display_height = ? WHERE id = ?
+                    fps = ?, probe = ?, display_width = ?, display_height = ?, taken_at = ? WHERE id = ?
                 """,
             arguments: [
                 size, kind, mime, format, duration, bitRate, width, height, fps, probe, displayWidth, displayHeight,
-                id.hex,
+                takenAt, id.hex,
             ])
         let added =
             try String.fetchOne(db, sql: "SELECT added_at FROM asset WHERE id = ?", arguments: [id.hex]) ?? addedAt
@@ -115,12 +119,12 @@ package struct AssetRow {
             sql: """
                 INSERT OR IGNORE INTO asset
                     (id, size, kind, mime, format, duration, bit_rate, width, height, fps, probe, added_at,
-                     display_width, display_height)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     display_width, display_height, taken_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 id.hex, size, kind, mime, format, duration, bitRate, width, height, fps, probe, addedAt,
-                displayWidth, displayHeight,
+                displayWidth, displayHeight, takenAt,
             ])
         if db.changesCount > 0 {
             RecordStage.current?.stage(

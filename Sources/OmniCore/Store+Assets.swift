@@ -329,13 +329,13 @@ extension Store {
                         sql: """
                             INSERT OR IGNORE INTO asset
                                 (id, size, kind, mime, format, duration, bit_rate, width, height, fps, probe, added_at,
-                                 display_width, display_height)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 display_width, display_height, taken_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
                             file.id.hex, stored.size, media.kind.rawValue, media.mime, media.formatName,
                             media.duration, media.bitRate, video?.width, video?.height, video?.fps, stored.probeText,
-                            now, media.displaySize?.width, media.displaySize?.height,
+                            now, media.displaySize?.width, media.displaySize?.height, media.capturedAt,
                         ])
                     let inserted = db.changesCount > 0
                     if inserted {

@@ -50,3 +50,57 @@ struct AssetListingTests {
         #expect(records[id("clip1.wav")]?["in_library"] as? Bool == false)
     }
 }
+
+@Suite("Asset listing by capture time")
+struct AssetCaptureTimeTests {
+    @Test("--taken-since reads QuickTime's creationdate (with its zone) and creation_time, as ffprobe reports them")
+    func takenSince() async throws {
+        let ws = try await CLIWorkspace.make("taken-since")
+        // (file, metadata flags): a phone's local time with its offset, a UTC creation_time, an older one, none.
+        let clips: [(String, [String])] = [
+            (
+                "phone.mov",
+                [
+                    "-movflags", "use_metadata_tags", "-metadata",
+                    "com.apple.quicktime.creationdate=2026-11-01T00:30:00+0100",
+                ]
+            ),
+            ("camera.mp4", ["-metadata", "creation_time=2026-11-05T10:00:00.000000Z"]),
+            ("old.mp4", ["-metadata", "creation_time=2026-10-01T10:00:00.000000Z"]),
+            ("plain.mp4", []),
+        ]
+        for (name, flags) in clips {
+            try await Tool.check(
+                "ffmpeg",
+                [
+                    "-v", "error", "-y", "-nostdin", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=5:duration=1",
+                    "-c:v", "mpeg4",
+                ]
+                    + flags + [ws.file(name)], timeout: 120)
+        }
+        // The oracle: what ffprobe reads back from each file.
+        let probed = try await Tool.check(
+            "ffprobe", ["-v", "error", "-of", "json", "-show_format", ws.file("phone.mov")])
+        let format = try JSONText.object(probed.stdout)["format"] as? [String: Any]
+        let phoneTags = format?["tags"] as? [String: Any]
+        #expect(phoneTags?["com.apple.quicktime.creationdate"] as? String == "2026-11-01T00:30:00+0100")
+        try await OmnistoreCLI.check(["add"] + clips.map(\.0), in: ws.path)
+        let all = try await AssetListingTests.listed([], in: ws.path)
+        func name(_ id: String) -> String {
+            ((all[id]?["paths"] as? [String])?.first).map { ($0 as NSString).lastPathComponent } ?? "?"
+        }
+        let taken = Dictionary(uniqueKeysWithValues: all.map { (name($0.key), $0.value["taken_at"] as? String) })
+        // 00:30 at +01:00 is 23:30 UTC the day before.
+        #expect(taken["phone.mov"] == "2026-10-31T23:30:00.000Z", "\(taken)")
+        #expect(taken["camera.mp4"] == "2026-11-05T10:00:00.000Z")
+        #expect(taken["plain.mp4"] == .some(nil))
+        func since(_ date: String) async throws -> Set<String> {
+            Set(try await AssetListingTests.listed(["--taken-since", date], in: ws.path).keys.map(name))
+        }
+        #expect(try await since("2026-11-01") == ["camera.mp4"])
+        #expect(try await since("2026-10-31T23:00:00Z") == ["phone.mov", "camera.mp4"])
+        #expect(try await since("2026-09-01") == ["phone.mov", "camera.mp4", "old.mp4"])
+        let bad = try await OmnistoreCLI.run(["assets", "--taken-since", "last tuesday"], in: ws.path)
+        #expect(bad.exitCode == 64 && bad.stderr.contains("--taken-since"), "\(bad)")
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+import GRDB
+import OmniMedia
+
+extension Schema {
+    /// v15: when each asset was shot (``MediaInfo/capturedAt``), indexed for
+    /// `assets --taken-since`. Filled in from the stored probes of existing
+    /// assets, as v9 did for display sizes.
+    static func registerTakenAt(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v15-taken-at") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE asset ADD COLUMN taken_at TEXT;
+                    CREATE INDEX asset_by_taken ON asset(taken_at) WHERE taken_at IS NOT NULL;
+                    """)
+            let update = try db.makeStatement(sql: "UPDATE asset SET taken_at = ? WHERE id = ?")
+            for row in try Row.fetchAll(db, sql: "SELECT id, probe FROM asset") {
+                let probe: String = row["probe"]
+                // A damaged probe is fsck's to report.
+                guard let media = try? JSONDecoder().decode(MediaInfo.self, from: Data(probe.utf8)),
+                    let taken = media.capturedAt
+                else { continue }
+                try update.execute(arguments: [taken, row["id"] as String])
+            }
+        }
+    }
+}
