@@ -73,7 +73,7 @@ echo
 o=$(median ${TIMES[omnistore]})
 echo "| tool | what it does | median s | ratio (omnistore ÷ tool) |"
 echo "|---|---|---|---|"
-echo "| **omnistore \`add -r\`** | copy + SHA-256 + probe on all cores, 256 files a transaction, 2 syncfs a chunk | **$o** | 1 |"
+echo "| **omnistore \`add -r\`** | copy + SHA-256 + probe on all cores, 256 files a transaction; each chunk written out, then one journal fsync before its renames and one after | **$o** | 1 |"
 g=$(median ${TIMES[git]})
 echo "| \`git add\` + \`git commit\` | zlib loose objects, no fsync | $g | $(calc "$o / $g")× |"
 d=$(median ${TIMES[git_durable]})
