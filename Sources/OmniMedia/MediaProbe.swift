@@ -24,13 +24,13 @@ public enum MediaProbe {
     }
 
     static func probeTyped(path: String, nameHint: String?) throws(MediaError) -> MediaInfo {
-        let size: Int64
-        do {
-            let attributes = try FileManager.default.attributesOfItem(atPath: path)
-            size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
-        } catch {
-            throw MediaError(.unreadable, path: path, "cannot read the file: \(error.localizedDescription)")
+        // stat, not FileManager's attributes: those look up the owner's and
+        // group's names (reading /etc/passwd and /etc/group) on every call.
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw MediaError(.unreadable, path: path, "cannot read the file: \(String(cString: strerror(errno)))")
         }
+        let size = Int64(info.st_size)
         if size == 0 {
             throw MediaError(.notMedia, path: path, "the file is empty")
         }

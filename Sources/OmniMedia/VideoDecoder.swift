@@ -73,7 +73,8 @@ final class VideoDecoder {
     /// - Parameter threads: decoder threads; 0 means every core, with frame threading.
     init(path: String, threads: Int) throws(MediaError) {
         self.path = path
-        if (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value == 0 {
+        var info = stat()
+        if stat(path, &info) == 0, info.st_size == 0 {
             throw MediaError(.notMedia, path: path, "the file is empty")
         }
         input = try InputFormatContext(path: path)
