@@ -371,10 +371,14 @@ extension Store {
             {
                 paths[row["asset_id"], default: []].append(row["path"])
             }
+            var probes: [String: (text: String, media: MediaInfo)] = [:]
+            for (_, file) in files {
+                if let stored = file.stored { probes[file.id.hex] = (stored.probeText, stored.media) }
+            }
             var assets: [String: Asset] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT * FROM asset WHERE id IN (\(list))") {
                 let hex: String = row["id"]
-                assets[hex] = try Store.decodeAsset(row, paths: paths[hex] ?? [])
+                assets[hex] = try Store.decodeAsset(row, paths: paths[hex] ?? [], probed: probes[hex])
             }
             return try zip(members, news).map { id, isNew in
                 guard let asset = assets[id.hex] else {
@@ -646,11 +650,19 @@ extension Store {
         }
     }
 
-    static func decodeAsset(_ row: Row, paths: [String]) throws -> Asset {
+    /// - Parameter probed: the probe the caller made and encoded as the
+    ///   row's `probe`, sparing the decode when the row holds exactly it.
+    static func decodeAsset(_ row: Row, paths: [String], probed: (text: String, media: MediaInfo)? = nil) throws
+        -> Asset
+    {
         let probeText: String = row["probe"]
         let media: MediaInfo
         do {
-            media = try JSONDecoder().decode(MediaInfo.self, from: Data(probeText.utf8))
+            if let probed, probed.text == probeText {
+                media = probed.media
+            } else {
+                media = try JSONDecoder().decode(MediaInfo.self, from: Data(probeText.utf8))
+            }
         } catch {
             throw StoreError(
                 .database, "the probe of asset \(row["id"] as String) is damaged", hint: Hint("run {}", .check))
