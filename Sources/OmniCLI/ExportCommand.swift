@@ -8,7 +8,7 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "An asset id or a unique prefix of 4 or more hex digits.")
+    @Argument(help: "An asset id (or a unique prefix of 4 or more hex digits), or a path it was added from.")
     var asset: String
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the bytes; '-' for stdout.", valueName: "FILE"))
@@ -16,7 +16,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let store = try global.openStore()
-        let id = try store.resolveAssetID(asset)
+        let id = try store.assetNamed(asset)
         try store.export(id, to: output)
         if output != "-" {
             if global.json {

@@ -258,8 +258,8 @@ extension Store {
     }
 
     /// The asset a name means: a path the store recorded for it (as given,
-    /// or absolute), else an asset id or unique prefix.
-    package func assetNamed(_ name: String) throws -> AssetID {
+    /// or absolute, as `add` recorded it), else an asset id or unique prefix.
+    public func assetNamed(_ name: String) throws -> AssetID {
         let absolute = Store.absolute(name)
         let byPath = try read("cannot look up '\(name)'") { db in
             try String.fetchOne(
@@ -267,7 +267,8 @@ extension Store {
                 arguments: [absolute, name])
         }
         if let byPath, let found = AssetID(byPath) { return found }
-        if let found = try? resolveAssetID(name) { return found }
+        // Hex digits are an id: its own error (no match, ambiguous) says more.
+        if AssetID.validPrefix(name) != nil { return try resolveAssetID(name) }
         throw StoreError(
             .notFound, "'\(BranchName.printable(name))' names no asset: no file was added from that path",
             hint: Hint("run {} to list them", .listAssets))

@@ -31,6 +31,8 @@ struct LibrarySyncTests {
         }
     }
 
+    static func objectName(id: String) -> String { "\(id.prefix(2))/\(id.dropFirst(2))" }
+
     static func dropIndex(_ path: String) {
         for suffix in ["", "-wal", "-shm"] { unlink(path + "/.omnistore/omnistore.db" + suffix) }
     }
@@ -77,6 +79,19 @@ struct LibrarySyncTests {
         // The library is kept in the clone: gc removes none of it.
         try await OmnistoreCLI.check(["gc", "--prune=now"], in: b)
         #expect(try await Self.assets(in: b).count == 14)
+
+        // A lazy clone knows the library at once and fetches a reference's bytes on first use.
+        let lazy = dir.path + "/lazy"
+        let lazyClone = try JSONText.object(
+            try await OmnistoreCLI.check(["clone", "--lazy", "--json", remote, lazy], in: dir.path).stdout)
+        #expect(lazyClone["library_assets"] as? Int == 13, "\(lazyClone)")
+        #expect(try await Self.assets(in: lazy) == expected)
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: lazy + "/.omnistore/objects/"
+                    + Self.objectName(id: expected.first { $0.value == "refs/logos/dark.wav" }?.key ?? "")))
+        try await OmnistoreCLI.check(["export", "refs/logos/dark.wav", "-o", dir.path + "/dark.wav"], in: lazy)
+        #expect(try await SHA256Sum.hash(dir.path + "/dark.wav") == SHA256Sum.hash(a.file("refs/logos/dark.wav")))
 
         Self.dropIndex(b)
         try await OmnistoreCLI.check(["fsck", "--rebuild-index"], in: b)
