@@ -325,13 +325,15 @@ extension Store {
                 if let stored = file.stored {
                     let media = stored.media
                     let video = media.primaryVideo
-                    try db.execute(
+                    // Cached: a folder add runs these once a file.
+                    try db.cachedStatement(
                         sql: """
                             INSERT OR IGNORE INTO asset
                                 (id, size, kind, mime, format, duration, bit_rate, width, height, fps, probe, added_at,
                                  display_width, display_height, taken_at)
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """,
+                            """
+                    ).execute(
                         arguments: [
                             file.id.hex, stored.size, media.kind.rawValue, media.mime, media.formatName,
                             media.duration, media.bitRate, video?.width, video?.height, video?.fps, stored.probeText,
@@ -438,14 +440,14 @@ extension Store {
     static func rememberPath(_ absolutePath: String, of id: AssetID, at now: String, db: Database) throws -> Bool {
         let known =
             try Bool.fetchOne(
-                db, sql: "SELECT EXISTS (SELECT 1 FROM asset_path WHERE asset_id = ? AND path = ?)",
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM asset_path WHERE asset_id = ? AND path = ?)"),
                 arguments: [id.hex, absolutePath]) ?? false
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO asset_path (asset_id, path, added_at, touched_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT(asset_id, path) DO UPDATE SET touched_at = excluded.touched_at
-                """,
-            arguments: [id.hex, absolutePath, now, now])
+                """
+        ).execute(arguments: [id.hex, absolutePath, now, now])
         RecordStage.current?.stage(path: absolutePath, of: id, at: now)
         return !known
     }
@@ -470,14 +472,15 @@ extension Store {
             try db.execute(sql: "DELETE FROM path_stat WHERE path = ?", arguments: [absolutePath])
             return
         }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO path_stat (path, asset_id, device, inode, size, mtime_ns, ctime_ns)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(path) DO UPDATE SET
                     asset_id = excluded.asset_id, device = excluded.device, inode = excluded.inode,
                     size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns
-                """,
+                """
+        ).execute(
             arguments: [
                 absolutePath, id.hex, print.device, print.inode, print.size, print.modifiedNanoseconds,
                 print.changedNanoseconds,

@@ -18,8 +18,8 @@ extension Store {
         var lines: [MetaRecord.Line] = []
         var seen: Set<AssetID> = []
         for id in ids where seen.insert(id).inserted {
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO library (asset, added_at) VALUES (?, ?)", arguments: [id.hex, now])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO library (asset, added_at) VALUES (?, ?)").execute(
+                arguments: [id.hex, now])
             if db.changesCount > 0 {
                 RefJournal.library(id, member: true, at: now)
                 lines.append(.init(asset: id, field: .library, operation: .add))
