@@ -69,7 +69,8 @@ extension AssetQuery {
             arguments.append(kind.rawValue)
         }
         if let pathGlob {
-            clauses.append("EXISTS (SELECT 1 FROM asset_path p WHERE p.asset_id = a.id AND p.path GLOB ?)")
+            // A glob's literal prefix is a range of asset_path_by_path.
+            clauses.append("a.id IN (SELECT p.asset_id FROM asset_path p WHERE p.path GLOB ?)")
             arguments.append(pathGlob)
         }
         switch orientation {
