@@ -70,6 +70,8 @@ struct AssetsCommand: ParsableCommand {
     @Option(help: "Order: added (oldest first, the default), size, duration or width (largest first).")
     var sort: AssetQuery.Sort = .added
 
+    @OptionGroup var looks: LikeOptions
+
     func validate() throws {
         for tag in tag {
             if let problem = Store.tagProblem(tag) { throw ValidationError(problem) }
@@ -104,7 +106,11 @@ struct AssetsCommand: ParsableCommand {
         query.tags = tag
         if let range = rating.flatMap(Self.ratingRange) { (query.minRating, query.maxRating) = range }
         query.sort = sort
-        let assets = try global.openStore().assets(matching: query)
+        let store = try global.openStore()
+        let assets = try store.assets(matching: query)
+        if let like = looks.like {
+            return try looks.list(store.assets(assets, like: like, within: looks.within), global)
+        }
         if global.json {
             Terminal.json(.array(assets.map(\.json)))
         } else {

@@ -7,9 +7,9 @@ import Testing
 /// PDQ against Meta's reference (the `pdqhash` Python package) on the same
 /// pixels: bit for bit, quality included.
 @Suite struct LooksPDQ {
-    static let oracle = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-        "pdq_oracle.py"
-    ).path
+    /// `Tests/PDQOracle/pdq_oracle.py`.
+    static let oracle = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("PDQOracle/pdq_oracle.py").path
 
     /// ffmpeg sources of every kind of picture: smooth, busy, flat, tiny, odd-sized, wide and tall.
     static let pictures: [(name: String, source: String)] = [

@@ -1,0 +1,145 @@
+import Foundation
+import GRDB
+import OmniBasics
+import OmniCore
+import OmniMedia
+
+extension Store {
+    /// The looks of `assets` (images and clips; others are left out), from
+    /// the cache or made now, in parallel across cores, and cached.
+    ///
+    /// An asset whose pictures cannot be decoded gets a look with no frames,
+    /// cached too, so it is not decoded again; one whose bytes are not here
+    /// (a lazy clone) is left out and not cached. Failing to write the cache
+    /// (a read-only store) does not fail the call.
+    public func looks(of assets: [Asset]) throws -> [AssetID: Look] {
+        let pictured = assets.filter { $0.kind != .audio }
+        var looks = try read("cannot read the look cache") { db in try LookCache.read(pictured.map(\.id), db) }
+        let missing = pictured.filter { looks[$0.id] == nil && objects.contains($0.id) }
+        guard !missing.isEmpty else { return looks }
+        let made = Locked<[(AssetID, Look)]>([])
+        let store = self
+        try ParallelWork.run(missing.count, workers: ProcessInfo.processInfo.activeProcessorCount) { index in
+            let asset = missing[index]
+            let look: Look
+            do {
+                look = try LookMaker.look(ofFileAt: store.objectPath(for: asset.id), media: asset.media)
+            } catch is LooksError {
+                look = Look(frames: [], duration: asset.kind == .image ? nil : asset.duration)
+            }
+            made.withValue { $0.append((asset.id, look)) }
+        }
+        let fresh = made.value
+        for (id, look) in fresh { looks[id] = look }
+        let now = Timestamp.format(Date())
+        _ = try? write("cannot cache looks") { db in try LookCache.write(fresh, at: now, db) }
+        return looks
+    }
+
+    /// What a `--like` argument names: a file's path (hashed, not added), or
+    /// else an asset id, unique prefix or revision (whose output clip is used).
+    ///
+    /// - Returns: the look, and the asset when the name is one (so that it
+    ///   can be left out of its own matches).
+    /// - Throws: ``LooksError`` when the file has no pictures; `StoreError`
+    ///   when the name is no file, asset or revision.
+    public func look(named name: String) throws -> (look: Look, asset: AssetID?) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: name, isDirectory: &isDirectory), !isDirectory.boolValue {
+            return (try LookMaker.look(ofFileAt: name), nil)
+        }
+        let asset = try mediaAsset(named: name)
+        guard asset.kind != .audio else {
+            throw LooksError(.noPictures, "asset \(asset.id.short) is audio: give an image or a video to look like")
+        }
+        guard let look = try looks(of: [asset])[asset.id] else {
+            throw LooksError(
+                .undecodable, "the bytes of asset \(asset.id.short) are not here: fetch them first ('fetch-objects')")
+        }
+        return (look, asset.id)
+    }
+
+    /// The assets among `assets` that look like `name` (see ``look(named:)``)
+    /// within `distance`, nearest first, ties in the order given.
+    ///
+    /// - Parameters:
+    ///   - assets: the candidates, such as what ``Store/assets(matching:)`` lists.
+    ///   - name: a file's path, or an asset or revision (left out of its own matches).
+    ///   - distance: the largest distance listed, 0…256 (``PDQ/matchDistance`` is Meta's match).
+    public func assets(_ assets: [Asset], like name: String, within distance: Int) throws -> [LookMatch] {
+        try Self.checkDistance(distance)
+        let (target, own) = try look(named: name)
+        let candidates = assets.filter { $0.id != own }
+        let looks = try looks(of: candidates)
+        var matches: [LookMatch] = []
+        for asset in candidates {
+            guard let look = looks[asset.id], let found = target.distance(to: look), found <= distance else { continue }
+            matches.append(LookMatch(asset: asset, distance: found))
+        }
+        // A stable sort: equal distances keep the listing's order.
+        return matches.enumerated().sorted { ($0.element.distance, $0.offset) < ($1.element.distance, $1.offset) }
+            .map(\.element)
+    }
+
+    /// Sets of two or more images or clips that look alike within `distance`.
+    ///
+    /// Incremental, as hydrus's duplicate search is: each asset is searched
+    /// against every look once at a distance, and what it found is kept, so
+    /// a second call at the same or a smaller distance searches only assets
+    /// added since. Two assets are in one set when a chain of matches joins
+    /// them.
+    ///
+    /// - Parameter distance: 0…256; 0 is the same picture, 8 and 16 near
+    ///   copies, 31 Meta's match (re-encodes, resizes, small edits).
+    public func dupes(within distance: Int) throws -> DupesReport {
+        try Self.checkDistance(distance)
+        let assets = try assets(matching: AssetQuery()).filter { $0.kind != .audio }
+        let looks = try looks(of: assets)
+        let searched = try read("cannot read the look cache") { db in
+            try Dictionary(
+                uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT asset, distance FROM look_search").map {
+                    ($0["asset"] as String, $0["distance"] as Int)
+                })
+        }
+        let indexed = assets.compactMap { asset in looks[asset.id].map { (asset.id, $0) } }
+        let pending = indexed.filter { (searched[$0.0.hex] ?? -1) < distance }
+        let found = Locked<[(String, String, Int)]>([])
+        try ParallelWork.run(pending.count, workers: ProcessInfo.processInfo.activeProcessorCount) { index in
+            let (id, look) = pending[index]
+            var pairs: [(String, String, Int)] = []
+            for (other, otherLook) in indexed where other != id {
+                guard let d = look.distance(to: otherLook), d <= distance else { continue }
+                pairs.append(id.hex < other.hex ? (id.hex, other.hex, d) : (other.hex, id.hex, d))
+            }
+            found.withValue { $0 += pairs }
+        }
+        let newPairs = found.value
+        let now = Timestamp.format(Date())
+        // A cache: a store that cannot be written still gets its answer.
+        _ = try? write("cannot cache duplicate searches") { db in
+            for (a, b, d) in newPairs {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO look_pair (a, b, distance) VALUES (?, ?, ?)", arguments: [a, b, d])
+            }
+            for (id, _) in pending {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO look_search (asset, distance, searched_at) VALUES (?, ?, ?)",
+                    arguments: [id.hex, distance, now])
+            }
+        }
+        var pairs = try read("cannot read the look cache") { db in
+            try Row.fetchAll(db, sql: "SELECT a, b, distance FROM look_pair WHERE distance <= ?", arguments: [distance])
+                .map { ($0["a"] as String, $0["b"] as String, $0["distance"] as Int) }
+        }
+        pairs += newPairs
+        return DupesReport(
+            distance: distance, searched: pending.count, sets: DupeSet.group(assets, pairs: pairs))
+    }
+
+    static func checkDistance(_ distance: Int) throws {
+        guard (0...256).contains(distance) else {
+            throw LooksError(
+                .invalidArgument, "a distance is 0 to 256 bits of 256, not \(distance); 31 is Meta's match")
+        }
+    }
+}
