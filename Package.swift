@@ -111,7 +111,9 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["OmniBasics"], path: "Tests/TestSupport"),
         .testTarget(name: "OmniMediaTests", dependencies: ["OmniMedia", "TestSupport"], path: "Tests/OmniMediaTests"),
         .testTarget(name: "OmniStoreTests", dependencies: ["OmniStore", "TestSupport"], path: "Tests/OmniStoreTests"),
-        .testTarget(name: "OmniLooksTests", dependencies: ["OmniLooks", "TestSupport"], path: "Tests/OmniLooksTests"),
+        .testTarget(
+            name: "OmniLooksTests", dependencies: ["OmniLooks", "OmniMedia", "TestSupport"],
+            path: "Tests/OmniLooksTests"),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], path: "Tests/CLITests"),
         .testTarget(
             name: "OmniRemoteTests", dependencies: ["OmniRemote", "TestSupport"], path: "Tests/OmniRemoteTests"),

@@ -58,7 +58,8 @@ import Testing
         try await Tool.check(
             "ffmpeg", ["-v", "error", "-y", "-nostdin", "-i", still, "-vf", "scale=44:30", copy])
         try await outputs.run("add", ["add", copy], in: path)
-        try await outputs.run("dupes", ["dupes"], in: path)
+        let dupes = try await outputs.run("dupes", ["dupes"], in: path) as? [String: Any]
+        #expect((dupes?["sets"] as? [Any])?.count == 1, "\(String(describing: dupes))")
         try await outputs.run("dupes", ["dupes", "--distance", "0"], in: path)
 
         // History: main gets two turns, alt branches off the first.

@@ -191,6 +191,10 @@ import Testing
         #expect(Set(like.map(\.0)) == ["clip.mp4", "clip-low.mp4"], "\(like)")
         let dupes = try await Self.dupes(library)
         #expect(dupes.sets.map(Set.init) == [["clip.mp4", "clip-low.mp4"]], "\(dupes.sets)")
+        // The looks are a cache: a rebuilt index starts without them and makes them again.
+        try await OmnistoreCLI.check(["fsck", "--rebuild-index"], in: ws.path)
+        let rebuilt = try await Self.dupes(library)
+        #expect(rebuilt.searched == 4 && rebuilt.sets.map(Set.init) == dupes.sets.map(Set.init), "\(rebuilt)")
         // Even at the widest distance, the half-length cut fails the duration gate.
         let wide = try await Self.like(library, ["clip.mp4", "--distance", "256"])
         #expect(!wide.map(\.0).contains("clip-half.mp4"), "\(wide)")
