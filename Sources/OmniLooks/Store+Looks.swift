@@ -71,14 +71,11 @@ extension Store {
         let (target, own) = try look(named: name)
         let candidates = assets.filter { $0.id != own }
         let looks = try looks(of: candidates)
-        var matches: [LookMatch] = []
-        for asset in candidates {
-            guard let look = looks[asset.id], let found = target.distance(to: look), found <= distance else { continue }
-            matches.append(LookMatch(asset: asset, distance: found))
-        }
-        // A stable sort: equal distances keep the listing's order.
-        return matches.enumerated().sorted { ($0.element.distance, $0.offset) < ($1.element.distance, $1.offset) }
-            .map(\.element)
+        let indexed = candidates.compactMap { asset in looks[asset.id].map { (asset, $0) } }
+        let index = LookIndex(indexed.map(\.1))
+        // Nearest first; equal distances keep the listing's order.
+        return index.matches(of: target, within: distance).sorted { ($0.distance, $0.entry) < ($1.distance, $1.entry) }
+            .map { LookMatch(asset: indexed[$0.entry].0, distance: $0.distance) }
     }
 
     /// Sets of two or more images or clips that look alike within `distance`.
@@ -102,14 +99,20 @@ extension Store {
                 })
         }
         let indexed = assets.compactMap { asset in looks[asset.id].map { (asset.id, $0) } }
+        // Those searched before come first: each pending asset is compared
+        // with the assets before it, so every pair is compared once, and
+        // pairs of two assets searched before are not compared again.
+        let done = indexed.filter { (searched[$0.0.hex] ?? -1) >= distance }
         let pending = indexed.filter { (searched[$0.0.hex] ?? -1) < distance }
+        let ordered = done + pending
+        let index = LookIndex(ordered.map(\.1))
         let found = Locked<[(String, String, Int)]>([])
-        try ParallelWork.run(pending.count, workers: ProcessInfo.processInfo.activeProcessorCount) { index in
-            let (id, look) = pending[index]
-            var pairs: [(String, String, Int)] = []
-            for (other, otherLook) in indexed where other != id {
-                guard let d = look.distance(to: otherLook), d <= distance else { continue }
-                pairs.append(id.hex < other.hex ? (id.hex, other.hex, d) : (other.hex, id.hex, d))
+        try ParallelWork.run(pending.count, workers: ProcessInfo.processInfo.activeProcessorCount) { job in
+            let entry = done.count + job
+            let id = ordered[entry].0
+            let pairs = index.matches(of: ordered[entry].1, within: distance, before: index.slots[entry]).map {
+                let other = ordered[$0.entry].0
+                return id.hex < other.hex ? (id.hex, other.hex, $0.distance) : (other.hex, id.hex, $0.distance)
             }
             found.withValue { $0 += pairs }
         }
