@@ -3,6 +3,9 @@
 #   - hashing 1080p JPEGs: `omnistore dupes` on a fresh store of JPEGS
 #     (default 40) 1920x1080 pictures makes every look (decode at 512 px
 #     wide, PDQ) on all cores, then on one core (taskset);
+#   - hashing 10 s 1080p30 H.264 clips (vPDQ: a frame a second), CLIPS
+#     (default 3) of them, with a keyframe every second and with x264's
+#     default (one in the first 250 frames, so the samples are exact frames);
 #   - `assets --like` and a warm `dupes` over MANY (default 10000) small
 #     distinct pictures, once their looks are cached.
 # Prints a Markdown table of wall seconds and milliseconds per picture.
@@ -13,6 +16,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 JPEGS=${JPEGS:-40}
+CLIPS=${CLIPS:-3}
 MANY=${MANY:-10000}
 RUNS=${RUNS:-3}
 
@@ -36,6 +40,19 @@ if [ "$(ls "$MANY_DIR" 2>/dev/null | wc -l)" -ne "$MANY" ]; then
         -frames:v "$MANY" "$MANY_DIR/s%05d.png" || { log "cannot make the small pictures"; exit 1; }
 fi
 
+# 10 s 1080p clips: keyframes every second (gop30) and x264's default (gop250).
+CLIP_DIR="$DATA_DIR/looks-clips-$CLIPS"
+for gop in 30 250; do
+    mkdir -p "$CLIP_DIR/gop$gop"
+    for ((i = 1; i <= CLIPS; i++)); do
+        clip="$CLIP_DIR/gop$gop/c$i.mp4"
+        [ -s "$clip" ] && continue
+        ffmpeg -v error -f lavfi -i "mandelbrot=size=1920x1080:rate=30:start_scale=$((i + 1))" -t 10 -c:v libx264 \
+            -preset ultrafast -g "$gop" -pix_fmt yuv420p "$clip.tmp.mp4" && mv "$clip.tmp.mp4" "$clip" ||
+            { log "cannot make the clips"; exit 1; }
+    done
+done
+
 fresh_store() { # fresh_store DIR FILES_DIR: a store holding every file of FILES_DIR
     rm -rf "$1" && mkdir -p "$1" && (cd "$1" && "$OMNI" init . >/dev/null && "$OMNI" add -r "$2" >/dev/null)
 }
@@ -48,6 +65,17 @@ for ((run = 0; run < RUNS; run++)); do
     (cd "$WORK_DIR/looks-jpeg" && sqlite3 .omnistore/omnistore.db "DELETE FROM look" 2>/dev/null) ||
         fresh_store "$WORK_DIR/looks-jpeg" "$JPEG_DIR"
     one_core+=("$(cd "$WORK_DIR/looks-jpeg" && time_cmd taskset -c 0 "$OMNI" dupes)")
+done
+
+# --- hashing clips -------------------------------------------------------------------
+declare -A clip_times
+for gop in 30 250; do
+    times=()
+    for ((run = 0; run < RUNS; run++)); do
+        fresh_store "$WORK_DIR/looks-clips" "$CLIP_DIR/gop$gop"
+        times+=("$(cd "$WORK_DIR/looks-clips" && time_cmd taskset -c 0 "$OMNI" dupes)")
+    done
+    clip_times[$gop]=$(median "${times[@]}")
 done
 
 # --- many assets -------------------------------------------------------------------
@@ -69,6 +97,8 @@ echo "| what | wall s | ms per picture |"
 echo "|---|---|---|"
 echo "| dupes, fresh store of $JPEGS 1080p JPEGs, $cores cores | $a | $(calc "$a * 1000 / $JPEGS") |"
 echo "| the same on one core | $o | $(calc "$o * 1000 / $JPEGS") |"
+echo "| dupes, $CLIPS 10 s 1080p clips, a keyframe a second, one core | ${clip_times[30]} | $(calc "${clip_times[30]} * 1000 / $CLIPS") (a clip) |"
+echo "| the same, x264's default keyframes (exact frames) | ${clip_times[250]} | $(calc "${clip_times[250]} * 1000 / $CLIPS") (a clip) |"
 echo "| dupes, fresh store of $MANY small PNGs (looks + every pair) | $cold | $(calc "$cold * 1000 / $MANY") |"
 echo "| assets --like over $MANY cached looks | $l | $(calc "$l * 1000 / $MANY") |"
 echo "| dupes again (incremental: nothing to search) | $w | $(calc "$w * 1000 / $MANY") |"
