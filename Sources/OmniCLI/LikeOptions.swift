@@ -6,7 +6,7 @@ import OmniStore
 struct LikeOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "Only assets that look like this image or clip (a file, or an asset or revision), nearest first.",
+            "Only assets that look like this image or clip, nearest first: a file (hashed, not added), or an asset or revision (left out of its own list).",
             valueName: "ASSET|PATH"))
     var like: String?
 

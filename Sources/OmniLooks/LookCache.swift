@@ -42,9 +42,18 @@ enum LookCache {
     static func read(_ ids: [AssetID], _ db: Database) throws -> [AssetID: Look] {
         var found: [AssetID: Look] = [:]
         let wanted = Set(ids.map(\.hex))
-        // One scan beats a query per asset; the table has a row per picture asset at most.
-        let rows = try Row.fetchCursor(
-            db, sql: "SELECT asset, frames, duration FROM look WHERE version = ?", arguments: [version])
+        // A few assets by key; many by one scan, which beats a query each
+        // (the table has a row per picture asset at most).
+        let rows: RowCursor
+        if wanted.count <= 100 {
+            let marks = Array(repeating: "?", count: wanted.count).joined(separator: ", ")
+            rows = try Row.fetchCursor(
+                db, sql: "SELECT asset, frames, duration FROM look WHERE version = ? AND asset IN (\(marks))",
+                arguments: StatementArguments([version as any DatabaseValueConvertible] + wanted.sorted()))
+        } else {
+            rows = try Row.fetchCursor(
+                db, sql: "SELECT asset, frames, duration FROM look WHERE version = ?", arguments: [version])
+        }
         while let row = try rows.next() {
             let hex: String = row["asset"]
             guard wanted.contains(hex) else { continue }
