@@ -45,7 +45,7 @@ public struct DupeSet: Sendable, Equatable {
     }
 }
 
-/// What ``Store/dupes(within:)`` found.
+/// What `Store.dupes(within:)` found.
 public struct DupesReport: Sendable, Equatable {
     /// The distance asked for.
     public let distance: Int

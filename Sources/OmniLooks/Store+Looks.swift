@@ -63,7 +63,7 @@ extension Store {
     /// within `distance`, nearest first, ties in the order given.
     ///
     /// - Parameters:
-    ///   - assets: the candidates, such as what ``Store/assets(matching:)`` lists.
+    ///   - assets: the candidates, such as what `Store.assets(matching:)` lists.
     ///   - name: a file's path, or an asset or revision (left out of its own matches).
     ///   - distance: the largest distance listed, 0…256 (``PDQ/matchDistance`` is Meta's match).
     public func assets(_ assets: [Asset], like name: String, within distance: Int) throws -> [LookMatch] {
