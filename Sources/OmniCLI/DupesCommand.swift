@@ -10,8 +10,8 @@ struct DupesCommand: ParsableCommand {
             second, made on first need and cached. The distance is in bits of 256, as hydrus's levels: \
             0 the same picture (another format or size), 8 near-identical, 16 close, 31 (the default, \
             Meta's match) re-encodes, resizes and small edits; unrelated pictures are about 128 apart. \
-            Clips match when 80% of each one's frames match, and only at durations within 80% of each \
-            other. Incremental: each asset is searched once at a distance, so a second run searches \
+            Clips match when 80% of one clip's frames each match a frame of the other, and only at \
+            durations within 80% of each other. Incremental: each asset is searched once at a distance, so a second run searches \
             only what was added since. Robust to re-encoding and resizing; not to crops (a 5% crop \
             moves a picture 34 to 52), borders, or mirrored pictures.
             """)

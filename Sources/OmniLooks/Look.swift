@@ -40,10 +40,14 @@ public struct Look: Sendable, Equatable {
     ///
     /// For clips this is vPDQ's rule turned into a distance: at distance `d`,
     /// a frame matches when some frame of the other clip is within `d`, and
-    /// the clips match when at least 80% of each clip's frames match. So
-    /// `distance(to:) <= 31` is Meta's default match. The rule is applied to
-    /// both clips, so the distance is symmetric, as grouping duplicates needs;
-    /// frame order is not used.
+    /// the clips match when at least 80% of one clip's frames match (Meta's
+    /// defaults, c% ≥ 80 and q% ≥ 0, with either clip as the candidate). So
+    /// `distance(to:) <= 31` is Meta's default match, and the distance is
+    /// symmetric, as grouping duplicates needs. Either clip may be the
+    /// candidate because the samples follow each file's keyframes: a
+    /// re-encode with keyframes further apart has fewer samples, each close
+    /// to one of the original's, while some of the original's samples fall
+    /// between its keyframes. Frame order is not used.
     public func distance(to other: Look) -> Int? {
         guard isStill == other.isStill else { return nil }
         let mine = usableFrames.map(\.hash)
@@ -53,7 +57,7 @@ public struct Look: Sendable, Equatable {
             let longer = max(duration, otherDuration)
             if longer > 0, min(duration, otherDuration) / longer < Self.minimumDurationRatio { return nil }
         }
-        return max(Self.coverDistance(of: theirs, by: mine), Self.coverDistance(of: mine, by: theirs))
+        return min(Self.coverDistance(of: theirs, by: mine), Self.coverDistance(of: mine, by: theirs))
     }
 
     /// The smallest `d` such that 80% of `frames` are each within `d` of some hash in `by`.

@@ -161,12 +161,14 @@ import Testing
         #expect(human.stdoutLines.first == "2 sets of near-duplicates within distance 31", "\(human.stdout)")
     }
 
-    @Test("a clip and its re-encode at a low bitrate match; another clip, or a cut of half, does not")
+    @Test(
+        "a clip and its re-encode at a low bitrate (other keyframes, other size) match; another clip, or a cut of half, does not"
+    )
     func clips() async throws {
         let ws = try await CLIWorkspace.make("looks-video")
         try await Self.ffmpeg([
             "-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=10", "-t", "6", "-c:v", "libx264", "-preset",
-            "ultrafast", "-pix_fmt", "yuv420p", ws.file("clip.mp4"),
+            "ultrafast", "-g", "10", "-pix_fmt", "yuv420p", ws.file("clip.mp4"),
         ])
         try await Self.ffmpeg([
             "-i", ws.file("clip.mp4"), "-c:v", "libx264", "-b:v", "60k", "-vf", "scale=240:180",

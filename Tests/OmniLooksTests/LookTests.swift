@@ -49,7 +49,7 @@ import Testing
         #expect(still.distance(to: blurry) == nil)
     }
 
-    @Test("clips match when 80% of each one's frames match, gated on duration")
+    @Test("clips match when 80% of one clip's frames match, gated on duration")
     func clips() {
         let frames = (1...10).map { Self.hash($0) }
         let original = Self.clip(frames, duration: 10)
@@ -63,6 +63,10 @@ import Testing
         // Symmetric, and order does not matter.
         #expect(reencoded.distance(to: original) == 5)
         #expect(original.distance(to: Self.clip(frames.reversed(), duration: 10)) == 0)
+        // A re-encode with keyframes 2 s apart samples half the times: all of
+        // its frames match, half of the original's do, and that is a match.
+        let sparse = Self.clip(stride(from: 0, to: 10, by: 2).map { Self.flipped(frames[$0], 3) }, duration: 10)
+        #expect(original.distance(to: sparse) == 3 && sparse.distance(to: original) == 3)
         // The same frames in a clip of half the length fail the duration gate.
         #expect(original.distance(to: Self.clip(frames, duration: 5)) == nil)
         #expect(original.distance(to: Self.clip(frames, duration: 8.5)) == 0)
