@@ -108,9 +108,7 @@ struct AssetsCommand: ParsableCommand {
         query.sort = sort
         let store = try global.openStore()
         let assets = try store.assets(matching: query)
-        if let like = looks.like {
-            return try looks.list(store.assets(assets, like: like, within: looks.within), global)
-        }
+        if let like = looks.like { return try looks.list(like: like, among: assets, in: store, global) }
         if global.json {
             Terminal.json(.array(assets.map(\.json)))
         } else {

@@ -26,7 +26,9 @@ struct DupesCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report = try global.openStore().dupes(within: distance)
+        let line = ProgressLine()
+        let report = try global.openStore().dupes(within: distance, progress: LooksText.progress(line))
+        line.finish()
         if global.json {
             Terminal.json(LooksText.json(report))
             return

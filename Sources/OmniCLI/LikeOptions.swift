@@ -26,8 +26,12 @@ struct LikeOptions: ParsableArguments {
     /// The distance asked for, or Meta's match.
     var within: Int { distance ?? PDQ.matchDistance }
 
-    /// Prints the matches as `assets` prints assets, each with its distance.
-    func list(_ matches: [LookMatch], _ global: GlobalOptions) {
+    /// Prints the assets among `assets` that look like `like`, as `assets`
+    /// prints assets, each with its distance.
+    func list(like: String, among assets: [Asset], in store: Store, _ global: GlobalOptions) throws {
+        let line = ProgressLine()
+        let matches = try store.assets(assets, like: like, within: within, progress: LooksText.progress(line))
+        line.finish()
         if global.json {
             Terminal.json(.array(matches.map { LooksText.json($0.asset, distance: $0.distance) }))
         } else {
@@ -39,6 +43,14 @@ struct LikeOptions: ParsableArguments {
 
 /// The JSON and text of looks, shared by `assets --like` and `dupes`.
 enum LooksText {
+    /// Shows how many looks are made, when there are enough to wait for.
+    static func progress(_ line: ProgressLine) -> Store.LookProgress {
+        { done, total in
+            guard total >= 20 else { return }
+            line.show("making looks \(done)/\(total)")
+        }
+    }
+
     /// An asset's record (the `asset` schema) with its `distance`.
     static func json(_ asset: Asset, distance: Int) -> JSONValue {
         var fields = asset.json.objectValue ?? [:]

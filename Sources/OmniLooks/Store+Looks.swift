@@ -5,6 +5,10 @@ import OmniCore
 import OmniMedia
 
 extension Store {
+    /// Called as looks are made: how many are done, of how many missing from
+    /// the cache. Called from the threads that make them.
+    public typealias LookProgress = @Sendable (_ done: Int, _ total: Int) -> Void
+
     /// The looks of `assets` (images and clips; others are left out), from
     /// the cache or made now, in parallel across cores, and cached.
     ///
@@ -12,7 +16,11 @@ extension Store {
     /// cached too, so it is not decoded again; one whose bytes are not here
     /// (a lazy clone) is left out and not cached. Failing to write the cache
     /// (a read-only store) does not fail the call.
-    public func looks(of assets: [Asset]) throws -> [AssetID: Look] {
+    ///
+    /// - Parameters:
+    ///   - assets: the assets.
+    ///   - progress: told as each missing look is made.
+    public func looks(of assets: [Asset], progress: LookProgress? = nil) throws -> [AssetID: Look] {
         let pictured = assets.filter { $0.kind != .audio }
         var looks = try read("cannot read the look cache") { db in try LookCache.read(pictured.map(\.id), db) }
         let missing = pictured.filter { looks[$0.id] == nil && objects.contains($0.id) }
@@ -27,7 +35,11 @@ extension Store {
             } catch is LooksError {
                 look = Look(frames: [], duration: asset.kind == .image ? nil : asset.duration)
             }
-            made.withValue { $0.append((asset.id, look)) }
+            let done = made.withValue {
+                $0.append((asset.id, look))
+                return $0.count
+            }
+            progress?(done, missing.count)
         }
         let fresh = made.value
         for (id, look) in fresh { looks[id] = look }
@@ -66,11 +78,14 @@ extension Store {
     ///   - assets: the candidates, such as what `Store.assets(matching:)` lists.
     ///   - name: a file's path, or an asset or revision (left out of its own matches).
     ///   - distance: the largest distance listed, 0…256 (``PDQ/matchDistance`` is Meta's match).
-    public func assets(_ assets: [Asset], like name: String, within distance: Int) throws -> [LookMatch] {
+    ///   - progress: told as the looks missing from the cache are made.
+    public func assets(
+        _ assets: [Asset], like name: String, within distance: Int, progress: LookProgress? = nil
+    ) throws -> [LookMatch] {
         try Self.checkDistance(distance)
         let (target, own) = try look(named: name)
         let candidates = assets.filter { $0.id != own }
-        let looks = try looks(of: candidates)
+        let looks = try looks(of: candidates, progress: progress)
         let indexed = candidates.compactMap { asset in looks[asset.id].map { (asset, $0) } }
         let index = LookIndex(indexed.map(\.1))
         // Nearest first; equal distances keep the listing's order.
@@ -86,12 +101,14 @@ extension Store {
     /// added since. Two assets are in one set when a chain of matches joins
     /// them.
     ///
-    /// - Parameter distance: 0…256; 0 is the same picture, 8 and 16 near
-    ///   copies, 31 Meta's match (re-encodes, resizes, small edits).
-    public func dupes(within distance: Int) throws -> DupesReport {
+    /// - Parameters:
+    ///   - distance: 0…256; 0 is the same picture, 8 and 16 near copies, 31
+    ///     Meta's match (re-encodes, resizes, small edits).
+    ///   - progress: told as the looks missing from the cache are made.
+    public func dupes(within distance: Int, progress: LookProgress? = nil) throws -> DupesReport {
         try Self.checkDistance(distance)
         let assets = try assets(matching: AssetQuery()).filter { $0.kind != .audio }
-        let looks = try looks(of: assets)
+        let looks = try looks(of: assets, progress: progress)
         let searched = try read("cannot read the look cache") { db in
             try Dictionary(
                 uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT asset, distance FROM look_search").map {
