@@ -112,7 +112,10 @@ let package = Package(
         .testTarget(name: "OmniMediaTests", dependencies: ["OmniMedia", "TestSupport"], path: "Tests/OmniMediaTests"),
         .testTarget(name: "OmniStoreTests", dependencies: ["OmniStore", "TestSupport"], path: "Tests/OmniStoreTests"),
         .testTarget(
-            name: "OmniLooksTests", dependencies: ["OmniLooks", "OmniCore", "OmniMedia", "TestSupport"],
+            name: "OmniLooksTests",
+            dependencies: [
+                "OmniLooks", "OmniCore", "OmniMedia", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Tests/OmniLooksTests"),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], path: "Tests/CLITests"),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import OmniCore
 import OmniLooks
 import TestSupport
@@ -18,7 +19,11 @@ import Testing
             "ffmpeg",
             ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=400x300", "-frames:v", "1", dir.file("chart.png")])
         var ids: [String: AssetID] = [:]
-        for name in ["photo.png", "small.png", "chart.png"] { ids[name] = try store.add(file: dir.file(name)).asset.id }
+        // Added as `omnistore add` adds, into the library.
+        for outcome in store.add(["photo.png", "small.png", "chart.png"].map(dir.file)) {
+            if case .added(let asset, let path) = outcome { ids[(path as NSString).lastPathComponent] = asset.id }
+        }
+        #expect(ids.count == 3)
 
         let report = try await store.dupes(within: PDQ.matchDistance)
         #expect(report.searched == 3)
@@ -32,5 +37,24 @@ import Testing
         let looks = try store.looks(of: try store.assets())
         #expect(looks.count == 3 && looks.values.allSatisfy { $0.isStill && $0.frames.count == 1 })
         await #expect(throws: LooksError.self) { try await store.dupes(within: 257) }
+
+        // The cache goes with its asset: deleting the asset's row, as gc
+        // does, deletes its looks, searches and pairs.
+        func rows() throws -> [Int] {
+            try store.read("count") { db in
+                try ["look", "look_search", "look_pair"].map {
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0)") ?? -1
+                }
+            }
+        }
+        #expect(try rows() == [3, 3, 1])
+        let small = try #require(ids["small.png"]).hex
+        try store.write("delete") { db in
+            for table in ["asset_path WHERE asset_id", "library WHERE asset", "asset WHERE id"] {
+                try db.execute(sql: "DELETE FROM \(table) = ?", arguments: [small])
+            }
+        }
+        #expect(try rows() == [2, 2, 0])
+        #expect(try await store.dupes(within: PDQ.matchDistance).sets.isEmpty)
     }
 }
