@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "OmniGeneration", targets: ["OmniGeneration"]),
         .library(name: "OmniSync", targets: ["OmniSync"]),
         .library(name: "OmniMedia", targets: ["OmniMedia"]),
+        .library(name: "OmniLooks", targets: ["OmniLooks"]),
         .library(name: "OmniInteractions", targets: ["OmniInteractions"]),
         .library(name: "OmniRemote", targets: ["OmniRemote"]),
         .library(name: "OmniHTTP", targets: ["OmniHTTP"]),
@@ -74,10 +75,21 @@ let package = Package(
                 "OmniRemote",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
+        // Near-duplicates by look on the core: PDQ and vPDQ hashes, their cache, assets --like and dupes.
+        .target(
+            name: "OmniLooks",
+            dependencies: [
+                "OmniBasics",
+                "OmniCore",
+                "OmniMedia",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         // The library product: the core and every capability, under one import.
         .target(
             name: "OmniStore",
-            dependencies: ["OmniBasics", "OmniCore", "OmniGeneration", "OmniSync", "OmniInteractions", "OmniMedia"]),
+            dependencies: [
+                "OmniBasics", "OmniCore", "OmniGeneration", "OmniSync", "OmniInteractions", "OmniMedia", "OmniLooks",
+            ]),
         .target(
             name: "OmniCLI",
             dependencies: [
@@ -87,6 +99,7 @@ let package = Package(
                 "OmniGeneration",
                 "OmniSync",
                 "OmniMedia",
+                "OmniLooks",
                 "OmniInteractions",
                 "OmniHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -98,6 +111,12 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["OmniBasics"], path: "Tests/TestSupport"),
         .testTarget(name: "OmniMediaTests", dependencies: ["OmniMedia", "TestSupport"], path: "Tests/OmniMediaTests"),
         .testTarget(name: "OmniStoreTests", dependencies: ["OmniStore", "TestSupport"], path: "Tests/OmniStoreTests"),
+        .testTarget(
+            name: "OmniLooksTests",
+            dependencies: [
+                "OmniLooks", "OmniCore", "OmniMedia", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Tests/OmniLooksTests"),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"], path: "Tests/CLITests"),
         .testTarget(
             name: "OmniRemoteTests", dependencies: ["OmniRemote", "TestSupport"], path: "Tests/OmniRemoteTests"),

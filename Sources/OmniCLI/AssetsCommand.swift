@@ -81,6 +81,8 @@ struct AssetsCommand: ParsableCommand {
     @Option(help: "Order: added (oldest first, the default), size, duration or width (largest first).")
     var sort: AssetQuery.Sort = .added
 
+    @OptionGroup var looks: LikeOptions
+
     func validate() throws {
         for tag in tag {
             if let problem = Store.tagProblem(tag) { throw ValidationError(problem) }
@@ -123,6 +125,7 @@ struct AssetsCommand: ParsableCommand {
         query.sort = sort
         let store = try global.openStore()
         let assets = try store.assets(matching: query)
+        if let like = looks.like { return try looks.list(like: like, among: assets, in: store, global) }
         if global.json {
             // The full records: the asset, its metadata, and whether it is in the library.
             let listing = try store.listing(of: assets.map(\.id))

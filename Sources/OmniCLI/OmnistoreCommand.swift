@@ -16,7 +16,7 @@ public struct OmnistoreCommand: ParsableCommand {
                 name: "Files",
                 subcommands: [
                     InitCommand.self, AddCommand.self, RmCommand.self, AssetsCommand.self, MetaCommand.self,
-                    ShowCommand.self,
+                    DupesCommand.self, ShowCommand.self,
                     ExportCommand.self, ProbeCommand.self, ConfigCommand.self,
                 ]),
             CommandGroup(
@@ -70,6 +70,9 @@ public struct OmnistoreCommand: ParsableCommand {
             Terminal.error(ErrorText.of(error))
             Foundation.exit(1)
         } catch let error as InteractionsError {
+            Terminal.error(ErrorText.of(error))
+            Foundation.exit(1)
+        } catch let error as LooksError {
             Terminal.error(ErrorText.of(error))
             Foundation.exit(1)
         } catch let error as CommandFailure {

@@ -15,6 +15,7 @@ enum SchemaVersions {
         (name: "config", version: 1),
         (name: "cost", version: 1),
         (name: "diff", version: 1),
+        (name: "dupes", version: 1),
         (name: "edit", version: 1),
         (name: "edit-dry-run", version: 1),
         (name: "export", version: 1),

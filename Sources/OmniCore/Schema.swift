@@ -170,6 +170,7 @@ enum Schema {
         registerJournalState(in: &migrator)
         registerLibrary(in: &migrator)
         registerMeta(in: &migrator)
+        registerLooks(in: &migrator)
         registerTakenAt(in: &migrator)
         return migrator
     }

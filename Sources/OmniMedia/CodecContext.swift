@@ -28,10 +28,13 @@ final class CodecContext {
     ///   - stream: the stream whose parameters configure the decoder.
     ///   - threads: worker threads; 0 means one per core, with frame
     ///     threading where the codec supports it.
+    ///   - minimumSide: when set, a decoder that can decode at 1/2, 1/4 or
+    ///     1/8 of the size (libavcodec's `lowres`: JPEG) does so, as long as
+    ///     the longest side stays at least this many pixels.
     ///
     /// The corresponding C functions are `avcodec_parameters_to_context` and `avcodec_open2`.
     static func decoder(
-        for stream: UnsafeMutablePointer<AVStream>, threads: Int, path: String
+        for stream: UnsafeMutablePointer<AVStream>, threads: Int, path: String, minimumSide: Int? = nil
     ) throws(MediaError) -> CodecContext {
         let parameters = stream.pointee.codecpar
         guard let parameters, let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
@@ -53,6 +56,14 @@ final class CodecContext {
         // A hostile stream can declare a picture that needs gigabytes; the
         // probe's limit applies to every frame the decoder allocates too.
         raw.pointee.max_pixels = Int64(MediaProbe.maxDimension * MediaProbe.maxDimension)
+        if let minimumSide {
+            // Most of a large JPEG's decoding is its full-size inverse DCT;
+            // a reduced one gives the picture at 1/2^k for much less.
+            let longest = Int(max(parameters.pointee.width, parameters.pointee.height))
+            var factor = 0
+            while factor < Int(codec.pointee.max_lowres), longest >> (factor + 1) >= minimumSide { factor += 1 }
+            raw.pointee.lowres = Int32(factor)
+        }
         try check(avcodec_open2(raw, codec, nil), .invalidMedia, path: path, "cannot open the video decoder")
         return context
     }

@@ -70,8 +70,11 @@ final class VideoDecoder {
 
     /// Opens `path` and its first video stream that is not cover art.
     ///
-    /// - Parameter threads: decoder threads; 0 means every core, with frame threading.
-    init(path: String, threads: Int) throws(MediaError) {
+    /// - Parameters:
+    ///   - threads: decoder threads; 0 means every core, with frame threading.
+    ///   - minimumSide: let a decoder that can decode at a reduced size
+    ///     (JPEG) do so, keeping the longest side at least this long.
+    init(path: String, threads: Int, minimumSide: Int? = nil) throws(MediaError) {
         self.path = path
         var info = stat()
         if stat(path, &info) == 0, info.st_size == 0 {
@@ -126,7 +129,7 @@ final class VideoDecoder {
         } else {
             nonReference = nil
         }
-        codec = try CodecContext.decoder(for: found, threads: threads, path: path)
+        codec = try CodecContext.decoder(for: found, threads: threads, path: path, minimumSide: minimumSide)
         packet = try Packet()
         frame = try Frame()
         previous = try Frame()

@@ -6,5 +6,6 @@
 @_exported import OmniCore
 @_exported import OmniGeneration
 @_exported import OmniInteractions
+@_exported import OmniLooks
 @_exported import OmniMedia
 @_exported import OmniSync

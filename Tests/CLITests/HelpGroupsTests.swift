@@ -6,7 +6,7 @@ import Testing
 /// help does, and every subcommand is listed once, under one group.
 @Suite struct HelpGroups {
     static let groups: [String: [String]] = [
-        "FILES": ["init", "add", "rm", "assets", "meta", "show", "export", "probe", "config"],
+        "FILES": ["init", "add", "rm", "assets", "meta", "dupes", "show", "export", "probe", "config"],
         "HISTORY": ["record", "log", "status", "branch", "checkout", "diff", "reflog", "merge-base", "rev-parse"],
         "GENERATION": ["generate", "edit", "translate", "resume", "cancel", "cost"],
         "FRAMES": ["thumbnail", "sheet"],

@@ -52,6 +52,15 @@ import Testing
         try await outputs.run(
             "meta", ["meta", imageID, "--tag", "brand/logo", "--note", "the dark one", "--rate", "4"], in: path)
         try await outputs.run("rm", ["rm", tone], in: path)
+        try await outputs.run("assets", ["assets", "--like", still], in: path)
+        try await outputs.run("assets", ["assets", "--like", imageID, "--distance", "256"], in: path)
+        let copy = ws.file("still-copy.png")
+        try await Tool.check(
+            "ffmpeg", ["-v", "error", "-y", "-nostdin", "-i", still, "-vf", "scale=44:30", copy])
+        try await outputs.run("add", ["add", copy], in: path)
+        let dupes = try await outputs.run("dupes", ["dupes"], in: path) as? [String: Any]
+        #expect((dupes?["sets"] as? [Any])?.count == 1, "\(String(describing: dupes))")
+        try await outputs.run("dupes", ["dupes", "--distance", "0"], in: path)
 
         // History: main gets two turns, alt branches off the first.
         let first = try await outputs.run(
@@ -304,7 +313,7 @@ import Testing
     /// What ``storeOutputs()`` validates.
     static let storeSchemas: Set<String> = [
         "add", "asset", "assets", "branch", "version", "branch-create", "checkout", "clone", "config", "cost", "diff",
-        "export",
+        "dupes", "export",
         "fetch-objects", "fsck", "fsck-rebuild-index", "gc", "init", "log", "log-attempts", "log-count", "merge-base",
         "meta", "probe", "pull", "push", "record", "reflog", "remote", "rev-parse", "rm", "sheet", "show-asset",
         "show-turn",
