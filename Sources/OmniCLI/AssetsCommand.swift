@@ -124,14 +124,17 @@ struct AssetsCommand: ParsableCommand {
         if let range = rating.flatMap(Self.ratingRange) { (query.minRating, query.maxRating) = range }
         query.sort = sort
         let store = try global.openStore()
-        let assets = try store.assets(matching: query)
-        if let like = looks.like { return try looks.list(like: like, among: assets, in: store, global) }
+        if let like = looks.like {
+            return try looks.list(like: like, among: try store.assets(matching: query), in: store, global)
+        }
         if global.json {
             // The full records: the asset, its metadata, and whether it is in the library.
+            let assets = try store.assets(matching: query)
             let listing = try store.listing(of: assets.map(\.id))
             Terminal.json(.array(assets.map { Self.json($0, listing[$0.id]) }))
         } else {
-            Formatting.table(assets.map(Formatting.assetRow)).forEach(Terminal.out)
+            // The lines need only indexed columns: no probe is decoded.
+            Formatting.table(try store.assetSummaries(matching: query).map(Formatting.assetRow)).forEach(Terminal.out)
         }
     }
 

@@ -26,6 +26,14 @@ extension Formatting {
     }
 
     /// The one-line listing of an asset: id prefix, kind, WxH, duration, first path.
+    static func assetRow(_ asset: AssetSummary) -> [String] {
+        [
+            asset.id.short, asset.kind.rawValue, asset.dimensions ?? "-",
+            asset.kind == .image ? "-" : duration(asset.duration),
+            asset.firstPath.map(path) ?? "-",
+        ]
+    }
+
     static func assetRow(_ asset: Asset) -> [String] {
         [
             asset.id.short, asset.kind.rawValue, asset.dimensions ?? "-",

@@ -615,14 +615,7 @@ extension Store {
 
     /// The assets every filter of `query` holds for, in its order.
     public func assets(matching query: AssetQuery) throws -> [Asset] {
-        if let branch = query.branch {
-            let name = try BranchName(branch)
-            guard try read("cannot read branch", { db in try Store.refTarget(db, name.ref) }) != nil else {
-                throw StoreError(
-                    .notFound, "no branch named '\(BranchName.printable(branch))' (or it has no turn yet)",
-                    hint: Hint("run {} to list them", .listBranches))
-            }
-        }
+        try checkBranch(of: query)
         return try read("cannot list assets") { db in
             let (whereClause, arguments) = query.sql()
             let rows = try Row.fetchAll(
@@ -639,6 +632,17 @@ extension Store {
             return try rows.map { row in
                 try Store.decodeAsset(row, paths: pathsByAsset[row["id"] as String] ?? [])
             }
+        }
+    }
+
+    /// Refuses a query on a branch that does not exist (rather than listing nothing).
+    func checkBranch(of query: AssetQuery) throws {
+        guard let branch = query.branch else { return }
+        let name = try BranchName(branch)
+        guard try read("cannot read branch", { db in try Store.refTarget(db, name.ref) }) != nil else {
+            throw StoreError(
+                .notFound, "no branch named '\(BranchName.printable(branch))' (or it has no turn yet)",
+                hint: Hint("run {} to list them", .listBranches))
         }
     }
 

@@ -54,6 +54,29 @@ import Testing
         return Library(ws: ws, ids: ids)
     }
 
+    @Test("the listing's lines, read from columns alone, say what --json's full records say, in the same order")
+    func linesMatchRecords() async throws {
+        let library = try await Self.make()
+        for filters in [[], ["--sort", "width"], ["--kind", "video", "--sort", "duration"]] {
+            let records = try JSONText.array(
+                try await OmnistoreCLI.check(["assets", "--json"] + filters, in: library.ws.path).stdout
+            ).compactMap { $0 as? [String: Any] }
+            let lines = try await OmnistoreCLI.check(["assets"] + filters, in: library.ws.path).stdoutLines
+            #expect(lines.count == records.count, "\(filters)")
+            for (line, record) in zip(lines, records) {
+                let columns = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+                let id = record["id"] as? String ?? "?"
+                #expect(columns.first == String(id.prefix(12)), "\(filters): \(line)")
+                #expect(columns.dropFirst().first == record["kind"] as? String, "\(line)")
+                let size =
+                    (record["display_width"] as? Int).map { "\($0)x\(record["display_height"] as? Int ?? 0)" } ?? "-"
+                #expect(columns.dropFirst(2).first == size, "\(line): the display size, rotation applied")
+                let path = ((record["paths"] as? [String])?.first).map { ($0 as NSString).lastPathComponent } ?? "-"
+                #expect(line.hasSuffix(path), "\(line)")
+            }
+        }
+    }
+
     @Test("each filter, alone and combined, lists exactly the assets of that shape")
     func filters() async throws {
         let library = try await Self.make()
