@@ -20,13 +20,15 @@ struct ShowCommand: ParsableCommand {
         let store = try global.openStore()
         switch try store.lookup(name) {
         case .turn(let id): try TurnShow(store: store, json: global.json).show(id)
-        case .asset(let id): try showAsset(store.asset(id: id))
+        case .asset(let id): try showAsset(store.asset(id: id), in: store)
         }
     }
 
-    func showAsset(_ found: Asset) throws {
+    func showAsset(_ found: Asset, in store: Store) throws {
+        let listed = try store.listing(of: [found.id])[found.id]
         if global.json {
-            Terminal.json(found.json)
+            // The same record as assets --json gives.
+            Terminal.json(AssetsCommand.json(found, listed))
             return
         }
         var rows: [[String]] = [
@@ -40,6 +42,13 @@ struct ShowCommand: ParsableCommand {
         rows.append(["added", found.json.objectString("added_at") ?? "-"])
         for (index, path) in found.paths.enumerated() {
             rows.append([index == 0 ? "paths" : "", path])
+        }
+        rows.append(["library", listed?.inLibrary == true ? "yes (kept until rm)" : "no (kept by its turns)"])
+        if let taken = found.media.capturedAt { rows.append(["taken", taken]) }
+        if let metadata = listed?.metadata {
+            if !metadata.tags.isEmpty { rows.append(["meta tags", metadata.tags.joined(separator: ", ")]) }
+            if let note = metadata.note { rows.append(["note", note]) }
+            if let rating = metadata.rating { rows.append(["rating", "\(rating)/5"]) }
         }
         for key in found.media.tags.keys.sorted() {
             rows.append([

@@ -61,7 +61,13 @@ import Testing
             let problems = probeMismatches(ProbedMedia(json: item), ffprobe: try await FFprobe.report(paths[index]))
             #expect(problems.isEmpty, "\(paths[index]): \(problems)")
             let shown = try await ws.show(id)
-            #expect(NSDictionary(dictionary: shown).isEqual(to: item), "show and assets differ for \(id)")
+            // Compared as canonical JSON text: NSDictionary's isEqual does not see
+            // through nested Swift dictionaries reliably.
+            func canonical(_ object: [String: Any]) throws -> String {
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            }
+            #expect(try canonical(shown) == canonical(item), "show and assets differ for \(id)")
         }
     }
 
