@@ -133,6 +133,7 @@ extension Store {
         // The record files are the truth and the rows their index: each must have the other.
         (report.restoredRecords, report.unindexedRecords) = checkTurnRecordFiles(
             indexed: indexedTurns, problem: problem)
+        report.unindexedRecords += try checkMetaRecordFiles(problem: problem)
 
         // The chain index is derived from the parents, so a damaged one is
         // rebuilt from them rather than left to give wrong ancestry answers.
@@ -255,6 +256,41 @@ extension Store {
     /// against its id; a file that does not hash to its name is reported.
     ///
     /// - Returns: the turns whose record file was restored, and those with a record file but no row.
+    /// Checks every metadata record file against its name, and that every
+    /// indexed record has its file (a record's bytes cannot be rebuilt from
+    /// its lines: fields from newer versions would be lost).
+    ///
+    /// - Returns: the records with a file but no row (a command killed before
+    ///   its commit; the rebuild indexes them).
+    private func checkMetaRecordFiles(problem: (String, String, String, Hint?) -> Void) throws -> [String] {
+        let folder = layout.metaRecordsDirectory
+        let names = Set(
+            ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter {
+                $0.count == 64 && $0.allSatisfy(\.isHexDigit)
+            })
+        let indexed = try metaRecordIDs()
+        var unindexed: [String] = []
+        for name in names.sorted() {
+            guard let bytes = try? StoreRecords.read(folder + "/" + name, limit: 64 << 20),
+                CanonicalJSON.hexDigest(bytes) == name
+            else {
+                problem(
+                    "bad_record", name,
+                    "metadata record \(name.prefix(12)) does not hash to its name: restore it from a clone or a backup",
+                    nil)
+                continue
+            }
+            if !indexed.contains(name) { unindexed.append(name) }
+        }
+        for id in indexed.sorted() where !names.contains(id) {
+            problem(
+                "missing_record", id,
+                "metadata record \(id.prefix(12)) has no file in meta/: pull it again from a remote that has it",
+                nil)
+        }
+        return unindexed
+    }
+
     private func checkTurnRecordFiles(indexed: [String: String], problem: (String, String, String, Hint?) -> Void)
         -> (restored: [String], unindexed: [String])
     {

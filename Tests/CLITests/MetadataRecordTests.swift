@@ -88,6 +88,32 @@ struct MetadataRecordTests {
         #expect(try await OmnistoreCLI.run(["assets", "--rating", "7.."], in: ws.path).exitCode == 64)
     }
 
+    @Test("fsck checks each metadata record against its name, and finds an indexed record whose file is gone")
+    func fsckChecksRecords() async throws {
+        let ws = try await CLIWorkspace.make("meta-fsck")
+        for index in 0..<2 { _ = try ws.write(WAV.data(seed: index, sampleCount: 100), to: "r\(index).wav") }
+        try await OmnistoreCLI.check(["add", "r0.wav", "r1.wav"], in: ws.path)
+        let tagged = try JSONText.object(
+            try await OmnistoreCLI.check(["meta", "r0.wav", "--tag", "a", "--json"], in: ws.path).stdout)
+        let noted = try JSONText.object(
+            try await OmnistoreCLI.check(["meta", "r1.wav", "--note", "b", "--json"], in: ws.path).stdout)
+        try await OmnistoreCLI.check(["fsck"], in: ws.path)
+        let folder = ws.path + "/.omnistore/meta/"
+        let damaged = try #require(tagged["record"] as? String)
+        let lost = try #require(noted["record"] as? String)
+        var bytes = try #require(FileManager.default.contents(atPath: folder + damaged))
+        bytes[bytes.count / 2] ^= 0x20
+        try FileManager.default.removeItem(atPath: folder + damaged)
+        try bytes.write(to: URL(fileURLWithPath: folder + damaged))
+        try FileManager.default.removeItem(atPath: folder + lost)
+        let result = try await OmnistoreCLI.run(["fsck", "--json"], in: ws.path)
+        #expect(!result.succeeded)
+        let report = try JSONText.object(result.stdout)
+        let problems = (report["problems"] as? [[String: Any]]) ?? []
+        #expect(problems.contains { $0["kind"] as? String == "bad_record" && $0["subject"] as? String == damaged })
+        #expect(problems.contains { $0["kind"] as? String == "missing_record" && $0["subject"] as? String == lost })
+    }
+
     @Test("records made in two stores merge as sets: the union of tags, and a later removal beats an older add")
     func offlineMerge() async throws {
         let ws = try await CLIWorkspace.make("meta-merge")
