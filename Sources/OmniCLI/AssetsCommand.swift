@@ -125,7 +125,7 @@ struct AssetsCommand: ParsableCommand {
         query.sort = sort
         let store = try global.openStore()
         if let like = looks.like {
-            return try looks.list(like: like, among: try store.assets(matching: query), in: store, global)
+            return try looks.list(like: like, matching: query, in: store, global)
         }
         if global.json {
             // The full records: the asset, its metadata, and whether it is in the library.

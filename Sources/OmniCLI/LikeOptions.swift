@@ -26,11 +26,12 @@ struct LikeOptions: ParsableArguments {
     /// The distance asked for, or Meta's match.
     var within: Int { distance ?? PDQ.matchDistance }
 
-    /// Prints the assets among `assets` that look like `like`, as `assets`
+    /// Prints the assets `query` matches that look like `like`, as `assets`
     /// prints assets, each with its distance.
-    func list(like: String, among assets: [Asset], in store: Store, _ global: GlobalOptions) throws {
+    func list(like: String, matching query: AssetQuery, in store: Store, _ global: GlobalOptions) throws {
         let line = ProgressLine()
-        let matches = try store.assets(assets, like: like, within: within, progress: LooksText.progress(line))
+        let matches = try store.assets(
+            matching: query, like: like, within: within, progress: LooksText.progress(line))
         line.finish()
         if global.json {
             Terminal.json(.array(matches.map { LooksText.json($0.asset, distance: $0.distance) }))

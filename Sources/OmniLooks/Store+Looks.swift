@@ -93,6 +93,29 @@ extension Store {
             .map { LookMatch(asset: indexed[$0.entry].0, distance: $0.distance) }
     }
 
+    /// The assets a query matches that look like `name`, within `distance`,
+    /// nearest first, ties in the query's order: as
+    /// ``assets(_:like:within:progress:)`` over `assets(matching: query)`,
+    /// but only the matches (and assets whose look is not cached yet) are
+    /// read whole, so a warm query over a large library decodes no probe.
+    public func assets(
+        matching query: AssetQuery, like name: String, within distance: Int, progress: LookProgress? = nil
+    ) throws -> [LookMatch] {
+        try Self.checkDistance(distance)
+        let (target, own) = try look(named: name)
+        let candidates = try assetSummaries(matching: query).filter { $0.kind != .audio && $0.id != own }
+        var looks = try read("cannot read the look cache") { db in try LookCache.read(candidates.map(\.id), db) }
+        let uncached = try candidates.filter { looks[$0.id] == nil }.map { try asset(id: $0.id) }
+        if !uncached.isEmpty {
+            for (id, look) in try self.looks(of: uncached, progress: progress) { looks[id] = look }
+        }
+        let indexed = candidates.compactMap { summary in looks[summary.id].map { (summary.id, $0) } }
+        let index = LookIndex(indexed.map(\.1))
+        return try index.matches(of: target, within: distance)
+            .sorted { ($0.distance, $0.entry) < ($1.distance, $1.entry) }
+            .map { LookMatch(asset: try asset(id: indexed[$0.entry].0), distance: $0.distance) }
+    }
+
     /// Sets of two or more images or clips that look alike within `distance`.
     ///
     /// Incremental, as hydrus's duplicate search is: each asset is searched
