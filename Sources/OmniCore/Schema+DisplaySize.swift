@@ -14,17 +14,25 @@ extension Schema {
                     ALTER TABLE asset ADD COLUMN display_width INTEGER;
                     ALTER TABLE asset ADD COLUMN display_height INTEGER;
                     """)
-            let rows = try Row.fetchAll(db, sql: "SELECT id, probe FROM asset WHERE width IS NOT NULL")
             let update = try db.makeStatement(
                 sql: "UPDATE asset SET display_width = ?, display_height = ? WHERE id = ?")
-            for row in rows {
-                let probe: String = row["probe"]
-                // A damaged probe is fsck's to report; its row keeps the coded size.
-                guard let media = try? JSONDecoder().decode(MediaInfo.self, from: Data(probe.utf8)),
-                    let size = media.displaySize
-                else { continue }
-                try update.execute(arguments: [size.width, size.height, row["id"] as String])
+            try eachStoredProbe(db, where: "width IS NOT NULL") { id, media in
+                guard let size = media.displaySize else { return }
+                try update.execute(arguments: [size.width, size.height, id])
             }
+        }
+    }
+
+    /// Calls `body` with the id and decoded probe of each asset row that
+    /// `condition` selects, for migrations that fill a column from probes.
+    /// A damaged probe is fsck's to report: its row is skipped.
+    static func eachStoredProbe(
+        _ db: Database, where condition: String = "1", _ body: (String, MediaInfo) throws -> Void
+    ) throws {
+        for row in try Row.fetchAll(db, sql: "SELECT id, probe FROM asset WHERE \(condition)") {
+            let probe: String = row["probe"]
+            guard let media = try? JSONDecoder().decode(MediaInfo.self, from: Data(probe.utf8)) else { continue }
+            try body(row["id"], media)
         }
     }
 }

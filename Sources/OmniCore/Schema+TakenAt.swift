@@ -17,13 +17,8 @@ extension Schema {
                     CREATE INDEX asset_path_by_path ON asset_path(path);
                     """)
             let update = try db.makeStatement(sql: "UPDATE asset SET taken_at = ? WHERE id = ?")
-            for row in try Row.fetchAll(db, sql: "SELECT id, probe FROM asset") {
-                let probe: String = row["probe"]
-                // A damaged probe is fsck's to report.
-                guard let media = try? JSONDecoder().decode(MediaInfo.self, from: Data(probe.utf8)),
-                    let taken = media.capturedAt
-                else { continue }
-                try update.execute(arguments: [taken, row["id"] as String])
+            try eachStoredProbe(db) { id, media in
+                if let taken = media.capturedAt { try update.execute(arguments: [taken, id]) }
             }
         }
     }
