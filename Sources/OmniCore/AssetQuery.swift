@@ -38,7 +38,7 @@ public struct AssetQuery: Sendable, Equatable {
     public var codec: String? = nil
     /// RFC 3339 UTC: added (or re-added) at or after this moment.
     public var addedSince: String? = nil
-    /// RFC 3339 UTC: shot at or after this moment (``MediaInfo/capturedAt``);
+    /// RFC 3339 UTC: shot at or after this moment (`MediaInfo.capturedAt`);
     /// an asset whose file does not say when it was shot does not match.
     public var takenSince: String? = nil
     /// Used by a turn (as its output or an input), or by none.

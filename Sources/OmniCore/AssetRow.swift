@@ -23,7 +23,7 @@ package struct AssetRow {
     /// From the probe, not the record: what the row shows is what the bytes say.
     let displayWidth: Int64?
     let displayHeight: Int64?
-    /// When the footage was shot (``MediaInfo/capturedAt``).
+    /// When the footage was shot (`MediaInfo.capturedAt`).
     let takenAt: String?
 
     package init(id: AssetID, record value: JSONValue, remote: String) throws {

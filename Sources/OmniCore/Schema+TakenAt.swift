@@ -3,7 +3,7 @@ import GRDB
 import OmniMedia
 
 extension Schema {
-    /// v15: when each asset was shot (``MediaInfo/capturedAt``), indexed for
+    /// v15: when each asset was shot (`MediaInfo.capturedAt`), indexed for
     /// `assets --taken-since`. Filled in from the stored probes of existing
     /// assets, as v9 did for display sizes. Also paths by themselves: a path
     /// names an asset (`meta PATH`, `rm PATH`), and `--path` globs have a
