@@ -69,7 +69,8 @@ extension Store {
                 do throws(StoreError) {
                     result = .success(
                         try self.prepare(
-                            file.path, trustFingerprint: !rehash, remembered: remembered, batch: batch
+                            file.path, trustFingerprint: !rehash, remembered: remembered,
+                            batch: batch.map { ($0, index) }
                         ) { done, total in
                             let delta =
                                 done
@@ -95,38 +96,39 @@ extension Store {
             if let batch {
                 let (failures, published) = batch.publishAll(objects)
                 prepared.withValue { results in
-                    for (index, file) in chunk.enumerated() {
-                        if let error = failures[file.path] {
+                    for index in chunk.indices {
+                        if let error = failures[index] {
                             results[index] = .failure(error)
                         } else if case .success(var done) = results[index], var stored = done.stored {
-                            stored.repairs = stored.repairs && published.contains(file.path)
+                            stored.repairs = stored.repairs && published.contains(index)
                             done.stored = stored
                             results[index] = .success(done)
                         }
                     }
                 }
             }
-            let ready = chunk.indices.compactMap { index -> (path: String, file: PreparedFile)? in
+            // By position in the chunk: the same path may be given twice.
+            let ready = chunk.indices.compactMap { index -> (index: Int, path: String, file: PreparedFile)? in
                 guard case .success(let file) = prepared.value[index] else { return nil }
-                return (chunk[index].path, file)
+                return (index, chunk[index].path, file)
             }
-            var recorded: [String: Result<(asset: Asset, isNew: Bool), StoreError>] = [:]
+            var recorded: [Int: Result<(asset: Asset, isNew: Bool), StoreError>] = [:]
             do {
-                for (entry, asset) in zip(ready, try record(ready, intoLibrary: true)) {
-                    recorded[entry.path] = .success(asset)
+                for (entry, asset) in zip(ready, try record(ready.map { ($0.path, $0.file) }, intoLibrary: true)) {
+                    recorded[entry.index] = .success(asset)
                 }
             } catch let error as StoreError {
-                for entry in ready { recorded[entry.path] = .failure(error) }
+                for entry in ready { recorded[entry.index] = .failure(error) }
             } catch {
                 let failure = StoreError(.io, "cannot record the added files: \(error)")
-                for entry in ready { recorded[entry.path] = .failure(failure) }
+                for entry in ready { recorded[entry.index] = .failure(failure) }
             }
             for (index, file) in chunk.enumerated() {
                 switch prepared.value[index] {
                 case .failure(let error):
                     outcomes[file.slot] = .failed(path: file.path, error: error)
                 case .success:
-                    switch recorded[file.path] {
+                    switch recorded[index] {
                     case .success(let done)?:
                         outcomes[file.slot] =
                             done.isNew
@@ -181,42 +183,43 @@ extension Store {
         // object is handed over once by the job that made it, then used by
         // the one thread that publishes the batch.
         private let lock = NSLock()
-        private var staged: [(path: String, object: StagedObject)] = []
+        private var staged: [(slot: Int, object: StagedObject)] = []
 
-        func keep(_ object: StagedObject, for path: String) {
+        /// - Parameter slot: the file's position in its chunk.
+        func keep(_ object: StagedObject, for slot: Int) {
             lock.lock()
-            staged.append((path, object))
+            staged.append((slot, object))
             lock.unlock()
         }
 
         /// Syncs every copy with one flush, renames each into place, and
         /// syncs the renames with one more.
         ///
-        /// - Returns: the error of each path whose object could not be
-        ///   stored, and the paths whose object this call stored (not already there).
-        func publishAll(_ objects: ObjectStore) -> (failures: [String: StoreError], published: Set<String>) {
+        /// - Returns: the error of each slot whose object could not be
+        ///   stored, and the slots whose object this call stored (not already there).
+        func publishAll(_ objects: ObjectStore) -> (failures: [Int: StoreError], published: Set<Int>) {
             lock.lock()
             let all = staged
             staged = []
             lock.unlock()
             guard !all.isEmpty else { return ([:], []) }
-            var failures: [String: StoreError] = [:]
-            var published: Set<String> = []
+            var failures: [Int: StoreError] = [:]
+            var published: Set<Int> = []
             do throws(StoreError) {
                 try objects.syncBatch(all.map(\.object))
-                for (path, object) in all {
+                for (slot, object) in all {
                     do throws(StoreError) {
-                        if try object.publish(durable: false) { published.insert(path) }
+                        if try object.publish(durable: false) { published.insert(slot) }
                     } catch {
-                        failures[path] = error
+                        failures[slot] = error
                     }
                 }
                 // The renames, durable before the transaction that names them commits.
                 try objects.flushJournal()
             } catch {
-                for (path, object) in all {
+                for (slot, object) in all {
                     object.discard()
-                    failures[path] = error
+                    failures[slot] = error
                 }
             }
             return (failures, published)
@@ -253,7 +256,7 @@ extension Store {
     ///     once; nil to look this path's up.
     private func prepare(
         _ path: String, recordedPath: String? = nil, trustFingerprint: Bool,
-        remembered: [String: (AssetID, FileFingerprint)]? = nil, batch: UnpublishedObjects? = nil,
+        remembered: [String: (AssetID, FileFingerprint)]? = nil, batch: (UnpublishedObjects, slot: Int)? = nil,
         progress: (Int64, Int64) -> Void
     ) throws(StoreError) -> PreparedFile {
         do {
@@ -284,8 +287,8 @@ extension Store {
             let objectWasMissing = !objects.contains(staged.id)
             let source = staged.source
             var publishedHere = false
-            if let batch {
-                batch.keep(staged, for: path)
+            if let (batch, slot) = batch {
+                batch.keep(staged, for: slot)
             } else {
                 publishedHere = try staged.publish()
             }

@@ -68,6 +68,17 @@ import Testing
         #expect(ws.files.temporaryFiles().isEmpty)
     }
 
+    @Test("the same path twice in one command: added, then already stored, each line its own")
+    func samePathTwice() async throws {
+        let ws = try await CLIWorkspace.make("cli-same-path")
+        _ = try ws.write(WAV.data(seed: 98), to: "x.wav")
+        let result = try await ws.run(["add", "x.wav", "x.wav"])
+        #expect(result.succeeded, "\(result)")
+        #expect(result.stdoutLines.count == 2)
+        #expect(result.stdoutLines.first?.hasPrefix("added") == true, "\(result)")
+        #expect(result.stdoutLines.last?.hasPrefix("already stored") == true, "\(result)")
+    }
+
     @Test("the same file twice in one command is added once, then already stored")
     func duplicateInOneBatch() async throws {
         let ws = try await CLIWorkspace.make("cli-dedup-batch")
