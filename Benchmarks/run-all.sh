@@ -3,7 +3,7 @@
 # share the 2 cores and the disk), and writes the tables to
 # Benchmarks/.work/results-<date>.md as well as stdout.
 #
-# BENCHES="add probe" runs only those (default: add library-add probe graph frames remote).
+# BENCHES="add probe" runs only those (default: add library-add looks probe graph frames remote).
 set -uo pipefail
 cd "$(dirname "$0")"
 source ./lib.sh
@@ -18,7 +18,7 @@ export OMNISTORE
     echo
     machine_info
     echo "- load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-    for bench in ${BENCHES:-add library-add probe graph frames remote}; do
+    for bench in ${BENCHES:-add library-add looks probe graph frames remote}; do
         [ -f "./bench-$bench.sh" ] || { log "no benchmark named '$bench'"; continue; }
         echo
         echo "## bench-$bench (started $(date -u +%H:%M) UTC, load $(cut -d' ' -f1-3 /proc/loadavg))"
