@@ -12,13 +12,7 @@ enum ImageHeader {
     /// The width and height the header declares, or nil when the file is
     /// none of these formats (or its header is cut short).
     static func dimensions(path: String) -> (width: Int, height: Int)? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: 64 << 10)
-        let count = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count > 0 else { return nil }
-        return dimensions(Array(bytes.prefix(count)))
+        leadingBytes(path: path).flatMap(dimensions)
     }
 
     static func dimensions(_ b: [UInt8]) -> (width: Int, height: Int)? {

@@ -3,12 +3,14 @@ import Foundation
 extension MediaInfo {
     /// When the footage was shot, as an RFC 3339 UTC time with milliseconds:
     /// from QuickTime's `com.apple.quicktime.creationdate` (a phone's local
-    /// time with its offset), else the container's `creation_time` (UTC), as
-    /// ffprobe reports them. Nil when the file says neither, or says
+    /// time with its offset), a JPEG's EXIF DateTimeOriginal (with
+    /// OffsetTimeOriginal; without one, read as UTC), else the container's
+    /// `creation_time` (UTC), as ffprobe reports them. Nil when the file says neither, or says
     /// 1904-01-01 or 1970-01-01 (a zero QuickTime or Unix time: unset).
     public var capturedAt: String? {
-        for key in ["com.apple.quicktime.creationdate", "creation_time"] {
-            guard let text = tags[key], let date = MediaInfo.parseCaptureTime(text) else { continue }
+        let candidates = [tags["com.apple.quicktime.creationdate"], exifCaptureTime, tags["creation_time"]]
+        for case let text? in candidates {
+            guard let date = MediaInfo.parseCaptureTime(text) else { continue }
             let year = Calendar(identifier: .gregorian).dateComponents(
                 in: TimeZone(secondsFromGMT: 0) ?? .current, from: date
             ).year

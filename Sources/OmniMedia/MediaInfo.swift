@@ -19,6 +19,10 @@ public struct MediaInfo: Sendable, Equatable, Codable {
     public var kind: MediaKind
     /// The IANA media type, such as `video/mp4`.
     public var mime: String
+    /// A JPEG's EXIF DateTimeOriginal, with its offset where the camera
+    /// wrote one (`2026-11-01T10:12:13+01:00`); nil for other files. ffprobe
+    /// shows it only among a decoded frame's tags.
+    public var exifCaptureTime: String? = nil
 
     /// The stream that best represents the picture: the first video stream that
     /// is not cover art.

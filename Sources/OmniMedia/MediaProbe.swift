@@ -35,7 +35,8 @@ public enum MediaProbe {
             throw MediaError(.notMedia, path: path, "the file is empty")
         }
         // An image's size comes from its header before anything is decoded.
-        if let (width, height) = ImageHeader.dimensions(path: path) {
+        let header = ImageHeader.leadingBytes(path: path)
+        if let (width, height) = header.flatMap(ImageHeader.dimensions) {
             try checkPixels(width: width, height: height, path: path)
         }
         let context = try InputFormatContext(path: path)
@@ -84,7 +85,8 @@ public enum MediaProbe {
             tags: tags,
             streams: streams,
             kind: kind,
-            mime: mime)
+            mime: mime,
+            exifCaptureTime: header.flatMap(ImageHeader.exifCaptureTime))
     }
 
     /// The most pixels one picture may have: `OMNISTORE_MAX_PIXELS`, default

@@ -103,4 +103,62 @@ struct AssetCaptureTimeTests {
         let bad = try await OmnistoreCLI.run(["assets", "--taken-since", "last tuesday"], in: ws.path)
         #expect(bad.exitCode == 64 && bad.stderr.contains("--taken-since"), "\(bad)")
     }
+
+    /// An APP1 segment with a little-endian EXIF holding DateTimeOriginal
+    /// (and OffsetTimeOriginal), as a camera writes it.
+    static func exifSegment(_ original: String, offset: String?) -> [UInt8] {
+        func u16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
+        func u32(_ v: Int) -> [UInt8] { u16(v & 0xFFFF) + u16(v >> 16) }
+        let date = Array(original.utf8) + [0]
+        let zone = offset.map { Array($0.utf8) + [0] }
+        let entries = zone == nil ? 1 : 2
+        let ifd0 = 8
+        let exifIFD = ifd0 + 2 + 12 + 4
+        let data = exifIFD + 2 + 12 * entries + 4
+        var tiff: [UInt8] = [0x49, 0x49] + u16(42) + u32(ifd0)
+        tiff += u16(1) + u16(0x8769) + u16(4) + u32(1) + u32(exifIFD) + u32(0)
+        tiff += u16(entries) + u16(0x9003) + u16(2) + u32(date.count) + u32(data)
+        if let zone { tiff += u16(0x9011) + u16(2) + u32(zone.count) + u32(data + date.count) }
+        tiff += u32(0) + date + (zone ?? [])
+        let payload = Array("Exif".utf8) + [0, 0] + tiff
+        return [0xFF, 0xE1, UInt8((payload.count + 2) >> 8), UInt8((payload.count + 2) & 0xFF)] + payload
+    }
+
+    @Test("--taken-since reads a JPEG's EXIF DateTimeOriginal with its offset, as ffprobe's frame tags show it")
+    func exifTakenSince() async throws {
+        let ws = try await CLIWorkspace.make("taken-exif")
+        try await Tool.check(
+            "ffmpeg",
+            [
+                "-v", "error", "-y", "-nostdin", "-f", "lavfi", "-i", "testsrc=size=64x48", "-frames:v", "1",
+                ws.file("base.jpg"),
+            ],
+            timeout: 120)
+        let base = try [UInt8](Data(contentsOf: URL(fileURLWithPath: ws.file("base.jpg"))))
+        for (name, offset) in [("zoned.jpg", "+02:00" as String?), ("local.jpg", nil)] {
+            let bytes = Array(base[0..<2]) + Self.exifSegment("2026:11:02 08:30:00", offset: offset) + Array(base[2...])
+            try Data(bytes).write(to: URL(fileURLWithPath: ws.file(name)))
+        }
+        // The oracle: FFmpeg's own EXIF reader, through ffprobe.
+        let probed = try await Tool.check(
+            "ffprobe", ["-v", "error", "-of", "json", "-show_frames", ws.file("zoned.jpg")])
+        let frames = try JSONText.object(probed.stdout)["frames"] as? [[String: Any]]
+        let frameTags = frames?.first?["tags"] as? [String: Any]
+        #expect(frameTags?["DateTimeOriginal"] as? String == "2026:11:02 08:30:00", "\(frameTags ?? [:])")
+        #expect(frameTags?["0x9011"] as? String == "+02:00")
+        try await OmnistoreCLI.check(["add", "zoned.jpg", "local.jpg", "base.jpg"], in: ws.path)
+        let all = try await AssetListingTests.listed([], in: ws.path)
+        let taken = Dictionary(
+            uniqueKeysWithValues: all.values.map {
+                (
+                    (($0["paths"] as? [String])?.first.map { ($0 as NSString).lastPathComponent }) ?? "?",
+                    $0["taken_at"] as? String
+                )
+            })
+        #expect(taken["zoned.jpg"] == "2026-11-02T06:30:00.000Z", "08:30 at +02:00: \(taken)")
+        #expect(taken["local.jpg"] == "2026-11-02T08:30:00.000Z", "no offset: read as UTC")
+        #expect(taken["base.jpg"] == .some(nil))
+        let since = try await AssetListingTests.listed(["--taken-since", "2026-11-02T07:00:00Z"], in: ws.path)
+        #expect(since.count == 1)
+    }
 }
