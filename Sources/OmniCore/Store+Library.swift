@@ -192,11 +192,8 @@ extension Store {
             let ids = try String.fetchAll(
                 db,
                 sql: """
-                    SELECT asset FROM (
-                        SELECT asset, op, row_number() OVER (
-                            PARTITION BY asset ORDER BY at DESC, record DESC, n DESC) AS latest
-                        FROM meta_line WHERE field = 'library')
-                    WHERE latest = 1 AND op = 'add' AND asset NOT IN (SELECT id FROM asset)
+                    SELECT asset FROM \(Store.latestLines(.library, scope: "1"))
+                    WHERE op = 'add' AND asset NOT IN (SELECT id FROM asset)
                     ORDER BY asset
                     """)
             let tags = try db.cachedStatement(sql: "SELECT tag FROM asset_tag WHERE asset = ? ORDER BY tag")

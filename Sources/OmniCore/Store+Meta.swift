@@ -141,25 +141,31 @@ extension Store {
                 DELETE FROM asset_note WHERE \(scope);
                 DELETE FROM asset_rating WHERE \(scope);
                 INSERT INTO asset_tag (asset, tag)
-                SELECT asset, value FROM (
-                    SELECT asset, value, op, row_number() OVER (
-                        PARTITION BY asset, value ORDER BY at DESC, record DESC, n DESC) AS latest
-                    FROM meta_line WHERE field = 'tag' AND \(scope))
-                WHERE latest = 1 AND op = 'add';
+                SELECT asset, value FROM \(latestLines(.tag, scope: scope, perValue: true)) WHERE op = 'add';
                 INSERT INTO asset_note (asset, note)
-                SELECT asset, value FROM (
-                    SELECT asset, value, op, row_number() OVER (
-                        PARTITION BY asset ORDER BY at DESC, record DESC, n DESC) AS latest
-                    FROM meta_line WHERE field = 'note' AND \(scope))
-                WHERE latest = 1 AND op = 'add';
+                SELECT asset, value FROM \(latestLines(.note, scope: scope)) WHERE op = 'add';
                 INSERT INTO asset_rating (asset, rating)
-                SELECT asset, CAST(value AS INTEGER) FROM (
-                    SELECT asset, value, op, row_number() OVER (
-                        PARTITION BY asset ORDER BY at DESC, record DESC, n DESC) AS latest
-                    FROM meta_line WHERE field = 'rating' AND \(scope))
-                WHERE latest = 1 AND op = 'add' AND value IN ('0', '1', '2', '3', '4', '5');
+                SELECT asset, CAST(value AS INTEGER) FROM \(latestLines(.rating, scope: scope))
+                WHERE op = 'add' AND value IN ('0', '1', '2', '3', '4', '5');
                 """)
         try replayLibrary(scope: scope, db)
+    }
+
+    /// The latest line of `field` for each asset (or each asset and value,
+    /// `perValue`, as tags are sets) among the lines `scope` selects, as a
+    /// subquery with `asset`, `value`, `op` and `at`: the one place the
+    /// replay's tie-break is written (later `at`, then the greater record
+    /// id, then the later line).
+    static func latestLines(_ field: MetaField, scope: String, perValue: Bool = false) -> String {
+        let partition = perValue ? "asset, value" : "asset"
+        // The field's name is one of this version's own: no quoting needed.
+        return """
+            (SELECT asset, value, op, at FROM (
+                SELECT asset, value, op, at, row_number() OVER (
+                    PARTITION BY \(partition) ORDER BY at DESC, record DESC, n DESC) AS latest
+                FROM meta_line WHERE field = '\(field.name)' AND \(scope))
+            WHERE latest = 1)
+            """
     }
 
     /// Recomputes library membership for the assets that `library` lines
@@ -172,11 +178,8 @@ extension Store {
                 DELETE FROM library WHERE asset IN (
                     SELECT DISTINCT asset FROM meta_line WHERE field = 'library' AND \(scope));
                 INSERT OR REPLACE INTO library (asset, added_at)
-                SELECT asset, at FROM (
-                    SELECT asset, op, at, row_number() OVER (
-                        PARTITION BY asset ORDER BY at DESC, record DESC, n DESC) AS latest
-                    FROM meta_line WHERE field = 'library' AND \(scope))
-                WHERE latest = 1 AND op = 'add' AND asset IN (SELECT id FROM asset);
+                SELECT asset, at FROM \(latestLines(.library, scope: scope))
+                WHERE op = 'add' AND asset IN (SELECT id FROM asset);
                 """)
     }
 
